@@ -1,0 +1,8 @@
+namespace SignalRLite;
+
+/// <summary>Long Polling transport options.</summary>
+public class LongPollingOptions
+{
+    /// <summary>How long a poll waits for data before it returns empty. 90 s by default.</summary>
+    public TimeSpan PollTimeout { get; set; } = TimeSpan.FromSeconds(90);
+}

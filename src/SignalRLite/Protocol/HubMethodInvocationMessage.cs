@@ -1,0 +1,25 @@
+namespace SignalRLite.Protocol;
+
+/// <summary>A message that calls a method on the peer: <see cref="InvocationMessage"/> or <see cref="StreamInvocationMessage"/>.</summary>
+public abstract class HubMethodInvocationMessage : HubInvocationMessage
+{
+    /// <summary>Creates the message.</summary>
+    protected HubMethodInvocationMessage(string? invocationId, string target, object?[] arguments, string[]? streamIds)
+        : base(invocationId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(target);
+        ArgumentNullException.ThrowIfNull(arguments);
+        Target = target;
+        Arguments = arguments;
+        StreamIds = streamIds;
+    }
+
+    /// <summary>The name of the method to call.</summary>
+    public string Target { get; }
+
+    /// <summary>The arguments, without upload-stream parameters.</summary>
+    public object?[] Arguments { get; set; }
+
+    /// <summary>The ids of the upload streams bound to the method's stream parameters, in order.</summary>
+    public string[]? StreamIds { get; }
+}
