@@ -13,7 +13,7 @@ public static class HandshakeProtocol
     private static readonly JsonEncodedText ProtocolName = JsonEncodedText.Encode("protocol");
     private static readonly JsonEncodedText VersionName = JsonEncodedText.Encode("version");
     private static readonly JsonEncodedText ErrorName = JsonEncodedText.Encode("error");
-    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
+    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private static readonly byte[] SuccessBytes = "{}\u001e"u8.ToArray();
 
     /// <summary>The successful response, <c>{}</c> followed by 0x1E.</summary>
