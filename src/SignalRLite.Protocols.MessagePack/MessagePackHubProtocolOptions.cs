@@ -11,7 +11,8 @@ public class MessagePackHubProtocolOptions
     /// <summary>
     /// The options used to serialise arguments, results and stream items.
     /// The default resolves <see cref="DateTime"/> to the MessagePack timestamp extension, then the
-    /// standard contractless resolvers (objects as maps keyed by their .NET property names), and
+    /// standard contractless resolvers (objects as maps keyed by their .NET property names, enums
+    /// written as their names and read from names or numbers), and
     /// applies <see cref="MessagePackSecurity.UntrustedData"/>.
     /// When you replace it, keep <c>.WithSecurity(MessagePackSecurity.UntrustedData)</c>: every
     /// argument is client input. Compression settings are ignored: messages are never compressed.

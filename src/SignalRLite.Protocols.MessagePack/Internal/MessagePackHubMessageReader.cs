@@ -61,7 +61,10 @@ internal static class MessagePackHubMessageReader
             throw new InvalidDataException($"The message type must be an integer, but found {reader.NextMessagePackType}.");
         }
 
-        var type = reader.ReadInt64();
+        // A type number beyond the range of long is just another unknown type.
+        var type = reader.NextCode == MessagePackCode.UInt64 && reader.CreatePeekReader().ReadUInt64() > long.MaxValue
+            ? SkipUnknownType(ref reader)
+            : reader.ReadInt64();
         HubMessage message;
         int read;
         switch (type)
@@ -120,6 +123,12 @@ internal static class MessagePackHubMessageReader
         }
 
         return message;
+    }
+
+    private static long SkipUnknownType(ref MessagePackReader reader)
+    {
+        reader.Skip();
+        return -1;
     }
 
     private static HubMessage ReadMethodInvocation(ref MessagePackReader reader, IInvocationBinder binder, MessagePackSerializerOptions options, int count, bool streaming, out int read)
