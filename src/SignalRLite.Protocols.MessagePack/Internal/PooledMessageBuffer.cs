@@ -6,18 +6,18 @@ namespace SignalRLite.Protocols.MessagePack.Internal;
 /// A growable <see cref="IBufferWriter{T}"/> over arrays rented from <see cref="ArrayPool{T}.Shared"/>.
 /// One instance per thread is cached, so writing a message allocates no writer and, once warm, no buffer.
 /// </summary>
-internal sealed class PooledBufferWriter : IBufferWriter<byte>
+internal sealed class PooledMessageBuffer : IBufferWriter<byte>
 {
     private const int InitialSize = 256;
     private const int MaxCachedSize = 64 * 1024;
 
     [ThreadStatic]
-    private static PooledBufferWriter? t_cached;
+    private static PooledMessageBuffer? t_cached;
 
     private byte[] _buffer;
     private int _written;
 
-    private PooledBufferWriter()
+    private PooledMessageBuffer()
     {
         _buffer = ArrayPool<byte>.Shared.Rent(InitialSize);
     }
@@ -26,12 +26,12 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
 
     /// <summary>Takes the thread's cached instance (or a new one); give it back with <see cref="Return"/>.</summary>
-    public static PooledBufferWriter Rent()
+    public static PooledMessageBuffer Rent()
     {
         var writer = t_cached;
         if (writer is null)
         {
-            return new PooledBufferWriter();
+            return new PooledMessageBuffer();
         }
 
         t_cached = null;
@@ -39,7 +39,7 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>
     }
 
     /// <summary>Resets the writer and caches it for the thread; oversized buffers go back to the pool.</summary>
-    public static void Return(PooledBufferWriter writer)
+    public static void Return(PooledMessageBuffer writer)
     {
         writer._written = 0;
         if (writer._buffer.Length > MaxCachedSize)
