@@ -77,7 +77,7 @@ public sealed class MessagePackHubProtocol : IHubProtocol
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(output);
-        var buffer = PooledMessageBuffer.Rent();
+        var buffer = PooledBufferWriter.Rent();
         try
         {
             WriteBody(message, buffer);
@@ -87,7 +87,7 @@ public sealed class MessagePackHubProtocol : IHubProtocol
         }
         finally
         {
-            PooledMessageBuffer.Return(buffer);
+            PooledBufferWriter.Return(buffer);
         }
     }
 
@@ -95,7 +95,7 @@ public sealed class MessagePackHubProtocol : IHubProtocol
     public ReadOnlyMemory<byte> GetMessageBytes(HubMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var buffer = PooledMessageBuffer.Rent();
+        var buffer = PooledBufferWriter.Rent();
         try
         {
             WriteBody(message, buffer);
@@ -108,11 +108,11 @@ public sealed class MessagePackHubProtocol : IHubProtocol
         }
         finally
         {
-            PooledMessageBuffer.Return(buffer);
+            PooledBufferWriter.Return(buffer);
         }
     }
 
-    private void WriteBody(HubMessage message, PooledMessageBuffer buffer)
+    private void WriteBody(HubMessage message, PooledBufferWriter buffer)
     {
         var writer = new MessagePackWriter(buffer);
         MessagePackHubMessageWriter.Write(message, ref writer, _serializerOptions);
