@@ -163,7 +163,7 @@ internal static partial class ClientAgent
 
     // ---------------------------------------------------------------- echo
 
-    private sealed class EchoSink(bool raw, int depth, byte[] frames, int[] offsets, Histogram histogram) : IFrameSink
+    private sealed class EchoSink(bool raw, int depth, Histogram histogram) : IFrameSink
     {
         public volatile bool Measuring;
         public volatile bool Stopping;
@@ -188,17 +188,20 @@ internal static partial class ClientAgent
 
         public ValueTask AfterResponsesAsync(Conn conn, int responses) => Stopping ? ValueTask.CompletedTask : SendAsync(conn, responses);
 
+        /// <summary>Sends the next <paramref name="count"/> invocations (contiguous in the connection's frame ring), each with a fresh ID.</summary>
         public ValueTask SendAsync(Conn conn, int count)
         {
+            var frames = conn.FrameRing!;
             var first = (int)(conn.Sent % depth);
             var now = Stopwatch.GetTimestamp();
             for (var k = 0; k < count; k++)
             {
                 conn.SendTimes[(conn.Sent + k) % depth] = now;
+                Frames.PatchId(frames, conn.IdSlots![first + k], ++conn.NextId);
             }
 
             conn.Sent += count;
-            return conn.SendAsync(frames.AsMemory(offsets[first], offsets[first + count] - offsets[first]));
+            return conn.SendAsync(frames.AsMemory(conn.Offsets![first], conn.Offsets[first + count] - conn.Offsets[first]));
         }
     }
 
@@ -208,18 +211,12 @@ internal static partial class ClientAgent
         var depth = Math.Clamp(spec.InFlight, 1, 32);
         var payload = Frames.Payload(spec.PayloadBytes, timestamped: false);
 
-        // Frames for invocation IDs 0..depth-1, twice, so that any run of up to depth consecutive IDs is contiguous.
-        var all = new List<byte>();
-        var offsets = new int[(2 * depth) + 1];
-        for (var i = 0; i < 2 * depth; i++)
-        {
-            offsets[i] = all.Count;
-            all.AddRange(Frames.Invocation(binary, (i % depth).ToString(System.Globalization.CultureInfo.InvariantCulture), "Echo", payload));
-        }
-
-        offsets[2 * depth] = all.Count;
+        // Per connection: 2 x depth invocation frames back to back, so that any run of up to depth consecutive
+        // frames of the ring is contiguous; each frame's ID slot is patched right before it is sent.
+        var one = Frames.Invocation(binary, Frames.IdSlot, "Echo", payload);
+        var idAt = Frames.FindIdSlot(one);
         var histogram = new Histogram();
-        var sink = new EchoSink(spec.Raw, depth, [.. all], offsets, histogram);
+        var sink = new EchoSink(spec.Raw, depth, histogram);
 
         var setup = Stopwatch.StartNew();
         var conns = await OpenAsync(spec, spec.Connections, binary);
@@ -229,6 +226,17 @@ internal static partial class ClientAgent
             // Kick off first (the receive loop, which sends the next ones, must not overlap a send).
             foreach (var c in conns)
             {
+                c.FrameRing = new byte[2 * depth * one.Length];
+                c.Offsets = new int[(2 * depth) + 1];
+                c.IdSlots = new int[2 * depth];
+                for (var i = 0; i < 2 * depth; i++)
+                {
+                    one.CopyTo(c.FrameRing, i * one.Length);
+                    c.Offsets[i] = i * one.Length;
+                    c.IdSlots[i] = (i * one.Length) + idAt;
+                }
+
+                c.Offsets[2 * depth] = 2 * depth * one.Length;
                 c.Sink = sink;
                 await sink.SendAsync(c, depth);
             }
@@ -407,16 +415,17 @@ internal static partial class ClientAgent
         sender.Sink = new SenderSink(spec.Raw, slots);
         sender.StartReceiving();
 
-        // 40 frames: invocation IDs rotate over 8 (never more than 8 in flight), groups over spec.Groups.
-        var frames = new byte[40][];
-        var stampAt = new int[40];
+        // One frame per group (or one), reused: the ID (fresh for every send) and the timestamp are patched in place.
+        var frames = new byte[group ? spec.Groups : 1][];
+        var stampAt = new int[frames.Length];
+        var idAt = new int[frames.Length];
         for (var i = 0; i < frames.Length; i++)
         {
-            var id = (i % 8).ToString(System.Globalization.CultureInfo.InvariantCulture);
             frames[i] = group
-                ? Frames.Invocation(binary, id, "GroupBroadcast", "g" + (i % spec.Groups), payload)
-                : Frames.Invocation(binary, id, "Broadcast", payload);
+                ? Frames.Invocation(binary, Frames.IdSlot, "GroupBroadcast", "g" + i, payload)
+                : Frames.Invocation(binary, Frames.IdSlot, "Broadcast", payload);
             stampAt[i] = frames[i].AsSpan().IndexOf(Frames.Marker);
+            idAt[i] = Frames.FindIdSlot(frames[i]);
         }
 
         using var stop = new CancellationTokenSource();
@@ -431,6 +440,7 @@ internal static partial class ClientAgent
                 }
 
                 var i = (int)(s++ % frames.Length);
+                Frames.PatchId(frames[i], idAt[i], s);
                 Frames.Stamp(frames[i], stampAt[i], Stopwatch.GetTimestamp());
                 await sender.SendAsync(frames[i]);
             }

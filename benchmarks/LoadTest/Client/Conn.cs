@@ -41,6 +41,10 @@ internal sealed class Conn
     public long Sent;
     public long Received;
     public long[] SendTimes = new long[64];
+    public long NextId;
+    public byte[]? FrameRing;
+    public int[]? Offsets;
+    public int[]? IdSlots;
 
     public Task? ReceiveLoop { get; private set; }
 

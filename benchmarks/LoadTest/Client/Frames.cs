@@ -13,6 +13,28 @@ internal static class Frames
 
     public const int TimestampDigits = 19;
 
+    /// <summary>
+    /// A placeholder invocation ID: 10 characters replaced by a zero-padded counter before each send, so that IDs
+    /// are never reused on a connection (the hub spec calls reuse a protocol error).
+    /// </summary>
+    public const string IdSlot = "IIIIIIIIII";
+
+    public static int FindIdSlot(ReadOnlySpan<byte> frame, int from = 0)
+    {
+        var at = frame[from..].IndexOf("IIIIIIIIII"u8);
+        return at < 0 ? -1 : from + at;
+    }
+
+    public static void PatchId(Span<byte> frame, int slot, long id)
+    {
+        var digits = frame.Slice(slot, 10);
+        for (var i = 9; i >= 0; i--)
+        {
+            digits[i] = (byte)('0' + (id % 10));
+            id /= 10;
+        }
+    }
+
     public static byte[] Handshake(string protocol) => Encoding.UTF8.GetBytes($"{{\"protocol\":\"{protocol}\",\"version\":1}}\u001e");
 
     /// <summary>A payload of <paramref name="bytes"/> ASCII characters, optionally starting with a timestamp slot.</summary>
