@@ -465,14 +465,15 @@ internal static partial class ClientAgent
         var frame = Frames.Invocation(binary, null, "Broadcast", payload);
         var stampAt = frame.AsSpan().IndexOf(Frames.Marker);
         var receivers = receiverConns.Count;
-        var fractions = spec.Rates.Length > 0 ? spec.Rates : [0.5, 0.8, 1.0, 1.25];
+        var fractions = new List<double>(spec.Rates.Length > 0 ? spec.Rates : [0.5, 0.8, 1.0, 1.25]);
         var result = new ScenarioResult();
         var s0 = await GetStatsAsync(spec.Port);
         var cpu0 = Environment.CpuUsage.TotalTime;
         long totalDeliveries = 0;
         double totalSeconds = 0;
-        foreach (var fraction in fractions)
+        for (var step = 0; step < fractions.Count; step++)
         {
+            var fraction = fractions[step];
             var rate = Math.Max(1, baseRate * fraction);
             histogram.Reset();
             receiverSink.Measuring = true;
@@ -528,6 +529,13 @@ internal static partial class ClientAgent
                 result.MaxRateUnderSlo = sent / sendSeconds;
                 result.P99Us = p99Ms * 1000;
                 result.P50Us = histogram.Quantile(0.5);
+            }
+            else if (result.MaxRateUnderSlo == 0 && fraction > fractions[0] / 5)
+            {
+                // Even the first rate missed the objective: step down (at most twice).
+                fractions.Insert(step + 1, fraction / 2.5);
+                await Task.Delay(500);
+                continue;
             }
             else
             {

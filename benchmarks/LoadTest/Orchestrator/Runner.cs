@@ -15,8 +15,8 @@ internal static class Runner
     {
         var quick = args.Contains("--quick");
         var rounds = IntOption(args, "--rounds") ?? (quick ? 2 : 5);
-        var measure = DoubleOption(args, "--measure") ?? (quick ? 1.0 : 1.5);
-        var warmup = DoubleOption(args, "--warmup") ?? (quick ? 0.5 : 0.75);
+        var measure = DoubleOption(args, "--measure") ?? (quick ? 1.0 : 1.25);
+        var warmup = DoubleOption(args, "--warmup") ?? 0.5;
         var only = StringOption(args, "--only");
         var kinds = (StringOption(args, "--kinds") ?? string.Join(',', AllKinds)).Split(',', StringSplitOptions.RemoveEmptyEntries);
         var repoRoot = FindRepoRoot();
