@@ -47,7 +47,8 @@ else
     // Short, in-process job: no per-benchmark project build (the machine is small and shared).
     config = config.AddJob(Job.Default
         .WithWarmupCount(3)
-        .WithIterationCount(6)
+        .WithIterationCount(7)
+        .WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(200))
         .WithLaunchCount(1)
         .WithToolchain(InProcessEmitToolchain.Instance)
         .WithId("ShortInProcess"));
