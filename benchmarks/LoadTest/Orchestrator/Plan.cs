@@ -116,14 +116,15 @@ internal static class Plan
     }
 
     /// <summary>Run on every fresh host before the measured scenarios, results discarded.</summary>
-    public static IEnumerable<ScenarioSpec> Warmup()
+    public static IEnumerable<ScenarioSpec> Warmup(bool quick)
     {
+        var seconds = quick ? 0.2 : 0.35;
         foreach (var protocol in new[] { "json", "messagepack" })
         {
-            yield return new ScenarioSpec { Name = "warm-up echo " + protocol, Kind = "echo", Protocol = protocol, Connections = 10, InFlight = 4, WarmupSeconds = 0.3, MeasureSeconds = 0.4 };
+            yield return new ScenarioSpec { Name = "warm-up echo " + protocol, Kind = "echo", Protocol = protocol, Connections = 10, InFlight = 4, WarmupSeconds = seconds, MeasureSeconds = seconds };
         }
 
-        yield return new ScenarioSpec { Name = "warm-up broadcast", Kind = "broadcast", Protocol = "json", Connections = 20, InFlight = 4, WarmupSeconds = 0.2, MeasureSeconds = 0.3 };
+        yield return new ScenarioSpec { Name = "warm-up broadcast", Kind = "broadcast", Protocol = "json", Connections = 20, InFlight = 4, WarmupSeconds = seconds, MeasureSeconds = seconds };
     }
 
     /// <summary>Raw host paths: echo on /raw, fan-out on /raw-all.</summary>

@@ -15,8 +15,8 @@ internal static class Runner
     {
         var quick = args.Contains("--quick");
         var rounds = IntOption(args, "--rounds") ?? (quick ? 2 : 5);
-        var measure = DoubleOption(args, "--measure") ?? (quick ? 1.0 : 1.25);
-        var warmup = DoubleOption(args, "--warmup") ?? 0.5;
+        var measure = DoubleOption(args, "--measure") ?? (quick ? 0.8 : 1.25);
+        var warmup = DoubleOption(args, "--warmup") ?? (quick ? 0.4 : 0.5);
         var only = StringOption(args, "--only");
         var kinds = (StringOption(args, "--kinds") ?? string.Join(',', AllKinds)).Split(',', StringSplitOptions.RemoveEmptyEntries);
         var repoRoot = FindRepoRoot();
@@ -51,7 +51,7 @@ internal static class Runner
                 await using (var host = await ChildProcess.StartAsync(["host", kind, port.ToString(CultureInfo.InvariantCulture)], "READY", kind))
                 {
                     // Unreported warm-up: JIT both protocols' paths on this fresh host.
-                    foreach (var warm in Plan.Warmup())
+                    foreach (var warm in Plan.Warmup(quick))
                     {
                         await client.RunScenarioAsync(Plan.ForKind(warm, kind, port), TimeSpan.FromSeconds(60));
                     }
