@@ -44,8 +44,10 @@ internal static class HostProgram
                 return 2;
         }
 
+        AllocationSampler.StartIfEnabled();
         var app = builder.Build();
         app.UseWebSockets();
+        app.MapGet("/allocations", (HttpContext context) => Results.Text(AllocationSampler.Instance?.Report(context.Request.Query.ContainsKey("reset")) ?? "set LOADTEST_ALLOCATIONS=1"));
         app.MapGet("/stats", (HttpContext context) => Results.Text(Json.Serialize(Stats(context.Request.Query.ContainsKey("gc"))), "application/json"));
 
         switch (kind)
