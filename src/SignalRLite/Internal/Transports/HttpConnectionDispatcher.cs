@@ -319,7 +319,7 @@ internal sealed class HttpConnectionDispatcher
 
         if (connection.TransportType != HttpTransportType.LongPolling)
         {
-            await RefuseAsync(context, StatusCodes.Status400BadRequest, "DELETE is only supported for Long Polling connections.").ConfigureAwait(false);
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, "Cannot terminate this connection using the DELETE endpoint.").ConfigureAwait(false);
             return;
         }
 

@@ -12,6 +12,8 @@ namespace SignalRLite.Internal.Transports;
 /// </summary>
 internal static class ServerSentEventsTransport
 {
+    private static readonly byte[] CommentLine = ":\r\n"u8.ToArray();
+
     private static ReadOnlySpan<byte> DataPrefix => "data: "u8;
 
     private static ReadOnlySpan<byte> Newline => "\r\n"u8;
@@ -20,7 +22,8 @@ internal static class ServerSentEventsTransport
     {
         var response = context.Response;
         response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
+        response.Headers.CacheControl = "no-store, no-cache";
+        response.Headers.Pragma = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
         response.Headers.ContentEncoding = "identity";
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
@@ -29,7 +32,8 @@ internal static class ServerSentEventsTransport
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, connection.TransportClosing);
         try
         {
-            await response.Body.FlushAsync(cancellation.Token).ConfigureAwait(false);
+            // An SSE comment line, as the official server sends: opens the stream for the client at once.
+            await response.BodyWriter.WriteAsync(CommentLine, cancellation.Token).ConfigureAwait(false);
             TransportLog.SseStarted(logger, connection.ConnectionId);
             connection.StartApplication(connectionDelegate);
 
