@@ -1,0 +1,59 @@
+namespace SignalRLite;
+
+/// <summary>
+/// Base class of a hub. A new instance is created for every invocation and lifetime callback;
+/// keep per-connection state in <see cref="HubCallerContext.Items"/>, not in fields.
+/// </summary>
+public abstract class Hub : IDisposable
+{
+    private bool _disposed;
+    private IHubCallerClients? _clients;
+    private HubCallerContext? _context;
+    private IGroupManager? _groups;
+
+    /// <summary>The hub's connections, relative to the caller.</summary>
+    public IHubCallerClients Clients
+    {
+        get { CheckDisposed(); return _clients!; }
+        set { CheckDisposed(); _clients = value; }
+    }
+
+    /// <summary>The calling connection.</summary>
+    public HubCallerContext Context
+    {
+        get { CheckDisposed(); return _context!; }
+        set { CheckDisposed(); _context = value; }
+    }
+
+    /// <summary>The hub's groups.</summary>
+    public IGroupManager Groups
+    {
+        get { CheckDisposed(); return _groups!; }
+        set { CheckDisposed(); _groups = value; }
+    }
+
+    /// <summary>Called when a connection has completed its handshake.</summary>
+    public virtual Task OnConnectedAsync() => Task.CompletedTask;
+
+    /// <summary>Called once when a connection ends; <paramref name="exception"/> is null for a graceful close.</summary>
+    public virtual Task OnDisconnectedAsync(Exception? exception) => Task.CompletedTask;
+
+    /// <summary>Releases resources held by the hub instance.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        Dispose(true);
+        _disposed = true;
+    }
+
+    private void CheckDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+}

@@ -1,0 +1,43 @@
+namespace SignalRLite;
+
+/// <summary>Hub options, set globally with <c>AddSignalRLite(o =&gt; ...)</c> or per hub with <c>AddHubOptions&lt;THub&gt;</c>. Names and defaults match the official options.</summary>
+public class HubOptions
+{
+    /// <summary>Time a client has to send its handshake. 15 s by default.</summary>
+    public TimeSpan? HandshakeTimeout { get; set; }
+
+    /// <summary>The server sends a Ping when it has sent nothing for this long. 15 s by default.</summary>
+    public TimeSpan? KeepAliveInterval { get; set; }
+
+    /// <summary>The server closes a connection it has received nothing from for this long. 30 s by default.</summary>
+    public TimeSpan? ClientTimeoutInterval { get; set; }
+
+    /// <summary>Protocols the hub accepts; all registered by default.</summary>
+    public IList<string>? SupportedProtocols { get; set; }
+
+    /// <summary>Whether exception messages reach clients. False by default.</summary>
+    public bool? EnableDetailedErrors { get; set; }
+
+    /// <summary>Items buffered per upload stream before the server stops reading. 10 by default.</summary>
+    public int? StreamBufferCapacity { get; set; }
+
+    /// <summary>Largest incoming hub message in bytes; null = unlimited. 32 KB by default.</summary>
+    public long? MaximumReceiveMessageSize { get; set; }
+
+    /// <summary>Hub method invocations of one client that may run at once; further ones wait in order. 1 by default.</summary>
+    public int MaximumParallelInvocationsPerClient { get; set; } = 1;
+
+    /// <summary>When true, hub method parameters are bound from services only with <c>[FromServices]</c>.</summary>
+    public bool DisableImplicitFromServicesParameters { get; set; }
+
+    /// <summary>Bytes of unacknowledged messages buffered per connection for stateful reconnect. 100,000 by default.</summary>
+    public long StatefulReconnectBufferSize { get; set; } = 100_000;
+
+    internal List<IHubFilter>? HubFilters { get; set; }
+}
+
+/// <summary>Options of one hub type.</summary>
+public class HubOptions<THub> : HubOptions where THub : Hub
+{
+    internal bool UserHasSetValues { get; set; }
+}
