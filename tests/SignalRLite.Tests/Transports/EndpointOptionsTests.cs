@@ -164,6 +164,35 @@ public class EndpointOptionsTests
     }
 
     [Fact]
+    public async Task SseFlushThatDoesNotCompleteInTransportSendTimeoutClosesTheConnection()
+    {
+        var app = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await TransportTestServer.StartAsync(HostKind.Kestrel, o => o.TransportSendTimeout = TimeSpan.FromMilliseconds(300), captureLogs: true, application: async c =>
+        {
+            var chunk = new byte[64 * 1024];
+            Array.Fill(chunk, (byte)'a');
+            try
+            {
+                while (!(await c.Transport.Output.WriteAsync(chunk, c.ConnectionClosed)).IsCompleted)
+                {
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            app.TrySetResult();
+        });
+        using var client = server.CreateClient();
+        var (_, token) = await WebSocketTransportTests.NegotiateAsync(client);
+        // Headers only: the client never reads the body, so the server's flushes eventually stall.
+        using var response = await client.SendAsync(SseStream.CreateRequest("?id=" + token), HttpCompletionOption.ResponseHeadersRead);
+        await app.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await server.WaitForConnectionCountAsync(0, TimeSpan.FromSeconds(30));
+        Assert.Contains(server.Logs!.Entries, e => e.EventName == "SendTimedOut");
+    }
+
+    [Fact]
     public async Task ConnectionClosedFiresAndHeartbeatTicks()
     {
         var heartbeat = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
