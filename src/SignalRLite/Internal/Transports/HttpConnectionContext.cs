@@ -33,7 +33,7 @@ internal sealed class HttpConnectionContext : ConnectionContext,
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _closedCts = new();
     private readonly CancellationTokenSource _transportCts = new();
-    private List<(Action<object> Callback, object State)>? _heartbeats;
+    private (Action<object> Callback, object State)[] _heartbeats = [];
 
     private TransportLease? _readerLease;
     private TransportLease? _writerLease;
@@ -105,6 +105,9 @@ internal sealed class HttpConnectionContext : ConnectionContext,
 
     public bool UseStatefulReconnect { get; init; }
 
+    /// <summary>Why the connection is closing: null for a graceful close (DELETE, host shutdown), else the error or abort reason.</summary>
+    public Exception? CloseError { get; private set; }
+
     /// <summary>Cancelled when the connection starts closing; transports stop using the pipes when they see it.</summary>
     public CancellationToken TransportClosing => _transportCts.Token;
 
@@ -132,25 +135,16 @@ internal sealed class HttpConnectionContext : ConnectionContext,
 
     public void OnHeartbeat(Action<object> action, object state)
     {
+        // Copy on write: registrations are rare, ticks are every second.
         lock (_lock)
         {
-            (_heartbeats ??= []).Add((action, state));
+            _heartbeats = [.. _heartbeats, (action, state)];
         }
     }
 
     internal void TickHeartbeat()
     {
-        (Action<object> Callback, object State)[] callbacks;
-        lock (_lock)
-        {
-            if (_heartbeats is null || _heartbeats.Count == 0)
-            {
-                return;
-            }
-
-            callbacks = [.. _heartbeats];
-        }
-
+        var callbacks = Volatile.Read(ref _heartbeats);
         foreach (var (callback, state) in callbacks)
         {
             try
@@ -215,6 +209,7 @@ internal sealed class HttpConnectionContext : ConnectionContext,
     /// <summary>Long Polling: takes the output reader, ending an older poll (it answers 204) if one holds it.</summary>
     public async ValueTask<AttachStatus> AttachPollAsync(TransportLease lease)
     {
+        var waited = false;
         while (true)
         {
             TransportLease? previous;
@@ -222,7 +217,7 @@ internal sealed class HttpConnectionContext : ConnectionContext,
             {
                 if (_closeTask is not null)
                 {
-                    return AttachStatus.Closed;
+                    return waited ? AttachStatus.ClosedWhileWaiting : AttachStatus.Closed;
                 }
 
                 if (TransportType != HttpTransportType.None && TransportType != HttpTransportType.LongPolling)
@@ -249,6 +244,7 @@ internal sealed class HttpConnectionContext : ConnectionContext,
             {
             }
 
+            waited = true;
             await previous.Released.ConfigureAwait(false);
         }
     }
@@ -417,6 +413,7 @@ internal sealed class HttpConnectionContext : ConnectionContext,
         {
             await Task.Yield();
             TransportLog.ConnectionClosing(_logger, ConnectionId, error?.Message);
+            CloseError = error;
             _transportCts.Cancel();
 
             TransportLease? writer, reader;

@@ -30,6 +30,12 @@ internal static class LongPollingTransport
             return;
         }
 
+        if (status == AttachStatus.ClosedWhileWaiting)
+        {
+            Complete(context, connection, StatusCodes.Status204NoContent, logger);
+            return;
+        }
+
         if (status == AttachStatus.TransportMismatch)
         {
             context.Response.StatusCode = StatusCodes.Status400BadRequest;

@@ -29,7 +29,7 @@ internal sealed class WebSocketsTransport
     /// <summary>Runs until the socket is closed or aborted; returns the error that ended the client's side, if any.</summary>
     public async Task<Exception?> ProcessAsync()
     {
-        using var closingRegistration = _connection.TransportClosing.UnsafeRegister(static s => ((WebSocketsTransport)s!).Abort(), this);
+        using var closingRegistration = _connection.TransportClosing.UnsafeRegister(static s => ((WebSocketsTransport)s!).OnConnectionClosing(), this);
 
         var receiving = ReceiveAsync();
         var sending = SendAsync();
@@ -60,6 +60,22 @@ internal sealed class WebSocketsTransport
         }
 
         return await receiving.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A graceful close (host shutdown, DELETE) stops the send loop, which then sends close frame 1000 and waits for the
+    /// client's answer; any other reason aborts the socket.
+    /// </summary>
+    private void OnConnectionClosing()
+    {
+        if (_connection.CloseError is null)
+        {
+            _connection.Application.Input.CancelPendingRead();
+        }
+        else
+        {
+            Abort();
+        }
     }
 
     private void Abort()
