@@ -129,7 +129,7 @@ internal sealed class HttpConnectionContext : ConnectionContext,
     private static PipeOptions CreatePipeOptions(long maxBufferSize) =>
         new(
             pauseWriterThreshold: maxBufferSize,
-            resumeWriterThreshold: maxBufferSize / 2,
+            resumeWriterThreshold: maxBufferSize == 0 ? 0 : Math.Max(1, maxBufferSize / 2),
             readerScheduler: PipeScheduler.ThreadPool,
             useSynchronizationContext: false);
 
@@ -387,7 +387,8 @@ internal sealed class HttpConnectionContext : ConnectionContext,
 
     /// <summary>
     /// Ends the connection: stops the transports, completes the application's input (with <paramref name="error"/> for an
-    /// abrupt end), waits for the application, then removes the connection. Idempotent; every caller gets the same task.
+    /// abrupt end), waits for the application, then removes the connection. Idempotent; every caller gets the same task,
+    /// so the application delegate must not await it (it would wait for itself); it may call it without awaiting.
     /// </summary>
     public Task CloseAsync(Exception? error)
     {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 
@@ -93,8 +94,14 @@ internal sealed class WebSocketsTransport
         {
             while (true)
             {
-                var memory = writer.GetMemory();
-                var result = await _socket.ReceiveAsync(memory, CancellationToken.None).ConfigureAwait(false);
+                // Zero-byte read first: an idle connection holds no pipe memory while it waits.
+                var result = await _socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None).ConfigureAwait(false);
+                if (result.MessageType != WebSocketMessageType.Close)
+                {
+                    var memory = writer.GetMemory();
+                    result = await _socket.ReceiveAsync(memory, CancellationToken.None).ConfigureAwait(false);
+                }
+
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     TransportLog.WebSocketClientClosed(_logger, _connection.ConnectionId, _socket.CloseStatus);
@@ -244,6 +251,7 @@ internal sealed class WebSocketsTransport
         return SendMultiSegmentAsync(buffer, messageType, cancellationToken);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendMultiSegmentAsync(ReadOnlySequence<byte> buffer, WebSocketMessageType messageType, CancellationToken cancellationToken)
     {
         var position = buffer.Start;
