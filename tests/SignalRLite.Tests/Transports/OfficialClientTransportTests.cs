@@ -12,7 +12,7 @@ namespace SignalRLite.Tests.Transports;
 /// </summary>
 public class OfficialClientTransportTests
 {
-    private sealed class MiniHub
+    internal sealed class MiniHub
     {
         private readonly StringBuilder _received = new();
 
