@@ -200,4 +200,24 @@ public class WebSocketTransportTests
         var (type, text) = await socket.ReceiveMessageAsync();
         Assert.Equal(4, text.Length);
     }
+
+    [Fact]
+    public async Task WebSocketOverHttp2ExtendedConnectWorks()
+    {
+        var app = new RecordingApplication();
+        await using var server = await TransportTestServer.StartAsync(HostKind.Kestrel, application: app.RunAsync, http2Only: true);
+        using var handler = new SocketsHttpHandler();
+        using var invoker = new HttpMessageInvoker(handler);
+        using var client = new HttpClient(new SocketsHttpHandler()) { BaseAddress = server.BaseAddress, DefaultRequestVersion = System.Net.HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        var (_, token) = await NegotiateAsync(client);
+        using var socket = new ClientWebSocket();
+        socket.Options.HttpVersion = System.Net.HttpVersion.Version20;
+        socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        await socket.ConnectAsync(new UriBuilder(server.EndpointUri("?id=" + token)) { Scheme = "ws" }.Uri, invoker, CancellationToken.None);
+        await socket.SendTextAsync("over h2");
+        Assert.Equal("over h2", await socket.ReceiveTextAsync(7));
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+        Assert.Null(await app.InputEnded.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        await server.WaitForConnectionCountAsync(0);
+    }
 }
