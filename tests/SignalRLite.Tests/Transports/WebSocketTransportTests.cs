@@ -220,4 +220,33 @@ public class WebSocketTransportTests
         Assert.Null(await app.InputEnded.Task.WaitAsync(TimeSpan.FromSeconds(10)));
         await server.WaitForConnectionCountAsync(0);
     }
+
+    [Fact]
+    public async Task ApplicationAbort_TearsTheSocketDownWithoutCloseFrame()
+    {
+        var inputEnded = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await TransportTestServer.StartAsync(HostKind.Kestrel, application: async c =>
+        {
+            var result = await c.Transport.Input.ReadAsync();
+            c.Transport.Input.AdvanceTo(result.Buffer.End);
+            c.Abort(new ConnectionAbortedException("test abort"));
+            try
+            {
+                while (!(await c.Transport.Input.ReadAsync()).IsCompleted)
+                {
+                }
+
+                inputEnded.TrySetResult(null);
+            }
+            catch (Exception ex)
+            {
+                inputEnded.TrySetResult(ex);
+            }
+        });
+        using var socket = await server.ConnectWebSocketAsync();
+        await socket.SendTextAsync("x");
+        await Assert.ThrowsAsync<WebSocketException>(async () => await socket.ReceiveMessageAsync());
+        Assert.IsType<ConnectionAbortedException>(await inputEnded.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        await server.WaitForConnectionCountAsync(0);
+    }
 }
