@@ -3,6 +3,13 @@ using Xunit.Abstractions;
 
 namespace SignalRLite.Tests.Transports;
 
+/// <summary>Runs alone (after the parallel tests): it measures process-wide allocations.</summary>
+[CollectionDefinition(nameof(AllocationTests), DisableParallelization = true)]
+public class AllocationTestsCollection
+{
+}
+
+[Collection(nameof(AllocationTests))]
 public class AllocationTests(ITestOutputHelper output)
 {
     /// <summary>
