@@ -206,7 +206,9 @@ public class EndpointOptionsTests
                 && c.Features.Get<IConnectionIdFeature>()?.ConnectionId == c.ConnectionId
                 && c.Features.Get<IConnectionItemsFeature>()?.Items == c.Items
                 && c.Features.Get<IConnectionTransportFeature>()?.Transport == c.Transport
-                && c.Features.Get<IConnectionLifetimeFeature>() is not null);
+                && c.Features.Get<IConnectionLifetimeFeature>() is not null
+                && c.Features.Get<IConnectionInherentKeepAliveFeature>()?.HasInherentKeepAlive == false
+                && c.Features.Get<IConnectionEndPointFeature>() is not null);
             await TransportTestServer.EchoAsync(c);
         }, disconnectTimeout: TimeSpan.FromMilliseconds(200));
         using var socket = await server.ConnectWebSocketAsync();

@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using System.Net;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
@@ -24,6 +25,8 @@ internal sealed class HttpConnectionContext : ConnectionContext,
     IConnectionLifetimeFeature,
     IConnectionUserFeature,
     IConnectionHeartbeatFeature,
+    IConnectionEndPointFeature,
+    IConnectionInherentKeepAliveFeature,
     ITransferFormatFeature,
     IHttpContextFeature,
     IHttpTransportFeature
@@ -71,6 +74,8 @@ internal sealed class HttpConnectionContext : ConnectionContext,
         features.Set<IConnectionLifetimeFeature>(this);
         features.Set<IConnectionUserFeature>(this);
         features.Set<IConnectionHeartbeatFeature>(this);
+        features.Set<IConnectionEndPointFeature>(this);
+        features.Set<IConnectionInherentKeepAliveFeature>(this);
         features.Set<ITransferFormatFeature>(this);
         features.Set<IHttpContextFeature>(this);
         features.Set<IHttpTransportFeature>(this);
@@ -94,6 +99,9 @@ internal sealed class HttpConnectionContext : ConnectionContext,
     public override CancellationToken ConnectionClosed { get; set; }
 
     public ClaimsPrincipal? User { get; set; }
+
+    /// <summary>Long Polling answers every poll within the poll timeout, which tells the client the server is alive.</summary>
+    public bool HasInherentKeepAlive => TransportType == HttpTransportType.LongPolling;
 
     public TransferFormat SupportedFormats { get; set; }
 
@@ -132,6 +140,22 @@ internal sealed class HttpConnectionContext : ConnectionContext,
             resumeWriterThreshold: maxBufferSize == 0 ? 0 : Math.Max(1, maxBufferSize / 2),
             readerScheduler: PipeScheduler.ThreadPool,
             useSynchronizationContext: false);
+
+    /// <summary>Takes the user of each request that reaches this connection, and the addresses of the first.</summary>
+    public void UpdateFromRequest(HttpContext context)
+    {
+        User = context.User;
+        var http = context.Connection;
+        if (RemoteEndPoint is null && http.RemoteIpAddress is { } remote)
+        {
+            RemoteEndPoint = new IPEndPoint(remote, http.RemotePort);
+        }
+
+        if (LocalEndPoint is null && http.LocalIpAddress is { } local)
+        {
+            LocalEndPoint = new IPEndPoint(local, http.LocalPort);
+        }
+    }
 
     public void OnHeartbeat(Action<object> action, object state)
     {

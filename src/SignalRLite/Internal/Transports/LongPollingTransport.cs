@@ -46,7 +46,7 @@ internal static class LongPollingTransport
 
         try
         {
-            connection.User = context.User;
+            connection.UpdateFromRequest(context);
             if (!connection.ApplicationStarted)
             {
                 // First poll: it only establishes the transport and must not wait (PROTOCOL.md §8).
