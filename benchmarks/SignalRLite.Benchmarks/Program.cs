@@ -61,15 +61,36 @@ args = args.Where(a => a != "--docs").ToArray();
 var load0 = File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
 var started = DateTime.UtcNow;
 var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config).ToList();
-if (writeDocs && summaries.Count > 0)
+// Remember when and under which load each class ran (a sidecar next to BenchmarkDotNet's GitHub markdown report).
+foreach (var summary in summaries)
 {
-    var log = new BenchmarkDotNet.Loggers.AccumulationLogger();
-    foreach (var summary in summaries)
+    var load1 = File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
+    var sidecar = Path.Combine(summary.ResultsDirectoryPath, summary.Title.Split('-')[0] + ".run.txt");
+    File.WriteAllText(sidecar, $"{started:yyyy-MM-dd HH:mm} to {DateTime.UtcNow:HH:mm} UTC, load average at start {load0}, at end {load1}; `dotnet run -c Release --project benchmarks/SignalRLite.Benchmarks -- {string.Join(' ', Environment.GetCommandLineArgs().Skip(1))}`");
+}
+
+if (writeDocs)
+{
+    // The document gathers every class's latest GitHub report from BenchmarkDotNet.Artifacts/results, so classes
+    // run at different times (for example dispatch once the hub runtime exists) all appear.
+    var results = summaries.FirstOrDefault()?.ResultsDirectoryPath ?? Path.Combine(Directory.GetCurrentDirectory(), "BenchmarkDotNet.Artifacts", "results");
+    var sb = new System.Text.StringBuilder();
+    sb.Append("# SignalRLite micro benchmarks\n\n")
+      .Append("Written by `benchmarks/SignalRLite.Benchmarks` (BenchmarkDotNet, `[MemoryDiagnoser]`) with `--docs`; do not edit by hand, run it again.\n\n")
+      .Append("* Ratio = ours / official: the official type is the baseline of each category (`Microsoft.AspNetCore.SignalR.Protocol.JsonHubProtocol` and `HandshakeProtocol` from the shared framework, `MessagePackHubProtocol` from `Microsoft.AspNetCore.SignalR.Protocols.MessagePack` 10.0.15, and the official `HubConnectionHandler<THub>` for dispatch). Parse benchmarks read the bytes the official writer produced.\n")
+      .Append("* Dispatch: one `Echo(string)` invocation (32 B argument, fresh invocation ID) written into an in-memory `ConnectionContext` (pipes, no sockets) running the hub connection handler, and the Completion read back; per round trip.\n")
+      .Append("* The machine: 2 cores shared with other work; each section says when it ran and the load average then. Error columns are wide under load: read the ratios, and the allocation columns (exact), first.\n\n");
+    foreach (var file in Directory.GetFiles(results, "*-report-github.md").OrderBy(f => f, StringComparer.Ordinal))
     {
-        log.WriteLine(BenchmarkDotNet.Loggers.LogKind.Default, $"### {summary.Title.Split('-')[0]}");
-        log.WriteLine(BenchmarkDotNet.Loggers.LogKind.Default, string.Empty);
-        BenchmarkDotNet.Exporters.MarkdownExporter.GitHub.ExportToLog(summary, log);
-        log.WriteLine(BenchmarkDotNet.Loggers.LogKind.Default, string.Empty);
+        var name = Path.GetFileName(file).Replace("-report-github.md", "", StringComparison.Ordinal);
+        var sidecar = Path.Combine(results, name + ".run.txt");
+        sb.Append("## ").Append(name.Replace("SignalRLite.Benchmarks.", "", StringComparison.Ordinal)).Append("\n\n");
+        if (File.Exists(sidecar))
+        {
+            sb.Append("Run: ").Append(File.ReadAllText(sidecar)).Append("\n\n");
+        }
+
+        sb.Append(File.ReadAllText(file)).Append("\n");
     }
 
     var root = new DirectoryInfo(Directory.GetCurrentDirectory());
@@ -80,15 +101,6 @@ if (writeDocs && summaries.Count > 0)
 
     var docs = Path.Combine(root?.FullName ?? Directory.GetCurrentDirectory(), "docs");
     Directory.CreateDirectory(docs);
-    var load1 = File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
-    var text = "# SignalRLite micro benchmarks\n\n"
-        + "Written by `benchmarks/SignalRLite.Benchmarks` (BenchmarkDotNet, `[MemoryDiagnoser]`); do not edit by hand, run it again.\n\n"
-        + $"* Date: {started:yyyy-MM-dd HH:mm} to {DateTime.UtcNow:HH:mm} UTC\n"
-        + $"* Command: `dotnet run -c Release --project benchmarks/SignalRLite.Benchmarks -- {string.Join(' ', Environment.GetCommandLineArgs().Skip(1))}`\n"
-        + $"* Load average (/proc/loadavg) at start: {load0}; at end: {load1}\n"
-        + "* Ratio = ours / official (the official type is the baseline of each category: `Microsoft.AspNetCore.SignalR.Protocol.JsonHubProtocol` and `HandshakeProtocol` from the shared framework, `MessagePackHubProtocol` from `Microsoft.AspNetCore.SignalR.Protocols.MessagePack`, and the official `HubConnectionHandler<THub>` for dispatch). Parse benchmarks read the bytes the official writer produced.\n"
-        + "* Dispatch: one `Echo(string)` invocation (32 B argument) written into an in-memory `ConnectionContext` (pipes) running the hub connection handler, and the Completion read back; per round trip.\n\n"
-        + log.GetLog();
-    File.WriteAllText(Path.Combine(docs, "performance-micro.md"), text);
+    File.WriteAllText(Path.Combine(docs, "performance-micro.md"), sb.ToString());
     Console.WriteLine("wrote " + Path.Combine(docs, "performance-micro.md"));
 }
