@@ -184,6 +184,14 @@ public class TestHub(HubProbe probe) : Hub
         return sum;
     }
 
+    public async Task<int> HoldThenSum(string key, ChannelReader<int> source)
+    {
+        probe.Enter(key);
+        await probe.Gate(key).WaitAsync();
+        probe.Exit(key);
+        return await Sum(source);
+    }
+
     public async Task<int> SumEnumerable(IAsyncEnumerable<int> source)
     {
         var sum = 0;
