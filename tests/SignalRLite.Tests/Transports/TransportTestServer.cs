@@ -26,15 +26,19 @@ internal sealed class TransportTestServer : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private TransportTestServer(WebApplication app, HostKind kind, Uri baseAddress)
+    private TransportTestServer(WebApplication app, HostKind kind, Uri baseAddress, CapturingLoggerProvider? logs)
     {
         _app = app;
+        Logs = logs;
         Kind = kind;
         BaseAddress = baseAddress;
         Manager = app.Services.GetRequiredService<HttpConnectionManager>();
     }
 
     public HostKind Kind { get; }
+
+    /// <summary>Log entries, when started with <c>captureLogs</c> (everything at Trace level).</summary>
+    public CapturingLoggerProvider? Logs { get; }
 
     public Uri BaseAddress { get; }
 
@@ -51,10 +55,17 @@ internal sealed class TransportTestServer : IAsyncDisposable
         HostKind kind,
         Action<HttpConnectionDispatcherOptions>? configure = null,
         ConnectionDelegate? application = null,
-        TimeSpan? disconnectTimeout = null)
+        TimeSpan? disconnectTimeout = null,
+        bool captureLogs = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        var logs = captureLogs ? new CapturingLoggerProvider() : null;
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+            builder.Logging.SetMinimumLevel(LogLevel.Trace);
+        }
         if (kind == HostKind.TestHost)
         {
             builder.WebHost.UseTestServer();
@@ -88,7 +99,7 @@ internal sealed class TransportTestServer : IAsyncDisposable
             baseAddress = new Uri(address.Replace("[::1]", "127.0.0.1"));
         }
 
-        return new TransportTestServer(app, kind, baseAddress);
+        return new TransportTestServer(app, kind, baseAddress, logs);
     }
 
     public HttpClient CreateClient()

@@ -110,6 +110,12 @@ internal sealed class HttpConnectionContext : ConnectionContext,
 
     public bool IsClosing => Volatile.Read(ref _closeTask) is not null;
 
+    /// <summary>A Long Polling request currently holds the output reader.</summary>
+    public bool HasPendingPoll => TransportType == HttpTransportType.LongPolling && Volatile.Read(ref _readerLease) is not null;
+
+    /// <summary>A POST currently holds the input writer.</summary>
+    public bool HasPendingPost => TransportType != HttpTransportType.WebSockets && Volatile.Read(ref _writerLease) is not null;
+
     public bool ApplicationStarted => Volatile.Read(ref _applicationTask) is not null;
 
     /// <summary>The application has completed its output and the transport has read all of it.</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
@@ -6,6 +7,7 @@ using Microsoft.AspNetCore.WebSockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
+using SignalRLite.Internal.Protocol;
 using Microsoft.Net.Http.Headers;
 
 namespace SignalRLite.Internal.Transports;
@@ -69,34 +71,43 @@ internal sealed class HttpConnectionDispatcher
         }
 
         SetNoCacheHeaders(context.Response);
-        using var buffer = new PooledBufferWriter();
-        if (version < options.MinimumProtocolVersion)
+        var buffer = PooledBufferWriter.Rent();
+        try
         {
-            NegotiateResponseWriter.WriteError(buffer, $"The client requested version '{version}', but the server does not support this version.");
-            TransportLog.RequestRefused(_logger, context.Request.Method, StatusCodes.Status200OK, "negotiate version below the minimum");
+            if (version < options.MinimumProtocolVersion)
+            {
+                NegotiateResponseWriter.WriteError(buffer, $"The client requested version '{version}', but the server does not support this version.");
+                TransportLog.RequestRefused(_logger, context.Request.Method, StatusCodes.Status200OK, "negotiate version below the minimum");
+            }
+            else
+            {
+                version = Math.Min(version, 1);
+                var statefulReconnect = version >= 1
+                    && options.AllowStatefulReconnects
+                    && string.Equals(context.Request.Query["useStatefulReconnect"], "true", StringComparison.OrdinalIgnoreCase);
+                var connection = _manager.CreateConnection(options, version, statefulReconnect);
+                connection.User = context.User;
+                NegotiateResponseWriter.WriteConnection(
+                    buffer,
+                    version,
+                    connection.ConnectionId,
+                    version >= 1 ? connection.ConnectionToken : null,
+                    options.Transports,
+                    statefulReconnect);
+                TransportLog.Negotiated(_logger, version, connection.ConnectionId);
+            }
+
+            context.Response.StatusCode = StatusCodes.Status200OK;
+            context.Response.ContentType = "application/json";
+            context.Response.ContentLength = buffer.WrittenSpan.Length;
+            context.Response.BodyWriter.Write(buffer.WrittenSpan);
         }
-        else
+        finally
         {
-            version = Math.Min(version, 1);
-            var statefulReconnect = version >= 1
-                && options.AllowStatefulReconnects
-                && string.Equals(context.Request.Query["useStatefulReconnect"], "true", StringComparison.OrdinalIgnoreCase);
-            var connection = _manager.CreateConnection(options, version, statefulReconnect);
-            connection.User = context.User;
-            NegotiateResponseWriter.WriteConnection(
-                buffer,
-                version,
-                connection.ConnectionId,
-                version >= 1 ? connection.ConnectionToken : null,
-                options.Transports,
-                statefulReconnect);
-            TransportLog.Negotiated(_logger, version, connection.ConnectionId);
+            PooledBufferWriter.Return(buffer);
         }
 
-        context.Response.StatusCode = StatusCodes.Status200OK;
-        context.Response.ContentType = "application/json";
-        context.Response.ContentLength = buffer.WrittenMemory.Length;
-        await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
 
     public Task ExecuteAsync(HttpContext context, HttpConnectionDispatcherOptions options, ConnectionDelegate connectionDelegate)
@@ -241,7 +252,7 @@ internal sealed class HttpConnectionDispatcher
         {
             connection.User = context.User;
             connection.HttpContext = context;
-            await ServerSentEventsTransport.ProcessAsync(context, connection, connectionDelegate, _sseLogger).ConfigureAwait(false);
+            await ServerSentEventsTransport.ProcessAsync(context, connection, options, connectionDelegate, _sseLogger).ConfigureAwait(false);
         }
         finally
         {
@@ -319,7 +330,7 @@ internal sealed class HttpConnectionDispatcher
 
         if (connection.TransportType != HttpTransportType.LongPolling)
         {
-            await RefuseAsync(context, StatusCodes.Status400BadRequest, "DELETE is only supported for Long Polling connections.").ConfigureAwait(false);
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, "Cannot terminate this connection using the DELETE endpoint.").ConfigureAwait(false);
             return;
         }
 

@@ -25,7 +25,8 @@ internal static class LongPollingTransport
         var status = await connection.AttachPollAsync(lease).ConfigureAwait(false);
         if (status == AttachStatus.Closed)
         {
-            Complete(context, connection, StatusCodes.Status204NoContent, logger);
+            // Measured on the official server: once the connection is closing (DELETE, abort), polls get an empty 404.
+            Complete(context, connection, StatusCodes.Status404NotFound, logger);
             return;
         }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -12,24 +13,39 @@ namespace SignalRLite.Internal.Transports;
 /// </summary>
 internal static class ServerSentEventsTransport
 {
+    private static readonly byte[] CommentLine = ":\r\n"u8.ToArray();
+
     private static ReadOnlySpan<byte> DataPrefix => "data: "u8;
 
     private static ReadOnlySpan<byte> Newline => "\r\n"u8;
 
-    public static async Task ProcessAsync(HttpContext context, HttpConnectionContext connection, ConnectionDelegate connectionDelegate, ILogger logger)
+    public static async Task ProcessAsync(
+        HttpContext context,
+        HttpConnectionContext connection,
+        HttpConnectionDispatcherOptions options,
+        ConnectionDelegate connectionDelegate,
+        ILogger logger)
     {
         var response = context.Response;
         response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
+        response.Headers.CacheControl = "no-store, no-cache";
+        response.Headers.Pragma = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
         response.Headers.ContentEncoding = "identity";
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
         var reader = connection.Application.Input;
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, connection.TransportClosing);
+
+        // TransportSendTimeout: a flush still pending when the timer fires aborts the request. TryReset drops
+        // registrations, so the abort callback is registered around each flush.
+        using var sendTimeout = new CancellationTokenSource();
+        var timeout = options.TransportSendTimeout;
+        var useTimeout = timeout > TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan;
         try
         {
-            await response.Body.FlushAsync(cancellation.Token).ConfigureAwait(false);
+            // An SSE comment line, as the official server sends: opens the stream for the client at once.
+            await response.BodyWriter.WriteAsync(CommentLine, cancellation.Token).ConfigureAwait(false);
             TransportLog.SseStarted(logger, connection.ConnectionId);
             connection.StartApplication(connectionDelegate);
 
@@ -42,7 +58,24 @@ internal static class ServerSentEventsTransport
                     if (!buffer.IsEmpty)
                     {
                         WriteEvent(response.BodyWriter, buffer);
-                        var flush = await response.BodyWriter.FlushAsync(cancellation.Token).ConfigureAwait(false);
+                        FlushResult flush;
+                        if (useTimeout)
+                        {
+                            using var abortOnTimeout = sendTimeout.Token.UnsafeRegister(static s => ((HttpContext)s!).Abort(), context);
+                            sendTimeout.CancelAfter(timeout);
+                            flush = await response.BodyWriter.FlushAsync(cancellation.Token).ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            flush = await response.BodyWriter.FlushAsync(cancellation.Token).ConfigureAwait(false);
+                        }
+
+                        if (!sendTimeout.TryReset())
+                        {
+                            TransportLog.SendTimedOut(logger, connection.ConnectionId);
+                            break;
+                        }
+
                         if (flush.IsCanceled || flush.IsCompleted)
                         {
                             break;
@@ -63,6 +96,10 @@ internal static class ServerSentEventsTransport
                     break;
                 }
             }
+        }
+        catch (Exception) when (sendTimeout.IsCancellationRequested)
+        {
+            TransportLog.SendTimedOut(logger, connection.ConnectionId);
         }
         catch (OperationCanceledException)
         {
