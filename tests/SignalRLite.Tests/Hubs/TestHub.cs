@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using Microsoft.AspNetCore.Http;
 
 namespace SignalRLite.Tests.Hubs;
 
@@ -234,6 +235,23 @@ public class TestHub(HubProbe probe) : Hub
 
     public Task ToUsers(string[] users, string m) => Clients.Users(users).SendAsync("Receive", "users", m);
 
+    public string? WhoAmI() => Context.UserIdentifier;
+
+    public string? HttpPath() => Context.GetHttpContext()?.Request.Path.Value;
+
+    public string DescribePerson(Person person) => $"{person.Name}:{person.Age}";
+
+    public string Raw(System.Text.Json.JsonElement element) => element.GetRawText();
+
+    public string TypeOf(object? value) => value?.GetType().Name ?? "null";
+
+    public int CountAll(List<Person> people, Dictionary<string, int> scores) => people.Count + scores.Values.Sum();
+}
+
+/// <summary>A hub that requires an authenticated user.</summary>
+[Microsoft.AspNetCore.Authorization.Authorize]
+public class SecureHub : Hub
+{
     public string? WhoAmI() => Context.UserIdentifier;
 }
 
