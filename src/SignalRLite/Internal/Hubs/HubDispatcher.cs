@@ -160,8 +160,15 @@ internal sealed class HubDispatcher<THub> where THub : Hub
             case CancelInvocationMessage cancel:
                 if (connection.Invocations!.Active.TryGetValue(cancel.InvocationId!, out var cts) && cts is not null)
                 {
-                    // Callbacks registered by user code run off the read loop.
-                    _ = cts.CancelAsync();
+                    try
+                    {
+                        // Callbacks registered by user code run off the read loop.
+                        _ = cts.CancelAsync();
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        // The invocation finished meanwhile.
+                    }
                 }
 
                 return default;
