@@ -105,36 +105,44 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
         await _lifetimeManager.OnConnectedAsync(connection).ConfigureAwait(false);
 
         Exception? disconnectError = null;
+        var connected = false;
         try
         {
-            CloseMessage? close;
             try
             {
                 await _dispatcher.OnConnectedAsync(connection).ConfigureAwait(false);
+                connected = true;
             }
             catch (Exception ex)
             {
-                // No invocation is processed for a connection whose connected callback failed.
+                // No invocation is processed, and (as with the official server) no disconnected callback runs, for a
+                // connection whose connected callback failed.
                 HubLog.OnConnectedFailed(_logger, connection.ConnectionId, ex);
-                disconnectError = ex;
                 await connection.CompleteOutputAsync(new CloseMessage(HubErrors.ConnectionClosed(ex, _enableDetailedErrors), allowReconnect: false), CloseWriteTimeout).ConfigureAwait(false);
                 return;
             }
 
-            (close, disconnectError) = await DispatchMessagesAsync(connection).ConfigureAwait(false);
+            (var close, disconnectError) = await DispatchMessagesAsync(connection).ConfigureAwait(false);
             await connection.CompleteOutputAsync(close, CloseWriteTimeout).ConfigureAwait(false);
         }
         finally
         {
             // Running invocations see ConnectionAborted before the disconnected callback runs.
             connection.CancelAborted();
-            try
+            if (connected)
             {
-                await _dispatcher.OnDisconnectedAsync(connection, disconnectError).ConfigureAwait(false);
+                try
+                {
+                    await _dispatcher.OnDisconnectedAsync(connection, disconnectError).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    HubLog.OnDisconnectedFailed(_logger, connection.ConnectionId, ex);
+                }
             }
-            catch (Exception ex)
+            else
             {
-                HubLog.OnDisconnectedFailed(_logger, connection.ConnectionId, ex);
+                _dispatcher.AbandonConnection(connection);
             }
 
             await _lifetimeManager.OnDisconnectedAsync(connection).ConfigureAwait(false);

@@ -281,6 +281,11 @@ public class OfficialClientInteropTests
             var ex = await Assert.ThrowsAsync<HttpRequestException>(() => anonymous.StartAsync());
             Assert.Equal(HttpStatusCode.Unauthorized, ex.StatusCode);
 
+            // The connection endpoint itself is protected too, not only negotiate.
+            var skipping = host.CreateClient(path, skipNegotiation: true);
+            await Assert.ThrowsAnyAsync<Exception>(() => skipping.StartAsync());
+            Assert.Equal(0, host.Probe().ConnectedCount);
+
             var authenticated = await host.ConnectAsync(path, user: "erin");
             Assert.Equal("erin", await authenticated.InvokeAsync<string>("WhoAmI"));
         }

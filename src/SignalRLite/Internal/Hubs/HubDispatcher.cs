@@ -91,7 +91,8 @@ internal sealed class HubDispatcher<THub> where THub : Hub
         }
     }
 
-    public async Task OnDisconnectedAsync(HubConnectionContext connection, Exception? exception)
+    /// <summary>Drops queued invocations and fails upload streams of a connection that is ending.</summary>
+    public void AbandonConnection(HubConnectionContext connection)
     {
         var invocations = connection.Invocations!;
         invocations.Close();
@@ -99,7 +100,11 @@ internal sealed class HubDispatcher<THub> where THub : Hub
         {
             stream.Complete(new OperationCanceledException("The connection was closed."));
         }
+    }
 
+    public async Task OnDisconnectedAsync(HubConnectionContext connection, Exception? exception)
+    {
+        AbandonConnection(connection);
         await using var scope = _scopeFactory.CreateAsyncScope();
         var hub = CreateHub(scope.ServiceProvider, connection, out var created);
         try
