@@ -206,7 +206,9 @@ public class EndpointOptionsTests
                 && c.Features.Get<IConnectionIdFeature>()?.ConnectionId == c.ConnectionId
                 && c.Features.Get<IConnectionItemsFeature>()?.Items == c.Items
                 && c.Features.Get<IConnectionTransportFeature>()?.Transport == c.Transport
-                && c.Features.Get<IConnectionLifetimeFeature>() is not null);
+                && c.Features.Get<IConnectionLifetimeFeature>() is not null
+                && c.Features.Get<IConnectionInherentKeepAliveFeature>()?.HasInherentKeepAlive == false
+                && c.Features.Get<IConnectionEndPointFeature>() is not null);
             await TransportTestServer.EchoAsync(c);
         }, disconnectTimeout: TimeSpan.FromMilliseconds(200));
         using var socket = await server.ConnectWebSocketAsync();
@@ -217,16 +219,47 @@ public class EndpointOptionsTests
     }
 
     [Fact]
-    public async Task HostShutdownEndsOpenConnectionsPromptly()
+    public async Task HostShutdownClosesWebSocketsGracefully()
     {
         var app = new RecordingApplication();
         var server = await TransportTestServer.StartAsync(HostKind.Kestrel, application: app.RunAsync);
         using var socket = await server.ConnectWebSocketAsync();
         await app.Connected.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var clientSide = Task.Run(async () =>
+        {
+            var (type, _) = await socket.ReceiveMessageAsync(TimeSpan.FromSeconds(10));
+            if (socket.State == WebSocketState.CloseReceived)
+            {
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+            }
+
+            return type;
+        });
         var watch = System.Diagnostics.Stopwatch.StartNew();
         await server.DisposeAsync();
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(4), watch.Elapsed.ToString());
-        Assert.True(app.InputEnded.Task.IsCompleted);
+        Assert.Equal(WebSocketMessageType.Close, await clientSide);
+        Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
+        Assert.Null(await app.InputEnded.Task);
+        Assert.Equal(0, server.Manager.Count);
+    }
+
+    [Fact]
+    public async Task HostShutdownEndsLongPollingAndSse()
+    {
+        var server = await TransportTestServer.StartAsync(HostKind.Kestrel, o => o.LongPolling.PollTimeout = TimeSpan.FromSeconds(30));
+        using var client = server.CreateClient();
+        var lpToken = await LongPollingTransportTests.ConnectAsync(client);
+        var poll = client.GetAsync(TransportTestServer.Path + "?id=" + lpToken);
+        await LongPollingTransportTests.WaitForPendingPollAsync(server, lpToken);
+        var (_, sseToken) = await WebSocketTransportTests.NegotiateAsync(client);
+        await using var sse = await SseStream.OpenAsync(client, "?id=" + sseToken);
+        await sse.ReadUntilAsync(":\r\n");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await server.DisposeAsync();
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(4), watch.Elapsed.ToString());
+        Assert.Equal(HttpStatusCode.NoContent, (await poll).StatusCode);
+        Assert.Equal("", await sse.ReadToEndAsync());
         Assert.Equal(0, server.Manager.Count);
     }
 }

@@ -33,6 +33,12 @@ public class LongPollingTransportTests
         Assert.Empty(await response.Content.ReadAsByteArrayAsync());
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10));
         var connection = await app.Connected.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(connection.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionInherentKeepAliveFeature>()!.HasInherentKeepAlive);
+        if (kind == HostKind.Kestrel)
+        {
+            Assert.Equal("127.0.0.1", ((System.Net.IPEndPoint)connection.RemoteEndPoint!).Address.ToString());
+        }
+
         var httpContext = connection.Features.Get<IHttpContextFeature>()!.HttpContext!;
         Assert.Equal(TransportTestServer.Path, httpContext.Request.Path.Value);
         Assert.Contains("id=", httpContext.Request.QueryString.Value);

@@ -165,3 +165,39 @@ public class NegotiateTests
         Assert.Equal(HttpStatusCode.NotFound, poll.StatusCode);
     }
 }
+
+public class NegotiateResponseWriterTests
+{
+    [Fact]
+    public void WritingANegotiateResponseAllocatesNothingOnceWarm()
+    {
+        var all = HttpTransportType.WebSockets | HttpTransportType.ServerSentEvents | HttpTransportType.LongPolling;
+        void WriteOnce()
+        {
+            var buffer = SignalRLite.Internal.Protocol.PooledBufferWriter.Rent();
+            SignalRLite.Internal.Transports.NegotiateResponseWriter.WriteConnection(buffer, 1, "ZxYtlB0m1kKqZ8qQh3HGjw", "Wm3b2w2Wbq5ZQ0qJ0dM4tA", all, useStatefulReconnect: true);
+            SignalRLite.Internal.Protocol.PooledBufferWriter.Return(buffer);
+        }
+
+        WriteOnce();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            WriteOnce();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void WritesTheDocumentedShape()
+    {
+        var buffer = SignalRLite.Internal.Protocol.PooledBufferWriter.Rent();
+        SignalRLite.Internal.Transports.NegotiateResponseWriter.WriteConnection(buffer, 1, "id", "token", HttpTransportType.WebSockets | HttpTransportType.ServerSentEvents | HttpTransportType.LongPolling, false);
+        var json = System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+        SignalRLite.Internal.Protocol.PooledBufferWriter.Return(buffer);
+        Assert.Equal(
+            "{\"negotiateVersion\":1,\"connectionId\":\"id\",\"connectionToken\":\"token\",\"availableTransports\":[{\"transport\":\"WebSockets\",\"transferFormats\":[\"Text\",\"Binary\"]},{\"transport\":\"ServerSentEvents\",\"transferFormats\":[\"Text\"]},{\"transport\":\"LongPolling\",\"transferFormats\":[\"Text\",\"Binary\"]}]}",
+            json);
+    }
+}

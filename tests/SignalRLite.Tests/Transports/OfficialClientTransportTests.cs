@@ -12,7 +12,7 @@ namespace SignalRLite.Tests.Transports;
 /// </summary>
 public class OfficialClientTransportTests
 {
-    private sealed class MiniHub
+    internal sealed class MiniHub
     {
         private readonly StringBuilder _received = new();
 
@@ -83,6 +83,27 @@ public class OfficialClientTransportTests
         await connection.DisposeAsync();
     }
 
+    private static async Task<string> ReadRecordAsync(ConnectionContext connection)
+    {
+        var input = connection.Transport.Input;
+        while (true)
+        {
+            var result = await input.ReadAsync();
+            if (result.Buffer.PositionOf((byte)0x1e) is { } end)
+            {
+                var record = Encoding.UTF8.GetString(result.Buffer.Slice(0, end).ToArray());
+                input.AdvanceTo(result.Buffer.GetPosition(1, end));
+                return record;
+            }
+
+            input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+            if (result.IsCompleted)
+            {
+                throw new InvalidOperationException("Input ended before a record separator.");
+            }
+        }
+    }
+
     [Theory]
     [InlineData(ClientTransport.WebSockets)]
     [InlineData(ClientTransport.ServerSentEvents)]
@@ -91,11 +112,13 @@ public class OfficialClientTransportTests
     {
         await using var server = await TransportTestServer.StartAsync(HostKind.Kestrel, o => o.LongPolling.PollTimeout = TimeSpan.FromSeconds(5), async c =>
         {
-            var result = await c.Transport.Input.ReadAsync();
-            c.Transport.Input.AdvanceTo(result.Buffer.End);
+            // Handshake, then records (pings may come first) until the client's invocation of "Anything".
+            await ReadRecordAsync(c);
             await c.Transport.Output.WriteAsync(Encoding.UTF8.GetBytes("{}\u001e"));
-            var stop = await c.Transport.Input.ReadAsync();
-            c.Transport.Input.AdvanceTo(stop.Buffer.End);
+            while (!(await ReadRecordAsync(c)).Contains("\"target\":\"Anything\"", StringComparison.Ordinal))
+            {
+            }
+
             await c.Transport.Output.WriteAsync(Encoding.UTF8.GetBytes("{\"type\":7,\"error\":\"bye\"}\u001e"));
         });
         var connection = new HubConnectionBuilder().WithUrl(server.EndpointUri(), transport).Build();

@@ -56,7 +56,8 @@ internal sealed class TransportTestServer : IAsyncDisposable
         Action<HttpConnectionDispatcherOptions>? configure = null,
         ConnectionDelegate? application = null,
         TimeSpan? disconnectTimeout = null,
-        bool captureLogs = false)
+        bool captureLogs = false,
+        bool http2Only = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -72,7 +73,13 @@ internal sealed class TransportTestServer : IAsyncDisposable
         }
         else
         {
-            builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+            builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0, l =>
+            {
+                if (http2Only)
+                {
+                    l.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2;
+                }
+            }));
         }
 
         builder.Services.AddSignalRLiteConnections();

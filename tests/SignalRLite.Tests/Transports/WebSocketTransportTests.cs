@@ -200,4 +200,53 @@ public class WebSocketTransportTests
         var (type, text) = await socket.ReceiveMessageAsync();
         Assert.Equal(4, text.Length);
     }
+
+    [Fact]
+    public async Task WebSocketOverHttp2ExtendedConnectWorks()
+    {
+        var app = new RecordingApplication();
+        await using var server = await TransportTestServer.StartAsync(HostKind.Kestrel, application: app.RunAsync, http2Only: true);
+        using var handler = new SocketsHttpHandler();
+        using var invoker = new HttpMessageInvoker(handler);
+        using var client = new HttpClient(new SocketsHttpHandler()) { BaseAddress = server.BaseAddress, DefaultRequestVersion = System.Net.HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        var (_, token) = await NegotiateAsync(client);
+        using var socket = new ClientWebSocket();
+        socket.Options.HttpVersion = System.Net.HttpVersion.Version20;
+        socket.Options.HttpVersionPolicy = HttpVersionPolicy.RequestVersionExact;
+        await socket.ConnectAsync(new UriBuilder(server.EndpointUri("?id=" + token)) { Scheme = "ws" }.Uri, invoker, CancellationToken.None);
+        await socket.SendTextAsync("over h2");
+        Assert.Equal("over h2", await socket.ReceiveTextAsync(7));
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+        Assert.Null(await app.InputEnded.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        await server.WaitForConnectionCountAsync(0);
+    }
+
+    [Fact]
+    public async Task ApplicationAbort_TearsTheSocketDownWithoutCloseFrame()
+    {
+        var inputEnded = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await TransportTestServer.StartAsync(HostKind.Kestrel, application: async c =>
+        {
+            var result = await c.Transport.Input.ReadAsync();
+            c.Transport.Input.AdvanceTo(result.Buffer.End);
+            c.Abort(new ConnectionAbortedException("test abort"));
+            try
+            {
+                while (!(await c.Transport.Input.ReadAsync()).IsCompleted)
+                {
+                }
+
+                inputEnded.TrySetResult(null);
+            }
+            catch (Exception ex)
+            {
+                inputEnded.TrySetResult(ex);
+            }
+        });
+        using var socket = await server.ConnectWebSocketAsync();
+        await socket.SendTextAsync("x");
+        await Assert.ThrowsAsync<WebSocketException>(async () => await socket.ReceiveMessageAsync());
+        Assert.IsType<ConnectionAbortedException>(await inputEnded.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        await server.WaitForConnectionCountAsync(0);
+    }
 }

@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using System.Net;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
@@ -24,6 +25,8 @@ internal sealed class HttpConnectionContext : ConnectionContext,
     IConnectionLifetimeFeature,
     IConnectionUserFeature,
     IConnectionHeartbeatFeature,
+    IConnectionEndPointFeature,
+    IConnectionInherentKeepAliveFeature,
     ITransferFormatFeature,
     IHttpContextFeature,
     IHttpTransportFeature
@@ -33,7 +36,7 @@ internal sealed class HttpConnectionContext : ConnectionContext,
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _closedCts = new();
     private readonly CancellationTokenSource _transportCts = new();
-    private List<(Action<object> Callback, object State)>? _heartbeats;
+    private (Action<object> Callback, object State)[] _heartbeats = [];
 
     private TransportLease? _readerLease;
     private TransportLease? _writerLease;
@@ -71,6 +74,8 @@ internal sealed class HttpConnectionContext : ConnectionContext,
         features.Set<IConnectionLifetimeFeature>(this);
         features.Set<IConnectionUserFeature>(this);
         features.Set<IConnectionHeartbeatFeature>(this);
+        features.Set<IConnectionEndPointFeature>(this);
+        features.Set<IConnectionInherentKeepAliveFeature>(this);
         features.Set<ITransferFormatFeature>(this);
         features.Set<IHttpContextFeature>(this);
         features.Set<IHttpTransportFeature>(this);
@@ -95,6 +100,9 @@ internal sealed class HttpConnectionContext : ConnectionContext,
 
     public ClaimsPrincipal? User { get; set; }
 
+    /// <summary>Long Polling answers every poll within the poll timeout, which tells the client the server is alive.</summary>
+    public bool HasInherentKeepAlive => TransportType == HttpTransportType.LongPolling;
+
     public TransferFormat SupportedFormats { get; set; }
 
     public TransferFormat ActiveFormat { get; set; }
@@ -104,6 +112,9 @@ internal sealed class HttpConnectionContext : ConnectionContext,
     public HttpTransportType TransportType { get; private set; }
 
     public bool UseStatefulReconnect { get; init; }
+
+    /// <summary>Why the connection is closing: null for a graceful close (DELETE, host shutdown), else the error or abort reason.</summary>
+    public Exception? CloseError { get; private set; }
 
     /// <summary>Cancelled when the connection starts closing; transports stop using the pipes when they see it.</summary>
     public CancellationToken TransportClosing => _transportCts.Token;
@@ -126,31 +137,38 @@ internal sealed class HttpConnectionContext : ConnectionContext,
     private static PipeOptions CreatePipeOptions(long maxBufferSize) =>
         new(
             pauseWriterThreshold: maxBufferSize,
-            resumeWriterThreshold: maxBufferSize / 2,
+            resumeWriterThreshold: maxBufferSize == 0 ? 0 : Math.Max(1, maxBufferSize / 2),
             readerScheduler: PipeScheduler.ThreadPool,
             useSynchronizationContext: false);
 
+    /// <summary>Takes the user of each request that reaches this connection, and the addresses of the first.</summary>
+    public void UpdateFromRequest(HttpContext context)
+    {
+        User = context.User;
+        var http = context.Connection;
+        if (RemoteEndPoint is null && http.RemoteIpAddress is { } remote)
+        {
+            RemoteEndPoint = new IPEndPoint(remote, http.RemotePort);
+        }
+
+        if (LocalEndPoint is null && http.LocalIpAddress is { } local)
+        {
+            LocalEndPoint = new IPEndPoint(local, http.LocalPort);
+        }
+    }
+
     public void OnHeartbeat(Action<object> action, object state)
     {
+        // Copy on write: registrations are rare, ticks are every second.
         lock (_lock)
         {
-            (_heartbeats ??= []).Add((action, state));
+            _heartbeats = [.. _heartbeats, (action, state)];
         }
     }
 
     internal void TickHeartbeat()
     {
-        (Action<object> Callback, object State)[] callbacks;
-        lock (_lock)
-        {
-            if (_heartbeats is null || _heartbeats.Count == 0)
-            {
-                return;
-            }
-
-            callbacks = [.. _heartbeats];
-        }
-
+        var callbacks = Volatile.Read(ref _heartbeats);
         foreach (var (callback, state) in callbacks)
         {
             try
@@ -215,6 +233,7 @@ internal sealed class HttpConnectionContext : ConnectionContext,
     /// <summary>Long Polling: takes the output reader, ending an older poll (it answers 204) if one holds it.</summary>
     public async ValueTask<AttachStatus> AttachPollAsync(TransportLease lease)
     {
+        var waited = false;
         while (true)
         {
             TransportLease? previous;
@@ -222,7 +241,7 @@ internal sealed class HttpConnectionContext : ConnectionContext,
             {
                 if (_closeTask is not null)
                 {
-                    return AttachStatus.Closed;
+                    return waited ? AttachStatus.ClosedWhileWaiting : AttachStatus.Closed;
                 }
 
                 if (TransportType != HttpTransportType.None && TransportType != HttpTransportType.LongPolling)
@@ -249,6 +268,7 @@ internal sealed class HttpConnectionContext : ConnectionContext,
             {
             }
 
+            waited = true;
             await previous.Released.ConfigureAwait(false);
         }
     }
@@ -391,7 +411,8 @@ internal sealed class HttpConnectionContext : ConnectionContext,
 
     /// <summary>
     /// Ends the connection: stops the transports, completes the application's input (with <paramref name="error"/> for an
-    /// abrupt end), waits for the application, then removes the connection. Idempotent; every caller gets the same task.
+    /// abrupt end), waits for the application, then removes the connection. Idempotent; every caller gets the same task,
+    /// so the application delegate must not await it (it would wait for itself); it may call it without awaiting.
     /// </summary>
     public Task CloseAsync(Exception? error)
     {
@@ -417,6 +438,7 @@ internal sealed class HttpConnectionContext : ConnectionContext,
         {
             await Task.Yield();
             TransportLog.ConnectionClosing(_logger, ConnectionId, error?.Message);
+            CloseError = error;
             _transportCts.Cancel();
 
             TransportLease? writer, reader;

@@ -86,7 +86,7 @@ internal sealed class HttpConnectionDispatcher
                     && options.AllowStatefulReconnects
                     && string.Equals(context.Request.Query["useStatefulReconnect"], "true", StringComparison.OrdinalIgnoreCase);
                 var connection = _manager.CreateConnection(options, version, statefulReconnect);
-                connection.User = context.User;
+                connection.UpdateFromRequest(context);
                 NegotiateResponseWriter.WriteConnection(
                     buffer,
                     version,
@@ -202,7 +202,7 @@ internal sealed class HttpConnectionDispatcher
             using var socket = await context.WebSockets.AcceptWebSocketAsync(subProtocol).ConfigureAwait(false);
             TransportLog.WebSocketAccepted(_webSocketLogger, connection.ConnectionId);
 
-            connection.User = context.User;
+            connection.UpdateFromRequest(context);
             connection.HttpContext = context;
             connection.StartApplication(connectionDelegate);
 
@@ -250,7 +250,7 @@ internal sealed class HttpConnectionDispatcher
 
         try
         {
-            connection.User = context.User;
+            connection.UpdateFromRequest(context);
             connection.HttpContext = context;
             await ServerSentEventsTransport.ProcessAsync(context, connection, options, connectionDelegate, _sseLogger).ConfigureAwait(false);
         }
@@ -296,7 +296,7 @@ internal sealed class HttpConnectionDispatcher
 
         try
         {
-            connection.User = context.User;
+            connection.UpdateFromRequest(context);
             using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, connection.TransportClosing);
             try
             {

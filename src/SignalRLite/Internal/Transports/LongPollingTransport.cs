@@ -30,6 +30,12 @@ internal static class LongPollingTransport
             return;
         }
 
+        if (status == AttachStatus.ClosedWhileWaiting)
+        {
+            Complete(context, connection, StatusCodes.Status204NoContent, logger);
+            return;
+        }
+
         if (status == AttachStatus.TransportMismatch)
         {
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
@@ -40,7 +46,7 @@ internal static class LongPollingTransport
 
         try
         {
-            connection.User = context.User;
+            connection.UpdateFromRequest(context);
             if (!connection.ApplicationStarted)
             {
                 // First poll: it only establishes the transport and must not wait (PROTOCOL.md §8).

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 
@@ -29,7 +30,7 @@ internal sealed class WebSocketsTransport
     /// <summary>Runs until the socket is closed or aborted; returns the error that ended the client's side, if any.</summary>
     public async Task<Exception?> ProcessAsync()
     {
-        using var closingRegistration = _connection.TransportClosing.UnsafeRegister(static s => ((WebSocketsTransport)s!).Abort(), this);
+        using var closingRegistration = _connection.TransportClosing.UnsafeRegister(static s => ((WebSocketsTransport)s!).OnConnectionClosing(), this);
 
         var receiving = ReceiveAsync();
         var sending = SendAsync();
@@ -62,6 +63,22 @@ internal sealed class WebSocketsTransport
         return await receiving.ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A graceful close (host shutdown, DELETE) stops the send loop, which then sends close frame 1000 and waits for the
+    /// client's answer; any other reason aborts the socket.
+    /// </summary>
+    private void OnConnectionClosing()
+    {
+        if (_connection.CloseError is null)
+        {
+            _connection.Application.Input.CancelPendingRead();
+        }
+        else
+        {
+            Abort();
+        }
+    }
+
     private void Abort()
     {
         _aborted = true;
@@ -77,8 +94,14 @@ internal sealed class WebSocketsTransport
         {
             while (true)
             {
-                var memory = writer.GetMemory();
-                var result = await _socket.ReceiveAsync(memory, CancellationToken.None).ConfigureAwait(false);
+                // Zero-byte read first: an idle connection holds no pipe memory while it waits.
+                var result = await _socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None).ConfigureAwait(false);
+                if (result.MessageType != WebSocketMessageType.Close)
+                {
+                    var memory = writer.GetMemory();
+                    result = await _socket.ReceiveAsync(memory, CancellationToken.None).ConfigureAwait(false);
+                }
+
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     TransportLog.WebSocketClientClosed(_logger, _connection.ConnectionId, _socket.CloseStatus);
@@ -228,6 +251,7 @@ internal sealed class WebSocketsTransport
         return SendMultiSegmentAsync(buffer, messageType, cancellationToken);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendMultiSegmentAsync(ReadOnlySequence<byte> buffer, WebSocketMessageType messageType, CancellationToken cancellationToken)
     {
         var position = buffer.Start;
