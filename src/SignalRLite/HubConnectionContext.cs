@@ -35,6 +35,7 @@ public class HubConnectionContext
     private long _lastReceiveTicks;
     private long _handshakeDeadlineTicks;
     private int _closeReason;
+    private bool _sendPings;
     private bool _outputClosed; // guarded by _writeLock
 
     /// <summary>Creates the context for a connection of the connection layer.</summary>
@@ -319,6 +320,8 @@ public class HubConnectionContext
 
     internal void HandshakeCompleted()
     {
+        // A transport with inherent keep-alive (Long Polling answers every poll in time) needs no pings.
+        _sendPings = Features.Get<IConnectionInherentKeepAliveFeature>()?.HasInherentKeepAlive != true;
         _pingBytes = Protocol.GetMessageBytes(PingMessage.Instance);
         Volatile.Write(ref _lastReceiveTicks, Environment.TickCount64);
         Volatile.Write(ref _handshakeDeadlineTicks, 0);
@@ -356,7 +359,7 @@ public class HubConnectionContext
             return;
         }
 
-        if (nowTicks - Volatile.Read(ref _lastSendTicks) >= _keepAliveMs)
+        if (_sendPings && nowTicks - Volatile.Read(ref _lastSendTicks) >= _keepAliveMs)
         {
             TrySendPing();
         }

@@ -57,6 +57,17 @@ public class ConnectionLifetimeTests
     }
 
     [Fact]
+    public async Task NoPingOnTransportsWithInherentKeepAlive()
+    {
+        await using var server = Create<TestHub>(o => o.KeepAliveInterval = TimeSpan.FromMilliseconds(50));
+        var connection = new TestConnection { HasInherentKeepAlive = true };
+        await server.ConnectAsync(connection: connection);
+        await Task.Delay(400);
+        await connection.SendAsync(Invocation("1", "Echo", "first"));
+        Assert.Equal("first", (await connection.ReadJsonAsync()).GetProperty("result").GetString());
+    }
+
+    [Fact]
     public async Task C86_ClientTimeoutClosesWithErrorAndAllowsReconnect()
     {
         await using var server = Create<TestHub>(o => o.ClientTimeoutInterval = TimeSpan.FromMilliseconds(300));

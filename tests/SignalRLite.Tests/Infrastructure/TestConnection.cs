@@ -13,7 +13,7 @@ namespace SignalRLite.Tests.Infrastructure;
 /// An in-memory <see cref="ConnectionContext"/>: the hub layer reads <see cref="ConnectionContext.Transport"/>, the test
 /// plays the client through <see cref="SendAsync(string)"/> and <see cref="ReadMessageAsync"/>.
 /// </summary>
-internal sealed class TestConnection : ConnectionContext, IConnectionUserFeature, ITransferFormatFeature, IConnectionItemsFeature, IConnectionIdFeature
+internal sealed class TestConnection : ConnectionContext, IConnectionInherentKeepAliveFeature, IConnectionUserFeature, ITransferFormatFeature, IConnectionItemsFeature, IConnectionIdFeature
 {
     public const char RS = '\u001e';
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
@@ -34,6 +34,7 @@ internal sealed class TestConnection : ConnectionContext, IConnectionUserFeature
         features.Set<ITransferFormatFeature>(this);
         features.Set<IConnectionItemsFeature>(this);
         features.Set<IConnectionIdFeature>(this);
+        features.Set<IConnectionInherentKeepAliveFeature>(this);
         Features = features;
         ConnectionClosed = _closed.Token;
     }
@@ -53,6 +54,8 @@ internal sealed class TestConnection : ConnectionContext, IConnectionUserFeature
     public TransferFormat ActiveFormat { get; set; }
 
     public bool Aborted { get; private set; }
+
+    public bool HasInherentKeepAlive { get; set; }
 
     /// <summary>The hub layer's <c>OnConnectedAsync</c> for this connection; completes when the hub is done with it.</summary>
     public Task HandlerTask { get; set; } = Task.CompletedTask;
