@@ -36,6 +36,8 @@ public class HubConnectionContext
     private long _handshakeDeadlineTicks;
     private int _closeReason;
     private bool _sendPings;
+    private bool _readerPaused;
+    private ClaimsPrincipal? _anonymous;
     private bool _outputClosed; // guarded by _writeLock
 
     /// <summary>Creates the context for a connection of the connection layer.</summary>
@@ -60,7 +62,7 @@ public class HubConnectionContext
     public virtual ClaimsPrincipal User =>
         Features.Get<IConnectionUserFeature>()?.User
         ?? Features.Get<IHttpContextFeature>()?.HttpContext?.User
-        ?? EmptyUser;
+        ?? (_anonymous ??= new ClaimsPrincipal(new ClaimsIdentity()));
 
     /// <summary>The user id given by <see cref="IUserIdProvider"/>.</summary>
     public string? UserIdentifier { get; set; }
@@ -92,8 +94,6 @@ public class HubConnectionContext
 
     /// <summary>The hub-facing view of this connection, built once per connection.</summary>
     internal HubCallerContext? CallerContext { get; set; }
-
-    private static readonly ClaimsPrincipal EmptyUser = new(new ClaimsIdentity());
 
     /// <summary>Closes the connection: the client gets a Close message without error.</summary>
     public virtual void Abort() => RequestClose(HubConnectionCloseReason.Aborted);
@@ -329,6 +329,13 @@ public class HubConnectionContext
 
     internal void MessageReceived() => Volatile.Write(ref _lastReceiveTicks, Environment.TickCount64);
 
+    /// <summary>The read loop stops or resumes reading on the server's account; the client timeout does not run meanwhile.</summary>
+    internal void ReaderPaused(bool paused)
+    {
+        Volatile.Write(ref _readerPaused, paused);
+        MessageReceived();
+    }
+
     /// <summary>Called by the shared heartbeat: handshake deadline, client timeout, keep-alive.</summary>
     internal void OnHeartbeat(long nowTicks)
     {
@@ -353,7 +360,7 @@ public class HubConnectionContext
             return;
         }
 
-        if (nowTicks - Volatile.Read(ref _lastReceiveTicks) > _clientTimeoutMs)
+        if (!Volatile.Read(ref _readerPaused) && nowTicks - Volatile.Read(ref _lastReceiveTicks) > _clientTimeoutMs)
         {
             RequestClose(HubConnectionCloseReason.ClientTimeout);
             return;

@@ -188,7 +188,20 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
 
                         if (message is not null)
                         {
-                            await _dispatcher.DispatchMessageAsync(connection, message).ConfigureAwait(false);
+                            var dispatch = _dispatcher.DispatchMessageAsync(connection, message);
+                            if (!dispatch.IsCompletedSuccessfully)
+                            {
+                                // Waiting (a full upload-stream buffer) is not the client's silence.
+                                connection.ReaderPaused(true);
+                                try
+                                {
+                                    await dispatch.ConfigureAwait(false);
+                                }
+                                finally
+                                {
+                                    connection.ReaderPaused(false);
+                                }
+                            }
                         }
                     }
                 }
@@ -209,6 +222,11 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
                 HubLog.ClosingWithError(_logger, connection.ConnectionId, ex);
                 var error = new InvalidDataException(ex.Message);
                 return (new CloseMessage(HubErrors.ConnectionClosed(error, detailed: true), allowReconnect: false), error);
+            }
+            catch (OperationCanceledException) when (connection.CloseReason != HubConnectionCloseReason.None)
+            {
+                // Closing was requested while the reader waited (for example on a full upload stream).
+                break;
             }
             catch (Exception ex)
             {

@@ -172,4 +172,41 @@ public class StreamingTests
         await connection.SendAsync(Complete("1"));
         Assert.Equal(6, (await connection.ReadNonPingAsync()).GetProperty("result").GetInt32());
     }
+
+    [Fact]
+    public async Task ReaderPausedByBackpressureIsNotAClientTimeout()
+    {
+        await using var server = Create<TestHub>(o =>
+        {
+            o.StreamBufferCapacity = 1;
+            o.ClientTimeoutInterval = TimeSpan.FromMilliseconds(300);
+        });
+        var probe = server.Probe();
+        var connection = await server.ConnectAsync();
+        await connection.SendAsync(Upload("42", "HoldThenSum", ["1"], "hold") + Item("1", 1) + Item("1", 2) + Item("1", 3));
+        await probe.Started("hold").WaitAsync();
+
+        // Longer than the client timeout, while the server (not the client) is the one not reading.
+        await Task.Delay(900);
+        probe.Gate("hold").TrySetResult();
+        await connection.SendAsync(Complete("1"));
+        Assert.Equal(6, (await connection.ReadNonPingAsync()).GetProperty("result").GetInt32());
+    }
+
+    [Fact]
+    public async Task AbortWhileTheReaderIsPausedClosesCleanly()
+    {
+        await using var server = Create<TestHub>(o => o.StreamBufferCapacity = 1);
+        var probe = server.Probe();
+        var connection = await server.ConnectAsync();
+        await connection.SendAsync(Upload("42", "HoldThenAbort", ["1"], "hold") + Item("1", 1) + Item("1", 2) + Item("1", 3));
+        await probe.Started("hold").WaitAsync();
+        probe.Gate("hold").TrySetResult();
+
+        var messages = await connection.ReadUntilClosedAsync();
+        // The aborting method's own Completion may precede the Close; the Close carries no error.
+        Assert.Equal("{\"type\":7}", messages[^1]);
+        Assert.All(messages, m => Assert.DoesNotContain("error", m));
+        Assert.Null(await probe.Disconnected.WaitAsync());
+    }
 }

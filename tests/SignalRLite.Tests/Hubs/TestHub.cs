@@ -193,6 +193,14 @@ public class TestHub(HubProbe probe) : Hub
         return await Sum(source);
     }
 
+    public async Task HoldThenAbort(string key, ChannelReader<int> source)
+    {
+        probe.Enter(key);
+        await probe.Gate(key).WaitAsync();
+        Context.Abort();
+        probe.Exit(key);
+    }
+
     public async Task<int> SumEnumerable(IAsyncEnumerable<int> source)
     {
         var sum = 0;
