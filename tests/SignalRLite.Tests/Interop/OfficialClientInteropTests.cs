@@ -176,6 +176,35 @@ public class OfficialClientInteropTests
         Assert.Equal("answer to q", await client.InvokeAsync<string>("AskCaller", "q"));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task MaximumParallelInvocationsPerClientIsHonoured(int limit)
+    {
+        await using var host = await InteropHost.StartAsync(HubHostKind.Kestrel, o => o.MaximumParallelInvocationsPerClient = limit);
+        var probe = host.Probe();
+        var client = await host.ConnectAsync("/hub");
+        var calls = new[] { "a", "b", "c" }.Select(k => client.InvokeAsync<string>("Gate", k)).ToArray();
+
+        for (var i = 0; i < limit; i++)
+        {
+            await probe.Started(((char)('a' + i)).ToString()).WaitAsync();
+        }
+
+        // The client's Ping/Echo still get through while invocations are queued: proof that the reader is not blocked.
+        var unknown = await Assert.ThrowsAsync<ClientHubException>(() => client.InvokeAsync("Nope"));
+        Assert.Contains("Method does not exist", unknown.Message);
+        Assert.False(probe.Started("c").Task.IsCompleted);
+
+        // Finishing "a" frees one slot: the next queued invocation, in arrival order, starts.
+        probe.Gate("a").TrySetResult();
+        await probe.Started(((char)('a' + limit)).ToString()).WaitAsync();
+        probe.Gate("b").TrySetResult();
+        probe.Gate("c").TrySetResult();
+        Assert.Equal(["a", "b", "c"], await Task.WhenAll(calls));
+        Assert.Equal(limit, probe.MaxRunning);
+    }
+
     [Fact]
     public async Task ConnectedAndDisconnectedCallbacksRunOnce()
     {
