@@ -12,6 +12,7 @@ internal static class HubTestServer
         {
             s.AddSingleton<HubProbe>();
             s.AddSingleton<IGreeter, Greeter>();
+            s.AddKeyedSingleton<IGreeter, LoudGreeter>("loud");
             services?.Invoke(s);
         }, builder);
 

@@ -231,6 +231,15 @@ public class InvocationTests
     }
 
     [Fact]
+    public async Task ExplicitServiceParametersWorkWithImplicitOnesDisabled()
+    {
+        await using var server = Create<TestHub>(o => o.DisableImplicitFromServicesParameters = true);
+        var connection = await server.ConnectAsync();
+        Assert.Equal("hello ann", (await InvokeAsync(connection, "GreetExplicit", "ann")).GetProperty("result").GetString());
+        Assert.Equal("HELLO ANN", (await InvokeAsync(connection, "GreetKeyed", "ann")).GetProperty("result").GetString());
+    }
+
+    [Fact]
     public async Task C71_CancelInvocationCancelsTheTokenAndTheCompletionStillComes()
     {
         await using var server = Create<TestHub>();

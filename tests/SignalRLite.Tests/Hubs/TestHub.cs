@@ -22,6 +22,11 @@ public sealed class Greeter : IGreeter
     public string Greet(string name) => "hello " + name;
 }
 
+public sealed class LoudGreeter : IGreeter
+{
+    public string Greet(string name) => "HELLO " + name.ToUpperInvariant();
+}
+
 /// <summary>The hub most runtime tests talk to.</summary>
 public class TestHub(HubProbe probe) : Hub
 {
@@ -87,6 +92,10 @@ public class TestHub(HubProbe probe) : Hub
     public string Original() => "renamed-ok";
 
     public string Greet(IGreeter greeter, string name) => greeter.Greet(name);
+
+    public string GreetExplicit([Microsoft.AspNetCore.Mvc.FromServices] IGreeter greeter, string name) => greeter.Greet(name);
+
+    public string GreetKeyed([Microsoft.Extensions.DependencyInjection.FromKeyedServices("loud")] IGreeter greeter, string name) => greeter.Greet(name);
 
     public string Caller() => Context.ConnectionId;
 
