@@ -159,6 +159,39 @@ public class OfficialClientInteropTests
     }
 
     [Fact]
+    public async Task HubContextsWorkFromABackgroundService()
+    {
+        await using var host = await InteropHost.StartAsync(HubHostKind.TestHost, services: s =>
+        {
+            s.AddSingleton<BroadcastRequest>();
+            s.AddHostedService<Broadcaster>();
+        });
+        var plain = await host.ConnectAsync("/hub");
+        var typed = await host.ConnectAsync("/typed");
+        var plainInbox = new Inbox(plain);
+        var typedInbox = new Inbox(typed);
+
+        host.Services.GetRequiredService<BroadcastRequest>().Go.TrySetResult();
+        Assert.Equal(("background", "plain"), await plainInbox.NextAsync());
+        Assert.Equal(("background", "typed"), await typedInbox.NextAsync());
+    }
+
+    private sealed class BroadcastRequest
+    {
+        public Signal Go { get; } = new();
+    }
+
+    private sealed class Broadcaster(BroadcastRequest request, IHubContext<TestHub> plain, IHubContext<TypedHub, IChatClient> typed) : Microsoft.Extensions.Hosting.BackgroundService
+    {
+        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+        {
+            await request.Go.Task.WaitAsync(stoppingToken);
+            await plain.Clients.All.SendAsync("Receive", "background", "plain", stoppingToken);
+            await typed.Clients.All.Receive("background", "typed");
+        }
+    }
+
+    [Fact]
     public async Task StronglyTypedHub()
     {
         await using var host = await InteropHost.StartAsync(HubHostKind.TestHost);
