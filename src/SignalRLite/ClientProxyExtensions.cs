@@ -1,7 +1,7 @@
 namespace SignalRLite;
 
 /// <summary><c>SendAsync</c> and <c>InvokeAsync</c> with the argument lists the official API has.</summary>
-public static class ClientProxyExtensions
+public static partial class ClientProxyExtensions
 {
     /// <summary>Invokes <paramref name="method"/> on the connections of <paramref name="clientProxy"/> with 0 argument(s), without waiting for an answer.</summary>
     /// <param name="clientProxy">The connections.</param>
