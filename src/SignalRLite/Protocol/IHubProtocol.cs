@@ -21,7 +21,10 @@ public interface IHubProtocol
     /// <summary>
     /// Parses one complete message from the start of <paramref name="input"/> and slices it off.
     /// Returns false, leaving input unchanged, when the buffer does not yet hold a whole message.
-    /// Throws <see cref="InvalidDataException"/> on malformed input.
+    /// Messages of a type the protocol does not know are skipped (sliced off) and parsing goes on with the next one.
+    /// Arguments that cannot be bound yield <see cref="InvocationBindingFailureMessage"/> or
+    /// <see cref="StreamBindingFailureMessage"/>: the connection stays usable.
+    /// Throws <see cref="InvalidDataException"/> on malformed input: the connection must be closed.
     /// </summary>
     bool TryParseMessage(ref ReadOnlySequence<byte> input, IInvocationBinder binder, out HubMessage? message);
 

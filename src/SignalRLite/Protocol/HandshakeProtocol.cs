@@ -1,0 +1,176 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+using SignalRLite.Internal.Protocol;
+
+namespace SignalRLite.Protocol;
+
+/// <summary>
+/// The handshake that opens every connection: always JSON followed by 0x1E, whatever hub protocol it selects.
+/// </summary>
+public static class HandshakeProtocol
+{
+    private static readonly JsonEncodedText ProtocolName = JsonEncodedText.Encode("protocol");
+    private static readonly JsonEncodedText VersionName = JsonEncodedText.Encode("version");
+    private static readonly JsonEncodedText ErrorName = JsonEncodedText.Encode("error");
+    private static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly byte[] SuccessBytes = "{}\u001e"u8.ToArray();
+
+    /// <summary>The successful response, <c>{}</c> followed by 0x1E.</summary>
+    public static ReadOnlyMemory<byte> SuccessResponse => SuccessBytes;
+
+    /// <summary>Writes a handshake request (used by clients and tests).</summary>
+    public static void WriteRequestMessage(HandshakeRequestMessage request, IBufferWriter<byte> output)
+    {
+        var writer = ReusableUtf8JsonWriter.Get(output, WriterOptions);
+        try
+        {
+            writer.WriteStartObject();
+            writer.WriteString(ProtocolName, request.Protocol);
+            writer.WriteNumber(VersionName, request.Version);
+            writer.WriteEndObject();
+            writer.Flush();
+        }
+        finally
+        {
+            ReusableUtf8JsonWriter.Return(writer);
+        }
+
+        TextMessageFormatter.WriteRecordSeparator(output);
+    }
+
+    /// <summary>Writes a handshake response: <c>{}</c> on success, <c>{"error":"..."}</c> otherwise.</summary>
+    public static void WriteResponseMessage(HandshakeResponseMessage response, IBufferWriter<byte> output)
+    {
+        if (response.Error is null)
+        {
+            output.Write(SuccessBytes);
+            return;
+        }
+
+        var writer = ReusableUtf8JsonWriter.Get(output, WriterOptions);
+        try
+        {
+            writer.WriteStartObject();
+            writer.WriteString(ErrorName, response.Error);
+            writer.WriteEndObject();
+            writer.Flush();
+        }
+        finally
+        {
+            ReusableUtf8JsonWriter.Return(writer);
+        }
+
+        TextMessageFormatter.WriteRecordSeparator(output);
+    }
+
+    /// <summary>
+    /// Parses the handshake request at the start of <paramref name="buffer"/> and slices it off; bytes after its
+    /// separator stay in the buffer. Returns false when the separator has not arrived yet.
+    /// Throws <see cref="InvalidDataException"/> when the request is malformed.
+    /// </summary>
+    public static bool TryParseRequestMessage(ref ReadOnlySequence<byte> buffer, [NotNullWhen(true)] out HandshakeRequestMessage? request)
+    {
+        if (!TextMessageParser.TryParseMessage(ref buffer, out var payload))
+        {
+            request = null;
+            return false;
+        }
+
+        string? protocol = null;
+        int? version = null;
+        try
+        {
+            var reader = new Utf8JsonReader(payload, new JsonReaderOptions { MaxDepth = 16 });
+            ReadStartObject(ref reader);
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals(ProtocolName.EncodedUtf8Bytes))
+                {
+                    reader.Read();
+                    protocol = reader.TokenType == JsonTokenType.String
+                        ? reader.GetString()
+                        : throw new InvalidDataException("Expected 'protocol' to be of type String.");
+                }
+                else if (reader.ValueTextEquals(VersionName.EncodedUtf8Bytes))
+                {
+                    reader.Read();
+                    version = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var v)
+                        ? v
+                        : throw new InvalidDataException("Expected 'version' to be an integer.");
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+
+            ReadEndObject(ref reader);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException("Handshake request is malformed.", ex);
+        }
+
+        request = new HandshakeRequestMessage(
+            protocol ?? throw new InvalidDataException("Missing required property 'protocol'."),
+            version ?? throw new InvalidDataException("Missing required property 'version'."));
+        return true;
+    }
+
+    /// <summary>Parses a handshake response (used by clients and tests). Returns false when incomplete.</summary>
+    public static bool TryParseResponseMessage(ref ReadOnlySequence<byte> buffer, [NotNullWhen(true)] out HandshakeResponseMessage? response)
+    {
+        if (!TextMessageParser.TryParseMessage(ref buffer, out var payload))
+        {
+            response = null;
+            return false;
+        }
+
+        string? error = null;
+        try
+        {
+            var reader = new Utf8JsonReader(payload, new JsonReaderOptions { MaxDepth = 16 });
+            ReadStartObject(ref reader);
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals(ErrorName.EncodedUtf8Bytes))
+                {
+                    reader.Read();
+                    error = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+
+            ReadEndObject(ref reader);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException("Handshake response is malformed.", ex);
+        }
+
+        response = error is null ? HandshakeResponseMessage.Empty : new HandshakeResponseMessage(error);
+        return true;
+    }
+
+    private static void ReadStartObject(ref Utf8JsonReader reader)
+    {
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new InvalidDataException("Handshake request is malformed: expected a JSON object.");
+        }
+    }
+
+    private static void ReadEndObject(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+        {
+            throw new InvalidDataException("Handshake request is malformed: expected the end of the JSON object.");
+        }
+    }
+}

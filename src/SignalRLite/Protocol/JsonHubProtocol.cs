@@ -1,0 +1,636 @@
+using System.Buffers;
+using System.Runtime.ExceptionServices;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Options;
+using SignalRLite.Internal.Protocol;
+
+namespace SignalRLite.Protocol;
+
+/// <summary>
+/// The <c>json</c> hub protocol: one JSON object per message, each followed by the record separator 0x1E.
+/// Stateless and thread-safe.
+/// </summary>
+public sealed class JsonHubProtocol : IHubProtocol
+{
+    private const string ProtocolName = "json";
+    private const int ProtocolVersion = 2;
+
+    private static readonly JsonEncodedText TypeName = JsonEncodedText.Encode("type");
+    private static readonly JsonEncodedText HeadersName = JsonEncodedText.Encode("headers");
+    private static readonly JsonEncodedText InvocationIdName = JsonEncodedText.Encode("invocationId");
+    private static readonly JsonEncodedText TargetName = JsonEncodedText.Encode("target");
+    private static readonly JsonEncodedText ArgumentsName = JsonEncodedText.Encode("arguments");
+    private static readonly JsonEncodedText StreamIdsName = JsonEncodedText.Encode("streamIds");
+    private static readonly JsonEncodedText ItemName = JsonEncodedText.Encode("item");
+    private static readonly JsonEncodedText ResultName = JsonEncodedText.Encode("result");
+    private static readonly JsonEncodedText ErrorName = JsonEncodedText.Encode("error");
+    private static readonly JsonEncodedText AllowReconnectName = JsonEncodedText.Encode("allowReconnect");
+    private static readonly JsonEncodedText SequenceIdName = JsonEncodedText.Encode("sequenceId");
+
+    private readonly JsonSerializerOptions _payloadSerializerOptions;
+    private readonly JsonWriterOptions _writerOptions;
+    private readonly JsonReaderOptions _readerOptions;
+
+    /// <summary>Creates the protocol with default options.</summary>
+    public JsonHubProtocol()
+        : this(Options.Create(new JsonHubProtocolOptions()))
+    {
+    }
+
+    /// <summary>Creates the protocol with the given options.</summary>
+    public JsonHubProtocol(IOptions<JsonHubProtocolOptions> options)
+    {
+        _payloadSerializerOptions = options.Value.PayloadSerializerOptions;
+        _payloadSerializerOptions.TypeInfoResolver ??= new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver();
+        _payloadSerializerOptions.MakeReadOnly();
+        _writerOptions = new JsonWriterOptions
+        {
+            Encoder = _payloadSerializerOptions.Encoder ?? JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+            SkipValidation = true,
+        };
+        _readerOptions = new JsonReaderOptions
+        {
+            MaxDepth = _payloadSerializerOptions.MaxDepth == 0 ? 64 : _payloadSerializerOptions.MaxDepth,
+        };
+    }
+
+    /// <inheritdoc />
+    public string Name => ProtocolName;
+
+    /// <inheritdoc />
+    public int Version => ProtocolVersion;
+
+    /// <inheritdoc />
+    public TransferFormat TransferFormat => TransferFormat.Text;
+
+    /// <inheritdoc />
+    public bool IsVersionSupported(int version) => version is 1 or 2;
+
+    /// <inheritdoc />
+    /// <remarks>Messages of an unknown type are skipped (sliced off) and parsing goes on with the next one.</remarks>
+    public bool TryParseMessage(ref ReadOnlySequence<byte> input, IInvocationBinder binder, out HubMessage? message)
+    {
+        while (TextMessageParser.TryParseMessage(ref input, out var payload))
+        {
+            message = ParseMessage(payload, binder);
+            if (message is not null)
+            {
+                return true;
+            }
+        }
+
+        message = null;
+        return false;
+    }
+
+    /// <inheritdoc />
+    public void WriteMessage(HubMessage message, IBufferWriter<byte> output)
+    {
+        var writer = ReusableUtf8JsonWriter.Get(output, _writerOptions);
+        try
+        {
+            WriteMessageCore(message, writer);
+            writer.Flush();
+        }
+        finally
+        {
+            ReusableUtf8JsonWriter.Return(writer);
+        }
+
+        TextMessageFormatter.WriteRecordSeparator(output);
+    }
+
+    /// <inheritdoc />
+    public ReadOnlyMemory<byte> GetMessageBytes(HubMessage message)
+    {
+        var buffer = PooledBufferWriter.Rent();
+        try
+        {
+            WriteMessage(message, buffer);
+            return buffer.WrittenSpan.ToArray();
+        }
+        finally
+        {
+            PooledBufferWriter.Return(buffer);
+        }
+    }
+
+    private HubMessage? ParseMessage(ReadOnlySequence<byte> payload, IInvocationBinder binder)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(payload, _readerOptions);
+            return ParseMessage(ref reader, binder);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"Error reading JSON: {ex.Message}", ex);
+        }
+    }
+
+    private HubMessage? ParseMessage(ref Utf8JsonReader reader, IInvocationBinder binder)
+    {
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new InvalidDataException($"Unexpected JSON token '{reader.TokenType}'. Expected a JSON object.");
+        }
+
+        int? type = null;
+        string? invocationId = null;
+        string? target = null;
+        string? error = null;
+        bool allowReconnect = false;
+        long? sequenceId = null;
+        Dictionary<string, string>? headers = null;
+        string[]? streamIds = null;
+
+        // Payloads are bound as soon as the property that gives their type (target, invocationId) is known;
+        // when the payload comes first, the reader is checkpointed there and the payload bound at the end.
+        var arguments = default(PendingPayload<object?[]>);
+        var item = default(PendingPayload<object?>);
+        var result = default(PendingPayload<object?>);
+
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.EndObject)
+            {
+                break;
+            }
+
+            if (reader.TokenType != JsonTokenType.PropertyName)
+            {
+                throw new InvalidDataException($"Unexpected JSON token '{reader.TokenType}'. Expected a property name.");
+            }
+
+            if (reader.ValueTextEquals(TypeName.EncodedUtf8Bytes))
+            {
+                Read(ref reader, JsonTokenType.Number, "type");
+                if (!reader.TryGetInt32(out var t))
+                {
+                    throw new InvalidDataException("Expected 'type' to be an integer.");
+                }
+
+                type = t;
+            }
+            else if (reader.ValueTextEquals(InvocationIdName.EncodedUtf8Bytes))
+            {
+                invocationId = ReadNullableString(ref reader, "invocationId");
+            }
+            else if (reader.ValueTextEquals(TargetName.EncodedUtf8Bytes))
+            {
+                Read(ref reader, JsonTokenType.String, "target");
+                target = (reader.ValueIsEscaped ? null : binder.GetTarget(reader.ValueSpan)) ?? reader.GetString();
+            }
+            else if (reader.ValueTextEquals(ErrorName.EncodedUtf8Bytes))
+            {
+                error = ReadNullableString(ref reader, "error");
+            }
+            else if (reader.ValueTextEquals(AllowReconnectName.EncodedUtf8Bytes))
+            {
+                reader.Read();
+                allowReconnect = reader.TokenType switch
+                {
+                    JsonTokenType.True => true,
+                    JsonTokenType.False => false,
+                    _ => throw new InvalidDataException("Expected 'allowReconnect' to be of type Boolean."),
+                };
+            }
+            else if (reader.ValueTextEquals(SequenceIdName.EncodedUtf8Bytes))
+            {
+                Read(ref reader, JsonTokenType.Number, "sequenceId");
+                if (!reader.TryGetInt64(out var s))
+                {
+                    throw new InvalidDataException("Expected 'sequenceId' to be an integer.");
+                }
+
+                sequenceId = s;
+            }
+            else if (reader.ValueTextEquals(HeadersName.EncodedUtf8Bytes))
+            {
+                headers = ReadHeaders(ref reader);
+            }
+            else if (reader.ValueTextEquals(StreamIdsName.EncodedUtf8Bytes))
+            {
+                streamIds = ReadStreamIds(ref reader);
+            }
+            else if (reader.ValueTextEquals(ArgumentsName.EncodedUtf8Bytes))
+            {
+                Read(ref reader, JsonTokenType.StartArray, "arguments");
+                arguments.Seen = true;
+                if (target is not null)
+                {
+                    arguments.Bind(ref reader, this, static (p, ref r, s) => p.BindArguments(ref r, s.binder.GetParameterTypes(s.target!)), (binder, target));
+                }
+                else
+                {
+                    arguments.Defer(ref reader);
+                }
+            }
+            else if (reader.ValueTextEquals(ItemName.EncodedUtf8Bytes))
+            {
+                reader.Read();
+                item.Seen = true;
+                if (invocationId is not null)
+                {
+                    item.Bind(ref reader, this, static (p, ref r, s) => p.BindValue(ref r, s.binder.GetStreamItemType(s.target!)), (binder, target: invocationId));
+                }
+                else
+                {
+                    item.Defer(ref reader);
+                }
+            }
+            else if (reader.ValueTextEquals(ResultName.EncodedUtf8Bytes))
+            {
+                reader.Read();
+                result.Seen = true;
+                if (invocationId is not null)
+                {
+                    result.Bind(ref reader, this, static (p, ref r, s) => p.BindValue(ref r, s.binder.GetReturnType(s.target!)), (binder, target: invocationId));
+                }
+                else
+                {
+                    result.Defer(ref reader);
+                }
+            }
+            else
+            {
+                // Unknown properties are ignored, for forward compatibility.
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        if (reader.TokenType != JsonTokenType.EndObject)
+        {
+            throw new InvalidDataException("Unexpected end of JSON object.");
+        }
+
+        if (reader.Read())
+        {
+            throw new InvalidDataException("Unexpected content after the JSON object.");
+        }
+
+        if (type is null)
+        {
+            throw new InvalidDataException("Missing required property 'type'.");
+        }
+
+        HubMessage? message;
+        switch (type.Value)
+        {
+            case HubProtocolConstants.InvocationMessageType:
+            case HubProtocolConstants.StreamInvocationMessageType:
+                if (target is null)
+                {
+                    throw new InvalidDataException("Missing required property 'target'.");
+                }
+
+                if (!arguments.Seen)
+                {
+                    throw new InvalidDataException("Missing required property 'arguments'.");
+                }
+
+                if (type == HubProtocolConstants.StreamInvocationMessageType && invocationId is null)
+                {
+                    throw new InvalidDataException("Missing required property 'invocationId'.");
+                }
+
+                arguments.BindDeferred(this, static (p, ref r, s) => p.BindArguments(ref r, s.binder.GetParameterTypes(s.target!)), (binder, target));
+                if (arguments.Failure is not null)
+                {
+                    message = new InvocationBindingFailureMessage(invocationId, target, arguments.Failure);
+                }
+                else if (type == HubProtocolConstants.InvocationMessageType)
+                {
+                    message = new InvocationMessage(invocationId, target, arguments.Value!, streamIds);
+                }
+                else
+                {
+                    message = new StreamInvocationMessage(invocationId!, target, arguments.Value!, streamIds);
+                }
+
+                break;
+
+            case HubProtocolConstants.StreamItemMessageType:
+                RequireInvocationId(invocationId);
+                if (!item.Seen)
+                {
+                    throw new InvalidDataException("Missing required property 'item'.");
+                }
+
+                item.BindDeferred(this, static (p, ref r, s) => p.BindValue(ref r, s.binder.GetStreamItemType(s.target!)), (binder, target: invocationId));
+                message = item.Failure is not null
+                    ? new StreamBindingFailureMessage(invocationId!, item.Failure)
+                    : new StreamItemMessage(invocationId!, item.Value);
+                break;
+
+            case HubProtocolConstants.CompletionMessageType:
+                RequireInvocationId(invocationId);
+                if (error is not null && result.Seen)
+                {
+                    throw new InvalidDataException("The 'error' and 'result' properties are mutually exclusive.");
+                }
+
+                if (result.Seen)
+                {
+                    result.BindDeferred(this, static (p, ref r, s) => p.BindValue(ref r, s.binder.GetReturnType(s.target!)), (binder, target: invocationId));
+
+                    // A result that cannot be bound fails the awaiting code, not the connection.
+                    message = result.Failure is not null
+                        ? CompletionMessage.WithError(invocationId!, $"Error trying to deserialize result to the expected type. {result.Failure.SourceException.Message}")
+                        : CompletionMessage.WithResult(invocationId!, result.Value);
+                }
+                else
+                {
+                    message = new CompletionMessage(invocationId!, error, null, hasResult: false);
+                }
+
+                break;
+
+            case HubProtocolConstants.CancelInvocationMessageType:
+                RequireInvocationId(invocationId);
+                message = new CancelInvocationMessage(invocationId!);
+                break;
+
+            case HubProtocolConstants.PingMessageType:
+                return PingMessage.Instance;
+
+            case HubProtocolConstants.CloseMessageType:
+                return error is null && !allowReconnect ? CloseMessage.Empty : new CloseMessage(error, allowReconnect);
+
+            case HubProtocolConstants.AckMessageType:
+                return new AckMessage(sequenceId ?? throw new InvalidDataException("Missing required property 'sequenceId'."));
+
+            case HubProtocolConstants.SequenceMessageType:
+                return new SequenceMessage(sequenceId ?? throw new InvalidDataException("Missing required property 'sequenceId'."));
+
+            default:
+                // Unknown message types are skipped, so that newer optional messages do not break the connection.
+                return null;
+        }
+
+        if (headers is not null && message is HubInvocationMessage invocationMessage)
+        {
+            invocationMessage.Headers = headers;
+        }
+
+        return message;
+    }
+
+    private object?[] BindArguments(ref Utf8JsonReader reader, IReadOnlyList<Type> parameterTypes)
+    {
+        var count = parameterTypes.Count;
+        var arguments = count == 0 ? [] : new object?[count];
+        var index = 0;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (index >= count)
+            {
+                throw new InvalidDataException($"Invocation provides more than {count} argument(s) but target expects {count}.");
+            }
+
+            arguments[index] = BindValue(ref reader, parameterTypes[index]);
+            index++;
+        }
+
+        if (index != count)
+        {
+            throw new InvalidDataException($"Invocation provides {index} argument(s) but target expects {count}.");
+        }
+
+        return arguments;
+    }
+
+    private object? BindValue(ref Utf8JsonReader reader, Type type)
+    {
+        if (reader.TokenType == JsonTokenType.Null && !type.IsValueType)
+        {
+            return null;
+        }
+
+        return JsonSerializer.Deserialize(ref reader, _payloadSerializerOptions.GetTypeInfo(type));
+    }
+
+    private static void RequireInvocationId(string? invocationId)
+    {
+        if (invocationId is null)
+        {
+            throw new InvalidDataException("Missing required property 'invocationId'.");
+        }
+    }
+
+    private static void Read(ref Utf8JsonReader reader, JsonTokenType expected, string property)
+    {
+        if (!reader.Read() || reader.TokenType != expected)
+        {
+            throw new InvalidDataException($"Expected '{property}' to be of type {expected}.");
+        }
+    }
+
+    private static string? ReadNullableString(ref Utf8JsonReader reader, string property)
+    {
+        reader.Read();
+        return reader.TokenType switch
+        {
+            JsonTokenType.String => reader.GetString(),
+            JsonTokenType.Null => null,
+            _ => throw new InvalidDataException($"Expected '{property}' to be of type String."),
+        };
+    }
+
+    private static Dictionary<string, string> ReadHeaders(ref Utf8JsonReader reader)
+    {
+        Read(ref reader, JsonTokenType.StartObject, "headers");
+        var headers = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.GetString()!;
+            Read(ref reader, JsonTokenType.String, "headers");
+            headers[name] = reader.GetString()!;
+        }
+
+        return headers;
+    }
+
+    private static string[] ReadStreamIds(ref Utf8JsonReader reader)
+    {
+        Read(ref reader, JsonTokenType.StartArray, "streamIds");
+        var ids = new List<string>(1);
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.String)
+            {
+                throw new InvalidDataException("Expected 'streamIds' to be an array of strings.");
+            }
+
+            ids.Add(reader.GetString()!);
+        }
+
+        return ids.ToArray();
+    }
+
+    private void WriteMessageCore(HubMessage message, Utf8JsonWriter writer)
+    {
+        writer.WriteStartObject();
+        switch (message)
+        {
+            case InvocationMessage m:
+                WriteInvocationHeader(writer, HubProtocolConstants.InvocationMessageType, m);
+                WriteTargetAndArguments(writer, m);
+                break;
+            case StreamInvocationMessage m:
+                WriteInvocationHeader(writer, HubProtocolConstants.StreamInvocationMessageType, m);
+                WriteTargetAndArguments(writer, m);
+                break;
+            case StreamItemMessage m:
+                WriteInvocationHeader(writer, HubProtocolConstants.StreamItemMessageType, m);
+                writer.WritePropertyName(ItemName);
+                WriteValue(writer, m.Item);
+                break;
+            case CompletionMessage m:
+                WriteInvocationHeader(writer, HubProtocolConstants.CompletionMessageType, m);
+                if (m.Error is not null)
+                {
+                    writer.WriteString(ErrorName, m.Error);
+                }
+                else if (m.HasResult)
+                {
+                    writer.WritePropertyName(ResultName);
+                    WriteValue(writer, m.Result);
+                }
+
+                break;
+            case CancelInvocationMessage m:
+                WriteInvocationHeader(writer, HubProtocolConstants.CancelInvocationMessageType, m);
+                break;
+            case PingMessage:
+                writer.WriteNumber(TypeName, HubProtocolConstants.PingMessageType);
+                break;
+            case CloseMessage m:
+                writer.WriteNumber(TypeName, HubProtocolConstants.CloseMessageType);
+                if (m.Error is not null)
+                {
+                    writer.WriteString(ErrorName, m.Error);
+                }
+
+                if (m.AllowReconnect)
+                {
+                    writer.WriteBoolean(AllowReconnectName, true);
+                }
+
+                break;
+            case AckMessage m:
+                writer.WriteNumber(TypeName, HubProtocolConstants.AckMessageType);
+                writer.WriteNumber(SequenceIdName, m.SequenceId);
+                break;
+            case SequenceMessage m:
+                writer.WriteNumber(TypeName, HubProtocolConstants.SequenceMessageType);
+                writer.WriteNumber(SequenceIdName, m.SequenceId);
+                break;
+            default:
+                throw new InvalidOperationException($"Unsupported message type: {message.GetType().FullName}");
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void WriteInvocationHeader(Utf8JsonWriter writer, int type, HubInvocationMessage message)
+    {
+        writer.WriteNumber(TypeName, type);
+        if (message.Headers is { Count: > 0 } headers)
+        {
+            writer.WriteStartObject(HeadersName);
+            foreach (var (key, value) in headers)
+            {
+                writer.WriteString(key, value);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        if (message.InvocationId is not null)
+        {
+            writer.WriteString(InvocationIdName, message.InvocationId);
+        }
+    }
+
+    private void WriteTargetAndArguments(Utf8JsonWriter writer, HubMethodInvocationMessage message)
+    {
+        writer.WriteString(TargetName, message.Target);
+        writer.WriteStartArray(ArgumentsName);
+        foreach (var argument in message.Arguments)
+        {
+            WriteValue(writer, argument);
+        }
+
+        writer.WriteEndArray();
+        if (message.StreamIds is { Length: > 0 } streamIds)
+        {
+            writer.WriteStartArray(StreamIdsName);
+            foreach (var id in streamIds)
+            {
+                writer.WriteStringValue(id);
+            }
+
+            writer.WriteEndArray();
+        }
+    }
+
+    private void WriteValue(Utf8JsonWriter writer, object? value)
+    {
+        if (value is null)
+        {
+            writer.WriteNullValue();
+            return;
+        }
+
+        JsonSerializer.Serialize(writer, value, _payloadSerializerOptions.GetTypeInfo(value.GetType()));
+    }
+
+    private delegate T Binder<T, TState>(JsonHubProtocol protocol, ref Utf8JsonReader reader, TState state);
+
+    /// <summary>A payload property (arguments, item, result) that is bound now, or later from a reader checkpoint.</summary>
+    private ref struct PendingPayload<T>
+    {
+        private Utf8JsonReader _checkpoint;
+        private bool _deferred;
+
+        public bool Seen;
+        public T? Value;
+        public ExceptionDispatchInfo? Failure;
+
+        /// <summary>Binds at the reader's position; on failure, rewinds and skips the value (validating its syntax).</summary>
+        public void Bind<TState>(ref Utf8JsonReader reader, JsonHubProtocol protocol, Binder<T, TState> bind, TState state)
+        {
+            var checkpoint = reader;
+            try
+            {
+                Value = bind(protocol, ref reader, state);
+            }
+            catch (Exception ex)
+            {
+                Failure = ExceptionDispatchInfo.Capture(ex);
+                reader = checkpoint;
+                reader.Skip();
+            }
+        }
+
+        public void Defer(ref Utf8JsonReader reader)
+        {
+            _checkpoint = reader;
+            _deferred = true;
+            reader.Skip();
+        }
+
+        public void BindDeferred<TState>(JsonHubProtocol protocol, Binder<T, TState> bind, TState state)
+        {
+            if (_deferred)
+            {
+                _deferred = false;
+                Bind(ref _checkpoint, protocol, bind, state);
+            }
+        }
+    }
+}
