@@ -1,0 +1,32 @@
+using MessagePack;
+
+namespace SignalRLite.Protocols.MessagePack.Internal;
+
+/// <summary>
+/// Skips MessagePack values without recursion, so that a hostile, deeply nested value cannot
+/// exhaust the stack. Truncated data throws <see cref="EndOfStreamException"/>.
+/// </summary>
+internal static class MessagePackValueSkipper
+{
+    /// <summary>Skips <paramref name="count"/> consecutive values.</summary>
+    public static void Skip(ref MessagePackReader reader, long count)
+    {
+        var remaining = count;
+        while (remaining > 0)
+        {
+            remaining--;
+            switch (reader.NextMessagePackType)
+            {
+                case MessagePackType.Array:
+                    remaining += reader.ReadArrayHeader();
+                    break;
+                case MessagePackType.Map:
+                    remaining += 2L * reader.ReadMapHeader();
+                    break;
+                default:
+                    reader.Skip();
+                    break;
+            }
+        }
+    }
+}
