@@ -15,10 +15,10 @@ builder.Services
         QueryUserAuthenticationHandler.SchemeName, _ => { });
 
 #if SIGNALR_ORACLE
-builder.Services.AddSignalR();
+builder.Services.AddSignalR().AddMessagePackProtocol();
 const string Implementation = "ASP.NET Core SignalR (oracle)";
 #else
-builder.Services.AddSignalRLite();
+builder.Services.AddSignalRLite().AddMessagePackProtocol();
 const string Implementation = "SignalRLite";
 #endif
 
