@@ -34,7 +34,7 @@ log() { printf '\n=== %s\n' "$*" >&2; }
 record_suite() {
   TOTAL_PASSED=$((TOTAL_PASSED + $2))
   TOTAL_FAILED=$((TOTAL_FAILED + $3))
-  SUMMARY+=("$(printf '%-40s %5d passed, %5d failed' "$1" "$2" "$3")")
+  SUMMARY+=("$(printf '%-50s %5d passed, %5d failed' "$1" "$2" "$3")")
 }
 
 cleanup() {
@@ -158,7 +158,7 @@ run_dotnet_tests() {
     rc=0
     # The solution was just built with the same configuration, so --no-build tests exactly that build.
     dotnet test "$proj" -c "$CONFIGURATION" --no-build --nologo \
-      --logger "trx;LogFileName=$trx" --logger "console;verbosity=normal" \
+      --logger "trx;LogFileName=$trx" --logger "console;verbosity=minimal" \
       --results-directory "$RESULTS" || rc=$?
     if [ -f "$trx" ]; then
       passed="$(trx_count "$trx" passed)"
