@@ -59,7 +59,7 @@ public sealed class TestHub(LifecycleLog lifecycle, Marks marks, Gates gates) : 
     public string? GetNullString() => null;
     public int Add(int a, int b) => a + b;
     public string Describe(int a, string b, bool c, double d, int? e) => $"{a}|{b}|{c}|{d.ToString(System.Globalization.CultureInfo.InvariantCulture)}|{(e is null ? "null" : e.ToString())}";
-    public IEnumerable<int> Range(int count) => Enumerable.Range(0, count);
+    public IEnumerable<int> Range(int count) => Enumerable.Range(0, count).ToList(); // runtime type must be serializable by MessagePack too
 
     public Person MakePerson(string name, int age) => new()
     {

@@ -57,6 +57,28 @@ function variants() {
   });
 }
 
+/**
+ * How values travel for a variant's hub protocol, so expectations stay protocol-neutral.
+ * JSON (System.Text.Json, web defaults): POCO members camelCase, enums as numbers.
+ * MessagePack (official behaviour, observed): POCO members keep their C# names, enums as names.
+ */
+function wire(variant) {
+  const messagepack = variant.protocol === 'messagepack';
+  const pascal = (value) => {
+    if (Array.isArray(value)) return value.map(pascal);
+    if (value === null || typeof value !== 'object') return value;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k[0].toUpperCase() + k.slice(1), pascal(v)]));
+  };
+  return {
+    /** A POCO written with camelCase members, as it travels (nested POCOs too; not for dictionaries). */
+    poco: (value) => (messagepack ? pascal(value) : value),
+    /** A member name of a received POCO. */
+    member: (camelName) => (messagepack ? camelName[0].toUpperCase() + camelName.slice(1) : camelName),
+    /** An enum value as it travels. */
+    enumValue: (name, number) => (messagepack ? name : number),
+  };
+}
+
 function nonce(label = 'n') {
   return `${label}-${randomUUID()}`;
 }
@@ -243,6 +265,7 @@ module.exports = {
   EVENT_TIMEOUT_MS,
   TEST_TIMEOUT_MS,
   variants,
+  wire,
   nonce,
   buildConnection,
   TestClient,

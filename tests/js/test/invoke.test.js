@@ -1,20 +1,22 @@
 'use strict';
 const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
-const { variants, session, nonce, TEST_TIMEOUT_MS } = require('../lib/harness');
-
-const person = {
-  name: 'Zoë "Z" <Ω>',
-  age: 41,
-  score: 3.25,
-  active: true,
-  rank: null,
-  favorite: 2,
-  tags: ['x', 'y', ''],
-  address: { city: 'Kraków', zip: null },
-};
+const { variants, wire, session, nonce, TEST_TIMEOUT_MS } = require('../lib/harness');
 
 for (const variant of variants()) {
+  const w = wire(variant);
+  const person = w.poco({
+    name: 'Zoë "Z" <Ω>',
+    age: 41,
+    score: 3.25,
+    active: true,
+    rank: null,
+    favorite: w.enumValue('Blue', 2),
+    tags: ['x', 'y', ''],
+    address: { city: 'Kraków', zip: null },
+  });
+  const second = { ...person, [w.member('name')]: 'second' };
+
   describe(`invoke results [${variant.name}]`, { timeout: TEST_TIMEOUT_MS }, () => {
     it('echoes strings, including empty, unicode and null', async (t) => {
       const a = await session(t, variant).client('a');
@@ -41,20 +43,20 @@ for (const variant of variants()) {
       const a = await session(t, variant).client('a');
       assert.equal(await a.invoke('EchoNullableInt', 7), 7);
       assert.equal(await a.invoke('EchoNullableInt', null), null);
-      assert.equal(await a.invoke('EchoEnum', 1), 1, 'enums travel as numbers');
-      assert.equal(await a.invoke('DescribeEnum', 2), 'Blue');
+      assert.equal(await a.invoke('EchoEnum', w.enumValue('Green', 1)), w.enumValue('Green', 1));
+      assert.equal(await a.invoke('DescribeEnum', w.enumValue('Blue', 2)), 'Blue');
       const guid = '0f8fad5b-d9cb-469f-a165-70867728950e';
       assert.equal(await a.invoke('EchoGuid', guid), guid);
     });
 
-    it('echoes POCOs with camelCase members, nested objects and nulls', async (t) => {
+    it('echoes POCOs (member names per protocol), nested objects and nulls', async (t) => {
       const a = await session(t, variant).client('a');
       assert.deepEqual(await a.invoke('EchoPerson', person), person);
       assert.equal(await a.invoke('EchoNullablePerson', null), null);
-      assert.deepEqual(await a.invoke('MakePerson', 'Bo', 9), {
-        name: 'Bo', age: 9, score: 1.5, active: true, rank: null, favorite: 2, tags: ['a', 'b'],
+      assert.deepEqual(await a.invoke('MakePerson', 'Bo', 9), w.poco({
+        name: 'Bo', age: 9, score: 1.5, active: true, rank: null, favorite: w.enumValue('Blue', 2), tags: ['a', 'b'],
         address: { city: 'Oslo', zip: null },
-      });
+      }));
     });
 
     it('echoes arrays, lists, dictionaries and collection results', async (t) => {
@@ -62,7 +64,7 @@ for (const variant of variants()) {
       assert.deepEqual(await a.invoke('EchoIntArray', [1, 2, 3]), [1, 2, 3]);
       assert.deepEqual(await a.invoke('EchoIntArray', []), []);
       assert.deepEqual(await a.invoke('EchoStringList', ['a', 'b']), ['a', 'b']);
-      assert.deepEqual(await a.invoke('EchoPersonArray', [person, { ...person, name: 'second' }]), [person, { ...person, name: 'second' }]);
+      assert.deepEqual(await a.invoke('EchoPersonArray', [person, second]), [person, second]);
       assert.deepEqual(await a.invoke('EchoDictionary', { one: 1, two: 2 }), { one: 1, two: 2 });
       assert.equal(await a.invoke('SumArray', [1, 2, 3, 4]), 10);
       assert.deepEqual(await a.invoke('Range', 4), [0, 1, 2, 3], 'IEnumerable<int> is one result, not a stream');
@@ -169,8 +171,8 @@ for (const variant of variants()) {
       assert.equal(args.length, 5);
       assert.equal(args[1], 42);
       assert.deepEqual(args[2], [1, 2, 3]);
-      assert.equal(args[3].name, 'Ann');
-      assert.equal(args[3].address.city, 'Oslo');
+      assert.equal(args[3][w.member('name')], 'Ann');
+      assert.equal(args[3][w.member('address')][w.member('city')], 'Oslo');
       assert.equal(args[4], null);
       await a.invoke('SendNoArgsToCaller');
       const none = await a.waitFor('ReceiveNoArgs');

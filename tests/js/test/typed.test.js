@@ -1,12 +1,13 @@
 'use strict';
 const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
-const { variants, session, nonce, http, TEST_TIMEOUT_MS } = require('../lib/harness');
+const { variants, wire, session, nonce, http, TEST_TIMEOUT_MS } = require('../lib/harness');
 
 // TypedHub (Hub<ITypedClient>) has no Marker method, so "did not receive" is checked by
 // sending a second message to everyone after the first and awaiting it: per-connection order
 // guarantees the first would have arrived before it.
 for (const variant of variants()) {
+  const w = wire(variant);
   describe(`strongly typed hubs Hub<T> [${variant.name}]`, { timeout: TEST_TIMEOUT_MS }, () => {
     async function typedClients(t, ...names) {
       const s = session(t, variant);
@@ -45,9 +46,9 @@ for (const variant of variants()) {
       const [a, b] = clients;
       const name = nonce('person');
       await a.invoke('SendPersonToCaller', name);
-      const [person] = await a.waitFor('ReceivePerson', (x) => x[0].name === name);
-      assert.deepEqual(person.tags, ['x']);
-      assert.equal(person.age, 7);
+      const [person] = await a.waitFor('ReceivePerson', (x) => x[0][w.member('name')] === name);
+      assert.deepEqual(person[w.member('tags')], ['x']);
+      assert.equal(person[w.member('age')], 7);
       const g = nonce('g');
       await b.invoke('JoinGroup', g);
       const p = nonce('group');
