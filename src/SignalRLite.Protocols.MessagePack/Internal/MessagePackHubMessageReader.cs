@@ -32,6 +32,11 @@ internal static class MessagePackHubMessageReader
         {
             throw new InvalidDataException("Error reading a MessagePack hub message: the message ends before its last element.", ex);
         }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            // Raised by MessagePack's reader for some lengths that run past the end of the data.
+            throw new InvalidDataException("Error reading a MessagePack hub message: a length runs past the end of the message.", ex);
+        }
         catch (OverflowException ex)
         {
             throw new InvalidDataException($"Error reading a MessagePack hub message: a number is out of range. {ex.Message}", ex);
@@ -135,6 +140,11 @@ internal static class MessagePackHubMessageReader
     {
         var headers = ReadHeaders(ref reader);
         var invocationId = streaming ? ReadRequiredString(ref reader, "invocation id") : ReadOptionalString(ref reader, "invocation id");
+        if (streaming && invocationId!.Length == 0)
+        {
+            throw new InvalidDataException("A StreamInvocation requires a non-empty invocation id.");
+        }
+
         var target = ReadTarget(ref reader, binder);
         var arguments = BindArguments(ref reader, binder, target, options, out var bindingFailure);
         string[]? streamIds = null;

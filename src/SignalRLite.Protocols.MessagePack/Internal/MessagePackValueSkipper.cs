@@ -24,9 +24,22 @@ internal static class MessagePackValueSkipper
                     remaining += 2L * reader.ReadMapHeader();
                     break;
                 default:
-                    reader.Skip();
+                    SkipScalar(ref reader);
                     break;
             }
+        }
+    }
+
+    private static void SkipScalar(ref MessagePackReader reader)
+    {
+        try
+        {
+            reader.Skip();
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            // MessagePack's reader reports a string/bin/ext longer than the data left this way.
+            throw new EndOfStreamException("A value is longer than the data left in the message.", ex);
         }
     }
 }

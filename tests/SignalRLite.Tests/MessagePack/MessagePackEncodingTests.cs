@@ -149,6 +149,33 @@ public class MessagePackEncodingTests
     }
 
     [Fact]
+    public void A_failing_serialisation_leaves_the_output_untouched()
+    {
+        var output = new ArrayBufferWriter<byte>();
+        Assert.ThrowsAny<Exception>(() => _protocol.WriteMessage(new StreamItemMessage("1", new Exploding()), output));
+        Assert.Equal(0, output.WrittenCount);
+        _protocol.WriteMessage(PingMessage.Instance, output);
+        Assert.Equal("02 91 06", Bytes.ToHex(output.WrittenSpan));
+    }
+
+    [MessagePack.MessagePackFormatter(typeof(ExplodingFormatter))]
+    public sealed class Exploding
+    {
+    }
+
+    public sealed class ExplodingFormatter : MessagePack.Formatters.IMessagePackFormatter<Exploding>
+    {
+        public void Serialize(ref MessagePack.MessagePackWriter writer, Exploding value, MessagePack.MessagePackSerializerOptions options)
+        {
+            writer.WriteArrayHeader(3);
+            writer.Write(1);
+            throw new InvalidOperationException("boom");
+        }
+
+        public Exploding Deserialize(ref MessagePack.MessagePackReader reader, MessagePack.MessagePackSerializerOptions options) => throw new NotSupportedException();
+    }
+
+    [Fact]
     public void Handshake_and_binding_failure_messages_are_not_writable()
     {
         Assert.Throws<InvalidOperationException>(() => _protocol.GetMessageBytes(new HandshakeRequestMessage("messagepack", 1)));
