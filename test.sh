@@ -159,7 +159,7 @@ run_dotnet_tests() {
     # The solution was just built with the same configuration, so --no-build tests exactly that build.
     dotnet test "$proj" -c "$CONFIGURATION" --no-build --nologo \
       --logger "trx;LogFileName=$trx" --logger "console;verbosity=minimal" \
-      --results-directory "$RESULTS" || rc=$?
+      --results-directory "$RESULTS" </dev/null || rc=$?
     if [ -f "$trx" ]; then
       passed="$(trx_count "$trx" passed)"
       failed=$(( $(trx_count "$trx" failed) + $(trx_count "$trx" error) + $(trx_count "$trx" timeout) + $(trx_count "$trx" aborted) ))
