@@ -13,21 +13,29 @@ builder.Services
     .AddAuthentication(QueryUserAuthenticationHandler.SchemeName)
     .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, QueryUserAuthenticationHandler>(
         QueryUserAuthenticationHandler.SchemeName, _ => { });
+builder.Services.AddAuthorization();
 
 #if SIGNALR_ORACLE
-builder.Services.AddSignalR().AddMessagePackProtocol();
+builder.Services.AddSignalR()
+    .AddMessagePackProtocol()
+    .AddHubOptions<DetailedErrorsHub>(o => o.EnableDetailedErrors = true);
 const string Implementation = "ASP.NET Core SignalR (oracle)";
 #else
-builder.Services.AddSignalRLite().AddMessagePackProtocol();
+builder.Services.AddSignalRLite()
+    .AddMessagePackProtocol()
+    .AddHubOptions<DetailedErrorsHub>(o => o.EnableDetailedErrors = true);
 const string Implementation = "SignalRLite";
 #endif
 
 var app = builder.Build();
 
 app.UseAuthentication();
+app.UseAuthorization();
 
 app.MapHub<TestHub>("/testhub");
 app.MapHub<TypedHub>("/typedhub");
+app.MapHub<AuthHub>("/authhub");
+app.MapHub<DetailedErrorsHub>("/detailedhub");
 
 app.MapGet("/health", () => Results.Text("ok"));
 app.MapGet("/implementation", () => Results.Text(Implementation));
