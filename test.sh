@@ -170,6 +170,12 @@ run_dotnet_tests() {
       echo "no trx produced for $name (exit code $rc)" >&2
     fi
     record_suite "dotnet: $name" "$passed" "$failed"
+    if [ -f "$trx" ]; then
+      local t
+      while read -r t; do
+        [ -n "$t" ] && SUMMARY+=("    failed: $t")
+      done < <(grep -oE '<UnitTestResult [^>]*outcome="(Failed|Error|Timeout|Aborted)"' "$trx" | grep -oE 'testName="[^"]*"' | sed -E 's/^testName="(.*)"$/\1/' || true)
+    fi
   done < <(dotnet_test_projects)
 }
 
