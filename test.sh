@@ -10,7 +10,7 @@
 #
 # Environment knobs (all optional):
 #   CONFIGURATION      dotnet build configuration (default Release)
-#   SIGNALRLITE_MATRIX transport/protocol list for the JS suite (default websockets/json)
+#   SIGNALRLITE_MATRIX transport/protocol list for the JS suite (default: every transport x protocol that applies)
 #   SKIP_APT=1         never call apt-get
 set -euo pipefail
 
@@ -20,7 +20,7 @@ cd "$ROOT"
 CONFIGURATION="${CONFIGURATION:-Release}"
 RESULTS="$ROOT/artifacts/test-results"
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-export SIGNALRLITE_MATRIX="${SIGNALRLITE_MATRIX:-websockets/json}"
+export SIGNALRLITE_MATRIX="${SIGNALRLITE_MATRIX:-websockets/json,sse/json,longpolling/json,websockets/messagepack,longpolling/messagepack}"
 
 TOTAL_PASSED=0
 TOTAL_FAILED=0
