@@ -119,14 +119,22 @@ public sealed class JsonHubProtocol : IHubProtocol
 
     private HubMessage? ParseMessage(ReadOnlySequence<byte> payload, IInvocationBinder binder)
     {
+        var span = JsonReaderHelpers.Contiguous(payload, out var rented);
         try
         {
-            var reader = new Utf8JsonReader(payload, _readerOptions);
+            var reader = new Utf8JsonReader(span, _readerOptions);
             return ParseMessage(ref reader, binder);
         }
         catch (JsonException ex)
         {
             throw new InvalidDataException($"Error reading JSON: {ex.Message}", ex);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
         }
     }
 
@@ -181,7 +189,7 @@ public sealed class JsonHubProtocol : IHubProtocol
             else if (reader.ValueTextEquals(TargetName.EncodedUtf8Bytes))
             {
                 Read(ref reader, JsonTokenType.String, "target");
-                target = (reader.ValueIsEscaped ? null : binder.GetTarget(reader.ValueSpan)) ?? reader.GetString();
+                target = (reader.ValueIsEscaped ? null : binder.GetTarget(reader.ValueSpan)) ?? JsonReaderHelpers.GetValidString(ref reader, "target");
             }
             else if (reader.ValueTextEquals(ErrorName.EncodedUtf8Bytes))
             {
@@ -434,7 +442,7 @@ public sealed class JsonHubProtocol : IHubProtocol
         reader.Read();
         return reader.TokenType switch
         {
-            JsonTokenType.String => reader.GetString(),
+            JsonTokenType.String => JsonReaderHelpers.GetValidString(ref reader, property),
             JsonTokenType.Null => null,
             _ => throw new InvalidDataException($"Expected '{property}' to be of type String."),
         };
@@ -446,9 +454,9 @@ public sealed class JsonHubProtocol : IHubProtocol
         var headers = new Dictionary<string, string>(StringComparer.Ordinal);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var name = reader.GetString()!;
+            var name = JsonReaderHelpers.GetValidString(ref reader, "headers");
             Read(ref reader, JsonTokenType.String, "headers");
-            headers[name] = reader.GetString()!;
+            headers[name] = JsonReaderHelpers.GetValidString(ref reader, "headers");
         }
 
         return headers;
@@ -465,7 +473,7 @@ public sealed class JsonHubProtocol : IHubProtocol
                 throw new InvalidDataException("Expected 'streamIds' to be an array of strings.");
             }
 
-            ids.Add(reader.GetString()!);
+            ids.Add(JsonReaderHelpers.GetValidString(ref reader, "streamIds"));
         }
 
         return ids.ToArray();

@@ -1,0 +1,115 @@
+using System.Buffers;
+using System.Text;
+using SignalRLite.Protocol;
+
+namespace SignalRLite.Tests.Protocol;
+
+/// <summary>
+/// Hostile inputs found by fuzzing the JSON hub protocol and the handshake (tests/Fuzz): each used to
+/// escape as an exception other than <see cref="InvalidDataException"/>.
+/// </summary>
+public class JsonFuzzFindingsTests
+{
+    private const string RS = "\u001e";
+    private static readonly JsonHubProtocol Protocol = new();
+    private static readonly TestBinder Binder = new(
+        methods: new() { ["Send"] = [typeof(int), typeof(string)], ["Obj"] = [typeof(object)] },
+        returns: new() { ["1"] = typeof(int) },
+        streams: new() { ["10"] = typeof(int) });
+
+    // Utf8JsonReader.GetString throws InvalidOperationException for a lone surrogate escape or invalid UTF-8.
+    [Theory]
+    [InlineData("{\"type\":1,\"target\":\"\\ud800\",\"arguments\":[]}")]
+    [InlineData("{\"type\":1,\"invocationId\":\"\\udc00\",\"target\":\"Send\",\"arguments\":[1,\"x\"]}")]
+    [InlineData("{\"type\":1,\"headers\":{\"\\ud800\":\"v\"},\"target\":\"Send\",\"arguments\":[1,\"x\"]}")]
+    [InlineData("{\"type\":1,\"headers\":{\"k\":\"\\ud800x\"},\"target\":\"Send\",\"arguments\":[1,\"x\"]}")]
+    [InlineData("{\"type\":1,\"target\":\"Send\",\"arguments\":[1,\"x\"],\"streamIds\":[\"\\ude00\"]}")]
+    [InlineData("{\"type\":3,\"invocationId\":\"1\",\"error\":\"\\ud83d\"}")]
+    [InlineData("{\"type\":7,\"error\":\"\\udfff\\ud800\"}")]
+    public void LoneSurrogateInAStringPropertyIsInvalidData(string json)
+    {
+        var input = new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(json + RS));
+        Assert.Throws<InvalidDataException>(() => Protocol.TryParseMessage(ref input, Binder, out _));
+    }
+
+    [Theory]
+    [InlineData("target")]
+    [InlineData("invocationId")]
+    [InlineData("error")]
+    public void InvalidUtf8InAStringPropertyIsInvalidData(string property)
+    {
+        // Latin-1 keeps 0xFF as one raw byte, which never appears in UTF-8.
+        var bytes = Encoding.Latin1.GetBytes($"{{\"type\":3,\"{property}\":\"a\u00ffb\",\"invocationId\":\"1\"}}" + RS);
+        var input = new ReadOnlySequence<byte>(bytes);
+        Assert.Throws<InvalidDataException>(() => Protocol.TryParseMessage(ref input, Binder, out _));
+    }
+
+    [Fact]
+    public void LoneSurrogateInAnArgumentIsABindingFailureForStringsAndAJsonElementForObject()
+    {
+        var input = new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes("{\"type\":1,\"target\":\"Send\",\"arguments\":[1,\"\\ud800\"]}" + RS));
+        Assert.True(Protocol.TryParseMessage(ref input, Binder, out var message));
+        Assert.IsType<InvocationBindingFailureMessage>(message);
+
+        input = new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes("{\"type\":1,\"target\":\"Obj\",\"arguments\":[\"\\ud800\"]}" + RS));
+        Assert.True(Protocol.TryParseMessage(ref input, Binder, out message));
+        Assert.IsType<InvocationMessage>(message);
+    }
+
+    // System.Text.Json's multi-segment reader threw IndexOutOfRangeException (or an exception wrapping
+    // DecoderFallbackException) for a literal truncated at the end of the data; the parser now reads
+    // multi-segment payloads from a contiguous copy.
+    [Theory]
+    [InlineData("{\"type\":1,\"target\":\"Obj\",\"arguments\":[nu")]
+    [InlineData("{\"type\":1,\"target\":\"Obj\",\"arguments\":[tr")]
+    [InlineData("{\"arguments\":[{\"k\":[true,n")]
+    [InlineData("{\"type\":6,\"x\":f\u00ce")]
+    [InlineData("{\"type\":6,\"x\":[n\u00ff]}")]
+    public void TruncatedLiteralSplitAcrossSegmentsIsInvalidData(string json)
+    {
+        // Latin-1: \u00ce and \u00ff stay single raw bytes (invalid UTF-8).
+        var bytes = Encoding.Latin1.GetBytes(json + RS);
+        for (var segmentSize = 1; segmentSize <= bytes.Length; segmentSize++)
+        {
+            var input = SegmentedSequence.Create(bytes, segmentSize);
+            Assert.Throws<InvalidDataException>(() => Protocol.TryParseMessage(ref input, Binder, out _));
+        }
+    }
+
+    [Fact]
+    public void MultiSegmentMessagesStillParse()
+    {
+        var bytes = Encoding.UTF8.GetBytes("{\"type\":1,\"target\":\"Obj\",\"arguments\":[{\"a\":[null,true,1.5]}]}" + RS + "{\"type\":6}" + RS);
+        for (var segmentSize = 1; segmentSize <= bytes.Length; segmentSize++)
+        {
+            var input = SegmentedSequence.Create(bytes, segmentSize);
+            Assert.True(Protocol.TryParseMessage(ref input, Binder, out var first));
+            Assert.Equal("{\"a\":[null,true,1.5]}", ((System.Text.Json.JsonElement)((InvocationMessage)first!).Arguments[0]!).GetRawText());
+            Assert.True(Protocol.TryParseMessage(ref input, Binder, out var second));
+            Assert.IsType<PingMessage>(second);
+            Assert.True(input.IsEmpty);
+        }
+    }
+
+    [Theory]
+    [InlineData("{\"protocol\":\"\\ud800\",\"version\":1}")]
+    [InlineData("{\"protocol\":\"js\u00ffn\",\"version\":1}")]
+    [InlineData("{\"protocol\":\"json\",\"version\":1,\"x\":tr")]
+    [InlineData("{\"protocol\":\"json\",\"x\":[n\u00ce")]
+    public void HostileHandshakeRequestsAreInvalidData(string json)
+    {
+        var bytes = Encoding.Latin1.GetBytes(json + RS);
+        for (var segmentSize = 1; segmentSize <= bytes.Length; segmentSize++)
+        {
+            var input = SegmentedSequence.Create(bytes, segmentSize);
+            Assert.Throws<InvalidDataException>(() => HandshakeProtocol.TryParseRequestMessage(ref input, out _));
+        }
+    }
+
+    [Fact]
+    public void HostileHandshakeResponseIsInvalidData()
+    {
+        var input = new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes("{\"error\":\"\\ud800\"}" + RS));
+        Assert.Throws<InvalidDataException>(() => HandshakeProtocol.TryParseResponseMessage(ref input, out _));
+    }
+}
