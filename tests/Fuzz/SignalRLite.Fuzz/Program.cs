@@ -27,9 +27,10 @@ if (!FuzzHarness.Targets.Contains(fuzzTarget))
     return 2;
 }
 
-FuzzHarness.WarmUp();
+// No instrumented code (SignalRLite*, MessagePack) may run before Fuzzer.Run: warm up inside.
 Fuzzer.Run(stream =>
 {
+    FuzzHarness.WarmUp();
     using var memory = new MemoryStream();
     stream.CopyTo(memory);
     FuzzHarness.Run(fuzzTarget, memory.GetBuffer().AsSpan(0, (int)memory.Length));
