@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using SignalRLite.Protocol;
@@ -117,7 +118,7 @@ public static class MessageRenderer
                 builder.Append('{');
                 foreach (var property in element.EnumerateObject())
                 {
-                    RenderJsonString(builder, "(unreadable property name)", static p => p.Name, property);
+                    RenderJsonString(builder, property, static p => p.Name, static p => JsonMarshal.GetRawUtf8PropertyName(p));
                     builder.Append(':');
                     RenderElement(builder, property.Value, depth + 1);
                     builder.Append(',');
@@ -136,7 +137,7 @@ public static class MessageRenderer
                 builder.Append(']');
                 break;
             case JsonValueKind.String:
-                RenderJsonString(builder, element.GetRawText(), static e => e.GetString()!, element);
+                RenderJsonString(builder, element, static e => e.GetString()!, static e => JsonMarshal.GetRawUtf8Value(e));
                 break;
             default:
                 // Numbers keep their text (a JsonElement number is not normalised), true, false, null.
@@ -146,7 +147,7 @@ public static class MessageRenderer
     }
 
     // A JSON string escape may hold a lone surrogate, which has no .NET string: render the raw text then.
-    private static void RenderJsonString<T>(StringBuilder builder, string raw, Func<T, string> get, T source)
+    private static void RenderJsonString<T>(StringBuilder builder, T source, Func<T, string> get, Func<T, ReadOnlySpan<byte>> raw)
     {
         string value;
         try
@@ -155,8 +156,7 @@ public static class MessageRenderer
         }
         catch (InvalidOperationException)
         {
-            builder.Append("raw:");
-            RenderString(builder, raw);
+            builder.Append("raw:\"").Append(Convert.ToHexString(raw(source))).Append('"');
             return;
         }
 
