@@ -16,6 +16,8 @@
 #   FUZZ_WORK     working directory (default <repo>/artifacts/fuzz): tools, instrumented copies, outputs
 #   FUZZ_SEED     afl-fuzz -s value (default 1)
 #   FUZZ_TIMEOUT  afl-fuzz -t per-input timeout in ms (default 10000)
+#   FUZZ_DEADLINE epoch second by which every target must be done: each target then gets
+#                 min(<seconds>, its share of the time left), at least 5 s (used by ci.sh)
 #   FUZZ_RESUME=1 continue from the previous output of the target instead of a fresh one (long runs)
 #   SKIP_APT=1    never call apt-get (fail if afl-fuzz is missing)
 set -euo pipefail
@@ -45,7 +47,8 @@ TIMEOUT_MS="${FUZZ_TIMEOUT:-10000}"
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 mkdir -p "$WORK"
 
-log() { echo "[fuzz] $*" >&2; }
+START_TIME=$(date +%s)
+log() { echo "[fuzz +$(( $(date +%s) - START_TIME ))s] $*" >&2; }
 
 # ----------------------------------------------------------------------------- prerequisites
 ensure_afl() {
@@ -141,7 +144,16 @@ ensure_sharpfuzz || { for t in "${TARGETS[@]}"; do echo "fuzz $t: SharpFuzz unav
 build_and_instrument || { for t in "${TARGETS[@]}"; do echo "fuzz $t: build or instrumentation failed"; done; exit 1; }
 
 status=0
+REQUESTED_SECONDS="$SECONDS_PER_TARGET"
+left=${#TARGETS[@]}
 for t in "${TARGETS[@]}"; do
+  if [ -n "${FUZZ_DEADLINE:-}" ]; then
+    # About 4 s per target go to starting dotnet and afl-fuzz's dry run of the seeds.
+    share=$(( (FUZZ_DEADLINE - $(date +%s)) / left - 4 ))
+    SECONDS_PER_TARGET=$(( share < REQUESTED_SECONDS ? share : REQUESTED_SECONDS ))
+    [ "$SECONDS_PER_TARGET" -ge 5 ] || SECONDS_PER_TARGET=5
+  fi
+  left=$((left - 1))
   if fuzz_target "$t"; then :; else status=1; fi
   echo "$RESULT_LINE"
 done
