@@ -86,6 +86,7 @@ public static class HandshakeProtocol
             ReadStartObject(ref reader);
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
+                JsonReaderHelpers.ValidatePropertyName(ref reader);
                 if (reader.ValueTextEquals(ProtocolName.EncodedUtf8Bytes))
                 {
                     reader.Read();
@@ -144,6 +145,7 @@ public static class HandshakeProtocol
             ReadStartObject(ref reader);
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
+                JsonReaderHelpers.ValidatePropertyName(ref reader);
                 if (reader.ValueTextEquals(ErrorName.EncodedUtf8Bytes))
                 {
                     reader.Read();

@@ -153,6 +153,8 @@ public sealed class JsonHubProtocol : IHubProtocol
         long? sequenceId = null;
         Dictionary<string, string>? headers = null;
         string[]? streamIds = null;
+        var invocationIdSeen = false;
+        var targetSeen = false;
 
         // Payloads are bound as soon as the property that gives their type (target, invocationId) is known;
         // when the payload comes first, the reader is checkpointed there and the payload bound at the end.
@@ -172,6 +174,7 @@ public sealed class JsonHubProtocol : IHubProtocol
                 throw new InvalidDataException($"Unexpected JSON token '{reader.TokenType}'. Expected a property name.");
             }
 
+            JsonReaderHelpers.ValidatePropertyName(ref reader);
             if (reader.ValueTextEquals(TypeName.EncodedUtf8Bytes))
             {
                 Read(ref reader, JsonTokenType.Number, "type");
@@ -184,10 +187,14 @@ public sealed class JsonHubProtocol : IHubProtocol
             }
             else if (reader.ValueTextEquals(InvocationIdName.EncodedUtf8Bytes))
             {
+                // The id and the target choose the types payloads are bound to: a second value would
+                // leave a payload bound for one id or method in a message for another.
+                RequireFirst(ref invocationIdSeen, "invocationId");
                 invocationId = ReadNullableString(ref reader, "invocationId");
             }
             else if (reader.ValueTextEquals(TargetName.EncodedUtf8Bytes))
             {
+                RequireFirst(ref targetSeen, "target");
                 Read(ref reader, JsonTokenType.String, "target");
                 target = (reader.ValueIsEscaped ? null : binder.GetTarget(reader.ValueSpan)) ?? JsonReaderHelpers.GetValidString(ref reader, "target");
             }
@@ -419,6 +426,16 @@ public sealed class JsonHubProtocol : IHubProtocol
         }
 
         return JsonSerializer.Deserialize(ref reader, _payloadSerializerOptions.GetTypeInfo(type));
+    }
+
+    private static void RequireFirst(ref bool seen, string property)
+    {
+        if (seen)
+        {
+            throw new InvalidDataException($"Duplicate property '{property}'.");
+        }
+
+        seen = true;
     }
 
     private static void RequireInvocationId(string? invocationId)

@@ -91,6 +91,45 @@ public class JsonFuzzFindingsTests
         }
     }
 
+    // Utf8JsonReader.ValueTextEquals throws InvalidOperationException for an escaped property name
+    // holding a lone surrogate.
+    [Theory]
+    [InlineData("{\"\\ude00\":1,\"type\":6}")]
+    [InlineData("{\"type\":6,\"x\\ud800\":1}")]
+    [InlineData("{\"type\":1,\"headers\":{\"\\ud800\":\"v\"},\"target\":\"Send\",\"arguments\":[1,\"x\"]}")]
+    public void LoneSurrogateInAPropertyNameIsInvalidData(string json)
+    {
+        var input = new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(json + RS));
+        Assert.Throws<InvalidDataException>(() => Protocol.TryParseMessage(ref input, Binder, out _));
+        input = new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(json.Replace("\"type\":6", "\"protocol\":\"json\",\"version\":1") + RS));
+        Assert.Throws<InvalidDataException>(() => HandshakeProtocol.TryParseRequestMessage(ref input, out _));
+    }
+
+    [Fact]
+    public void ValidEscapedPropertyNamesStillMatch()
+    {
+        var input = new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes("{\"\\u0074ype\":1,\"targ\\u0065t\":\"Send\",\"argument\\u0073\":[1,\"\\ud83d\\ude00\"]}" + RS));
+        Assert.True(Protocol.TryParseMessage(ref input, Binder, out var message));
+        var invocation = Assert.IsType<InvocationMessage>(message);
+        Assert.Equal("Send", invocation.Target);
+        Assert.Equal("\ud83d\ude00", invocation.Arguments[1]);
+    }
+
+    // A payload is bound to the types chosen by target / invocationId. A second target or id used to
+    // replace the first after binding: arguments bound for Ints(int[]) arrived as an invocation of
+    // another method, a result bound for pending invocation "1" (int) completed invocation "2".
+    [Theory]
+    [InlineData("{\"type\":1,\"target\":\"Send\",\"arguments\":[1,\"x\"],\"target\":\"Obj\"}")]
+    [InlineData("{\"type\":1,\"target\":\"Send\",\"target\":\"Send\",\"arguments\":[1,\"x\"]}")]
+    [InlineData("{\"type\":3,\"invocationId\":\"1\",\"result\":4,\"invocationId\":\"2\"}")]
+    [InlineData("{\"type\":2,\"invocationId\":\"10\",\"item\":4,\"invocationId\":\"11\"}")]
+    [InlineData("{\"type\":1,\"invocationId\":null,\"invocationId\":\"7\",\"target\":\"Send\",\"arguments\":[1,\"x\"]}")]
+    public void DuplicateTargetOrInvocationIdIsInvalidData(string json)
+    {
+        var input = new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(json + RS));
+        Assert.Throws<InvalidDataException>(() => Protocol.TryParseMessage(ref input, Binder, out _));
+    }
+
     [Theory]
     [InlineData("{\"protocol\":\"\\ud800\",\"version\":1}")]
     [InlineData("{\"protocol\":\"js\u00ffn\",\"version\":1}")]

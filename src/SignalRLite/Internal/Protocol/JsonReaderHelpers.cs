@@ -26,6 +26,21 @@ internal static class JsonReaderHelpers
     }
 
     /// <summary>
+    /// Checks that an escaped property name unescapes to a valid string. Comparing an escaped name
+    /// that holds a lone surrogate (<c>{"\ud800":1}</c>) with <see cref="Utf8JsonReader.ValueTextEquals(ReadOnlySpan{byte})"/>
+    /// throws <see cref="InvalidOperationException"/>; after this check it cannot. Unescaped names
+    /// (the usual case) cost nothing.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The name is not a valid string.</exception>
+    public static void ValidatePropertyName(ref Utf8JsonReader reader)
+    {
+        if (reader.ValueIsEscaped)
+        {
+            GetValidString(ref reader, "property name");
+        }
+    }
+
+    /// <summary>
     /// Returns the payload as one span, copying it into <paramref name="rented"/> (from the shared
     /// array pool; the caller returns it) when it spans several segments. The JSON reader is only ever
     /// run over contiguous memory: its multi-segment code path has thrown
