@@ -102,12 +102,14 @@ fuzz_target() {
     rm -rf "$out"
   fi
   mkdir -p "$out"
+  local dict=()
+  [ -f "$HERE/dictionaries/$target.dict" ] && dict=(-x "$HERE/dictionaries/$target.dict")
   log "afl-fuzz $target for ${SECONDS_PER_TARGET}s -> $out"
   local rc=0
   AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL_FAST_CAL=1 \
   AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
     timeout $((SECONDS_PER_TARGET + 120)) \
-    afl-fuzz -V "$SECONDS_PER_TARGET" -s "$SEED" -i "$input" -o "$out" -t "$TIMEOUT_MS" -m none \
+    afl-fuzz -V "$SECONDS_PER_TARGET" -s "$SEED" -i "$input" -o "$out" -t "$TIMEOUT_MS" -m none "${dict[@]}" \
       -- dotnet "$BIN/SignalRLite.Fuzz.dll" "$target" >"$out/afl.log" 2>&1 || rc=$?
 
   local stats="$out/default/fuzzer_stats"
