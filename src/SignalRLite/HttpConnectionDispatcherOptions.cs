@@ -6,7 +6,7 @@ namespace SignalRLite;
 public class HttpConnectionDispatcherOptions
 {
     /// <summary>Default for the two buffer sizes: 64 KB.</summary>
-    public const long DefaultBufferSize = 65 * 1024;
+    public const long DefaultBufferSize = 64 * 1024;
 
     /// <summary>Authorization requirements of the endpoint, by default taken from <c>[Authorize]</c> on the hub.</summary>
     public IList<IAuthorizeData> AuthorizationData { get; } = new List<IAuthorizeData>();
@@ -20,10 +20,10 @@ public class HttpConnectionDispatcherOptions
     /// <summary>Long Polling options.</summary>
     public LongPollingOptions LongPolling { get; } = new();
 
-    /// <summary>Bytes received from the client that the server buffers before it stops reading from the transport (backpressure). 0 = unlimited.</summary>
+    /// <summary>Bytes received from the client and not yet read by the application, buffered before the server stops reading the transport (backpressure; the API reference's wording). 0 = unlimited. 64 KB by default.</summary>
     public long TransportMaxBufferSize { get; set; } = DefaultBufferSize;
 
-    /// <summary>Bytes written by the application that the server buffers before writes wait (backpressure). 0 = unlimited.</summary>
+    /// <summary>Bytes written by the application and not yet sent, buffered before writes wait (backpressure). 0 = unlimited. 64 KB by default.</summary>
     public long ApplicationMaxBufferSize { get; set; } = DefaultBufferSize;
 
     /// <summary>The lowest negotiate version accepted. 0 by default.</summary>

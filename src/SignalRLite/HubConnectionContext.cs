@@ -1,5 +1,12 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using System.Security.Claims;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using SignalRLite.Internal.Hubs;
+using SignalRLite.Internal.Transports;
 using SignalRLite.Protocol;
 
 namespace SignalRLite;
@@ -8,37 +15,401 @@ namespace SignalRLite;
 /// One hub connection after its handshake: what lifetime managers and user-id providers see.
 /// Writes are serialised: concurrent <c>WriteAsync</c> calls never interleave their bytes.
 /// </summary>
+/// <remarks>
+/// Backpressure comes from the transport's output pipe: a write waits while the pipe holds more than the endpoint's
+/// <c>ApplicationMaxBufferSize</c>, so a slow client holds at most that much memory. Later writers queue on the write
+/// lock; a broadcast starts its writes to all connections before awaiting any, so one slow client delays only the
+/// completion of the broadcast task, not the delivery to others.
+/// </remarks>
 public class HubConnectionContext
 {
-    // SKELETON: the hub runtime owns the implementation.
+    private readonly ConnectionContext _connectionContext;
+    private readonly ILogger _logger;
+    private readonly PipeWriter _output;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly CancellationTokenSource _abortedCts = new();
+    private readonly long _keepAliveMs;
+    private readonly long _clientTimeoutMs;
+    private ReadOnlyMemory<byte> _pingBytes;
+    private long _lastSendTicks;
+    private long _lastReceiveTicks;
+    private long _handshakeDeadlineTicks;
+    private int _closeReason;
+    private bool _sendPings;
+    private bool _readerPaused;
+    private ClaimsPrincipal? _anonymous;
+    private bool _outputClosed; // guarded by _writeLock
+
+    /// <summary>Creates the context for a connection of the connection layer.</summary>
+    public HubConnectionContext(ConnectionContext connectionContext, HubConnectionContextOptions contextOptions, ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(connectionContext);
+        ArgumentNullException.ThrowIfNull(contextOptions);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        _connectionContext = connectionContext;
+        _logger = loggerFactory.CreateLogger("SignalRLite.HubConnectionContext");
+        _output = connectionContext.Transport.Output;
+        _keepAliveMs = (long)contextOptions.KeepAliveInterval.TotalMilliseconds;
+        _clientTimeoutMs = (long)contextOptions.ClientTimeoutInterval.TotalMilliseconds;
+        Options = contextOptions;
+        _lastSendTicks = _lastReceiveTicks = Environment.TickCount64;
+    }
 
     /// <summary>The connection id.</summary>
-    public virtual string ConnectionId => throw new NotImplementedException();
+    public virtual string ConnectionId => _connectionContext.ConnectionId;
 
-    /// <summary>The authenticated user.</summary>
-    public virtual ClaimsPrincipal User => throw new NotImplementedException();
+    /// <summary>The authenticated user (an empty principal when the connection is anonymous).</summary>
+    public virtual ClaimsPrincipal User =>
+        Features.Get<IConnectionUserFeature>()?.User
+        ?? Features.Get<IHttpContextFeature>()?.HttpContext?.User
+        ?? (_anonymous ??= new ClaimsPrincipal(new ClaimsIdentity()));
 
     /// <summary>The user id given by <see cref="IUserIdProvider"/>.</summary>
     public string? UserIdentifier { get; set; }
 
     /// <summary>The connection's features.</summary>
-    public virtual IFeatureCollection Features => throw new NotImplementedException();
+    public virtual IFeatureCollection Features => _connectionContext.Features;
 
     /// <summary>Per-connection state.</summary>
-    public virtual IDictionary<object, object?> Items => throw new NotImplementedException();
+    public virtual IDictionary<object, object?> Items => _connectionContext.Items;
 
-    /// <summary>Cancelled when the connection ends.</summary>
-    public virtual CancellationToken ConnectionAborted => throw new NotImplementedException();
+    /// <summary>Cancelled when the connection ends or is aborted.</summary>
+    public virtual CancellationToken ConnectionAborted => _abortedCts.Token;
 
     /// <summary>The hub protocol chosen in the handshake.</summary>
     public IHubProtocol Protocol { get; set; } = null!;
 
-    /// <summary>Closes the connection.</summary>
-    public virtual void Abort() => throw new NotImplementedException();
+    internal HubConnectionContextOptions Options { get; }
+
+    internal ConnectionContext ConnectionContext => _connectionContext;
+
+    /// <summary>Why the connection is closing; <see cref="HubConnectionCloseReason.None"/> while it runs.</summary>
+    internal HubConnectionCloseReason CloseReason => (HubConnectionCloseReason)Volatile.Read(ref _closeReason);
+
+    /// <summary>Per-connection dispatch state (running invocations, upload streams), owned by the dispatcher.</summary>
+    internal HubConnectionInvocations? Invocations { get; set; }
+
+    /// <summary>The caller-relative clients of this connection, built once per connection.</summary>
+    internal IHubCallerClients? CallerClients { get; set; }
+
+    /// <summary>The hub-facing view of this connection, built once per connection.</summary>
+    internal HubCallerContext? CallerContext { get; set; }
+
+    /// <summary>Closes the connection: the client gets a Close message without error.</summary>
+    public virtual void Abort() => RequestClose(HubConnectionCloseReason.Aborted);
 
     /// <summary>Writes one message.</summary>
-    public virtual ValueTask WriteAsync(HubMessage message, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public virtual ValueTask WriteAsync(HubMessage message, CancellationToken cancellationToken = default)
+    {
+        // Serialised before taking the lock, so that a serialisation failure never leaves half a message in the pipe.
+        var bytes = Protocol.GetMessageBytes(message);
+        return WriteBytesAsync(bytes, cancellationToken);
+    }
 
     /// <summary>Writes one message whose bytes may already be serialised for this connection's protocol.</summary>
-    public virtual ValueTask WriteAsync(SerializedHubMessage message, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public virtual ValueTask WriteAsync(SerializedHubMessage message, CancellationToken cancellationToken = default)
+    {
+        var bytes = message.GetSerializedMessage(Protocol);
+        return WriteBytesAsync(bytes, cancellationToken);
+    }
+
+    private ValueTask WriteBytesAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        if (!_writeLock.Wait(0))
+        {
+            return WriteSlowAsync(bytes, cancellationToken);
+        }
+
+        var release = true;
+        try
+        {
+            if (_outputClosed)
+            {
+                return default;
+            }
+
+            _output.Write(bytes.Span);
+            Volatile.Write(ref _lastSendTicks, Environment.TickCount64);
+            var flush = _output.FlushAsync(cancellationToken);
+            if (flush.IsCompletedSuccessfully)
+            {
+                OnFlushed(flush.Result);
+                return default;
+            }
+
+            release = false;
+            return AwaitFlushAndReleaseAsync(flush);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            OnWriteFailed(ex);
+            return default;
+        }
+        finally
+        {
+            if (release)
+            {
+                _writeLock.Release();
+            }
+        }
+    }
+
+    private async ValueTask WriteSlowAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_outputClosed)
+            {
+                return;
+            }
+
+            _output.Write(bytes.Span);
+            Volatile.Write(ref _lastSendTicks, Environment.TickCount64);
+            OnFlushed(await _output.FlushAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            OnWriteFailed(ex);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private async ValueTask AwaitFlushAndReleaseAsync(ValueTask<FlushResult> flush)
+    {
+        try
+        {
+            OnFlushed(await flush.ConfigureAwait(false));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            OnWriteFailed(ex);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private void OnFlushed(FlushResult result)
+    {
+        if (result.IsCompleted)
+        {
+            // The transport stopped reading: the client is gone.
+            _outputClosed = true;
+        }
+    }
+
+    private void OnWriteFailed(Exception ex)
+    {
+        _outputClosed = true;
+        HubLog.WriteFailed(_logger, ConnectionId, ex);
+        RequestClose(HubConnectionCloseReason.TransportFailed);
+    }
+
+    /// <summary>Writes the handshake response and, when it is an error, closes the output. Called before any other write.</summary>
+    internal async ValueTask WriteHandshakeResponseAsync(HandshakeResponseMessage response)
+    {
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (response.Error is null)
+            {
+                _output.Write(HandshakeProtocol.SuccessResponse.Span);
+            }
+            else
+            {
+                HandshakeProtocol.WriteResponseMessage(response, _output);
+            }
+
+            Volatile.Write(ref _lastSendTicks, Environment.TickCount64);
+            OnFlushed(await _output.FlushAsync().ConfigureAwait(false));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            OnWriteFailed(ex);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Writes a last message (if any) and completes the output, after which writes are ignored.</summary>
+    /// <remarks>Waits a bounded time for a write that is stuck on backpressure; then aborts the transport instead.</remarks>
+    internal async Task CompleteOutputAsync(HubMessage? lastMessage, TimeSpan lockTimeout)
+    {
+        if (!await _writeLock.WaitAsync(lockTimeout).ConfigureAwait(false))
+        {
+            _connectionContext.Abort();
+            return;
+        }
+
+        try
+        {
+            if (_outputClosed)
+            {
+                return;
+            }
+
+            _outputClosed = true;
+            if (lastMessage is not null)
+            {
+                try
+                {
+                    _output.Write(Protocol.GetMessageBytes(lastMessage).Span);
+                    using var timeout = new CancellationTokenSource(lockTimeout);
+                    await _output.FlushAsync(timeout.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    HubLog.WriteFailed(_logger, ConnectionId, ex);
+                }
+            }
+
+            await _output.CompleteAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Starts closing: cancels <see cref="ConnectionAborted"/> and wakes the read loop. The first reason wins.</summary>
+    internal void RequestClose(HubConnectionCloseReason reason)
+    {
+        if (Interlocked.CompareExchange(ref _closeReason, (int)reason, 0) != 0)
+        {
+            return;
+        }
+
+        // Off the caller's stack: token callbacks run user code and Abort() is called from hub methods.
+        ThreadPool.UnsafeQueueUserWorkItem(static state =>
+        {
+            var self = (HubConnectionContext)state!;
+            try
+            {
+                self._connectionContext.Transport.Input.CancelPendingRead();
+            }
+            catch (InvalidOperationException)
+            {
+                // The reader is already completed.
+            }
+
+            self.CancelAborted();
+        }, this);
+    }
+
+    internal void CancelAborted()
+    {
+        try
+        {
+            _abortedCts.Cancel();
+        }
+        catch (AggregateException ex)
+        {
+            HubLog.AbortCallbackFailed(_logger, ConnectionId, ex);
+        }
+    }
+
+    internal void StartHandshakeTimer(TimeSpan timeout) =>
+        Volatile.Write(ref _handshakeDeadlineTicks, Environment.TickCount64 + Math.Max(1, (long)timeout.TotalMilliseconds));
+
+    internal void HandshakeCompleted()
+    {
+        // A transport with inherent keep-alive (Long Polling answers every poll in time) needs no pings.
+        _sendPings = Features.Get<IConnectionInherentKeepAliveFeature>()?.HasInherentKeepAlive != true;
+        _pingBytes = Protocol.GetMessageBytes(PingMessage.Instance);
+        Volatile.Write(ref _lastReceiveTicks, Environment.TickCount64);
+        Volatile.Write(ref _handshakeDeadlineTicks, 0);
+    }
+
+    internal void MessageReceived() => Volatile.Write(ref _lastReceiveTicks, Environment.TickCount64);
+
+    /// <summary>The read loop stops or resumes reading on the server's account; the client timeout does not run meanwhile.</summary>
+    internal void ReaderPaused(bool paused)
+    {
+        Volatile.Write(ref _readerPaused, paused);
+        MessageReceived();
+    }
+
+    /// <summary>Called by the shared heartbeat: handshake deadline, client timeout, keep-alive.</summary>
+    internal void OnHeartbeat(long nowTicks)
+    {
+        if (Volatile.Read(ref _closeReason) != 0)
+        {
+            return;
+        }
+
+        var deadline = Volatile.Read(ref _handshakeDeadlineTicks);
+        if (deadline != 0)
+        {
+            if (nowTicks >= deadline)
+            {
+                RequestClose(HubConnectionCloseReason.HandshakeTimeout);
+            }
+
+            return;
+        }
+
+        if (_pingBytes.IsEmpty)
+        {
+            return;
+        }
+
+        if (!Volatile.Read(ref _readerPaused) && nowTicks - Volatile.Read(ref _lastReceiveTicks) > _clientTimeoutMs)
+        {
+            RequestClose(HubConnectionCloseReason.ClientTimeout);
+            return;
+        }
+
+        if (_sendPings && nowTicks - Volatile.Read(ref _lastSendTicks) >= _keepAliveMs)
+        {
+            TrySendPing();
+        }
+    }
+
+    private void TrySendPing()
+    {
+        // Never waits: if a write is in progress, the connection is not idle.
+        if (!_writeLock.Wait(0))
+        {
+            return;
+        }
+
+        var release = true;
+        try
+        {
+            if (_outputClosed)
+            {
+                return;
+            }
+
+            _output.Write(_pingBytes.Span);
+            Volatile.Write(ref _lastSendTicks, Environment.TickCount64);
+            var flush = _output.FlushAsync();
+            if (flush.IsCompletedSuccessfully)
+            {
+                OnFlushed(flush.Result);
+                return;
+            }
+
+            release = false;
+            _ = AwaitFlushAndReleaseAsync(flush).AsTask();
+        }
+        catch (Exception ex)
+        {
+            OnWriteFailed(ex);
+        }
+        finally
+        {
+            if (release)
+            {
+                _writeLock.Release();
+            }
+        }
+    }
 }

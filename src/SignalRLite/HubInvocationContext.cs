@@ -32,4 +32,6 @@ public class HubInvocationContext
 
     /// <summary>The arguments; a filter may replace the list's items before calling next.</summary>
     public IReadOnlyList<object?> HubMethodArguments { get; }
+
+    internal Internal.Hubs.HubMethodDescriptor? Descriptor { get; init; }
 }

@@ -1,7 +1,7 @@
 namespace SignalRLite.Internal.Hubs;
 
-// SKELETON: the hub runtime owns the implementation (strongly typed client proxies).
+/// <summary>Wraps the <see cref="IClientProxy"/>-based clients of a hub in strongly typed client proxies.</summary>
 internal static class TypedHubClientsFactory
 {
-    public static IHubCallerClients<T> Create<T>(IHubCallerClients clients) where T : class => throw new NotImplementedException();
+    public static IHubCallerClients<T> Create<T>(IHubCallerClients clients) where T : class => new TypedHubCallerClients<T>(clients);
 }

@@ -1,0 +1,72 @@
+using System.Reflection;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using SignalRLite;
+using SignalRLite.Hosting;
+using SignalRLite.Internal.Transports;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>Maps SignalRLite hubs to routes.</summary>
+public static class SignalRLiteEndpointRouteBuilderExtensions
+{
+    /// <summary>Maps <typeparamref name="THub"/> at <paramref name="pattern"/> (connection endpoint) and <c>{pattern}/negotiate</c>.</summary>
+    public static SignalRLite.HubEndpointConventionBuilder MapHub<THub>(this IEndpointRouteBuilder endpoints, string pattern) where THub : Hub =>
+        endpoints.MapHub<THub>(pattern, configureOptions: null);
+
+    /// <summary>Maps <typeparamref name="THub"/> at <paramref name="pattern"/> with endpoint options.</summary>
+    public static SignalRLite.HubEndpointConventionBuilder MapHub<THub>(this IEndpointRouteBuilder endpoints, string pattern, Action<HttpConnectionDispatcherOptions>? configureOptions) where THub : Hub
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(pattern);
+        var services = endpoints.ServiceProvider;
+        if (services.GetService<SignalRLiteMarkerService>() is null)
+        {
+            throw new InvalidOperationException(
+                "Unable to find the required services. Add them by calling 'IServiceCollection.AddSignalRLite' in the application startup code.");
+        }
+
+        var options = new HttpConnectionDispatcherOptions();
+        var hubAttributes = typeof(THub).GetCustomAttributes(inherit: true);
+        foreach (var data in hubAttributes.OfType<IAuthorizeData>())
+        {
+            options.AuthorizationData.Add(data);
+        }
+
+        configureOptions?.Invoke(options);
+
+        var dispatcher = services.GetRequiredService<HttpConnectionDispatcher>();
+        var handler = services.GetRequiredService<HubConnectionHandler<THub>>();
+        ConnectionDelegate application = handler.OnConnectedAsync;
+
+        var basePattern = pattern.TrimEnd('/');
+        var negotiate = endpoints.MapPost(basePattern + "/negotiate", context => dispatcher.ExecuteNegotiateAsync(context, options));
+        var connect = endpoints.MapMethods(pattern, [HttpMethods.Get, HttpMethods.Post, HttpMethods.Delete], context => dispatcher.ExecuteAsync(context, options, application));
+
+        var conventions = new SignalRLite.HubEndpointConventionBuilder(negotiate, connect);
+        conventions.Add(builder =>
+        {
+            // Hub attributes ([Authorize], [EnableCors], ...) become endpoint metadata, with the endpoint's authorization
+            // data (hub attributes plus what configureOptions added) for the authorization middleware.
+            foreach (var attribute in hubAttributes)
+            {
+                if (attribute is not IAuthorizeData)
+                {
+                    builder.Metadata.Add(attribute);
+                }
+            }
+
+            foreach (var data in options.AuthorizationData)
+            {
+                builder.Metadata.Add(data);
+            }
+
+            builder.Metadata.Add(new HubMetadata(typeof(THub)));
+        });
+
+        return conventions;
+    }
+}

@@ -1,0 +1,40 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using SignalRLite;
+using SignalRLite.Hosting;
+using SignalRLite.Internal.Hubs;
+using SignalRLite.Internal.Transports;
+using SignalRLite.Protocol;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers SignalRLite in the application's services.</summary>
+public static class SignalRLiteServiceCollectionExtensions
+{
+    /// <summary>Adds the hub runtime, the JSON hub protocol and the connection layer. Idempotent.</summary>
+    public static ISignalRServerBuilder AddSignalRLite(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddSignalRLiteConnections();
+        services.TryAddSingleton<SignalRLiteMarkerService>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<HubOptions>, HubOptionsSetup>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHubProtocol, JsonHubProtocol>());
+        services.TryAddSingleton(typeof(HubLifetimeManager<>), typeof(DefaultHubLifetimeManager<>));
+        services.TryAddSingleton(typeof(IHubContext<>), typeof(HubContext<>));
+        services.TryAddSingleton(typeof(IHubContext<,>), typeof(HubContext<,>));
+        services.TryAddSingleton(typeof(HubConnectionHandler<>), typeof(HubConnectionHandler<>));
+        services.TryAddSingleton(typeof(HubDispatcher<>), typeof(HubDispatcher<>));
+        services.TryAddSingleton<IUserIdProvider, DefaultUserIdProvider>();
+        services.TryAddSingleton<HubConnectionHeartbeat>();
+        return new SignalRServerBuilder(services);
+    }
+
+    /// <summary>Adds SignalRLite and configures the global <see cref="HubOptions"/>.</summary>
+    public static ISignalRServerBuilder AddSignalRLite(this IServiceCollection services, Action<HubOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        var builder = services.AddSignalRLite();
+        services.Configure(configure);
+        return builder;
+    }
+}

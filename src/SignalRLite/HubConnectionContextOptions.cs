@@ -1,0 +1,23 @@
+namespace SignalRLite;
+
+/// <summary>The per-connection limits a <see cref="HubConnectionContext"/> runs with, taken from the hub's <see cref="HubOptions"/>.</summary>
+public class HubConnectionContextOptions
+{
+    /// <summary>The server sends a Ping when it has sent nothing for this long.</summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The server closes the connection when it has received nothing for this long.</summary>
+    public TimeSpan ClientTimeoutInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Items buffered per upload stream before the server stops reading.</summary>
+    public int StreamBufferCapacity { get; set; } = 10;
+
+    /// <summary>Largest incoming hub message in bytes; null = unlimited.</summary>
+    public long? MaximumReceiveMessageSize { get; set; } = 32 * 1024;
+
+    /// <summary>Hub method invocations that may run at once.</summary>
+    public int MaximumParallelInvocations { get; set; } = 1;
+
+    /// <summary>Bytes of unacknowledged messages buffered for stateful reconnect.</summary>
+    public long StatefulReconnectBufferSize { get; set; } = 100_000;
+}

@@ -1,0 +1,379 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SignalRLite.Internal.Hubs;
+using SignalRLite.Protocol;
+
+namespace SignalRLite;
+
+/// <summary>
+/// Runs the hub layer on one connection of the connection layer: handshake, then the read loop that dispatches hub
+/// messages, until the client leaves, breaks the protocol, times out or is aborted.
+/// </summary>
+public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
+{
+    private static readonly TimeSpan CloseWriteTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly HubLifetimeManager<THub> _lifetimeManager;
+    private readonly IUserIdProvider _userIdProvider;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly HubDispatcher<THub> _dispatcher;
+    private readonly HubConnectionHeartbeat _heartbeat;
+    private readonly Dictionary<string, IHubProtocol> _protocols = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HubConnectionContextOptions _contextOptions;
+    private readonly TimeSpan _handshakeTimeout;
+    private readonly long? _maximumMessageSize;
+    private readonly bool _enableDetailedErrors;
+
+    /// <summary>Creates the handler; resolved from DI by <c>MapHub&lt;THub&gt;</c>.</summary>
+    public HubConnectionHandler(
+        HubLifetimeManager<THub> lifetimeManager,
+        IOptions<HubOptions> globalHubOptions,
+        IOptions<HubOptions<THub>> hubOptions,
+        ILoggerFactory loggerFactory,
+        IUserIdProvider userIdProvider,
+        IServiceProvider serviceProvider)
+    {
+        _lifetimeManager = lifetimeManager;
+        _userIdProvider = userIdProvider;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<HubConnectionHandler<THub>>();
+        _dispatcher = serviceProvider.GetRequiredService<HubDispatcher<THub>>();
+        _heartbeat = serviceProvider.GetRequiredService<HubConnectionHeartbeat>();
+
+        var options = HubOptionsResolver.Resolve(globalHubOptions.Value, hubOptions.Value);
+        var supported = options.SupportedProtocols;
+        foreach (var protocol in serviceProvider.GetServices<IHubProtocol>())
+        {
+            if (supported is null || supported.Contains(protocol.Name, StringComparer.OrdinalIgnoreCase))
+            {
+                _protocols[protocol.Name] = protocol;
+            }
+        }
+
+        _handshakeTimeout = options.HandshakeTimeout ?? TimeSpan.FromSeconds(15);
+        _maximumMessageSize = options.MaximumReceiveMessageSize;
+        _enableDetailedErrors = options.EnableDetailedErrors ?? false;
+        _contextOptions = new HubConnectionContextOptions
+        {
+            KeepAliveInterval = options.KeepAliveInterval ?? TimeSpan.FromSeconds(15),
+            ClientTimeoutInterval = options.ClientTimeoutInterval ?? TimeSpan.FromSeconds(30),
+            StreamBufferCapacity = options.StreamBufferCapacity ?? 10,
+            MaximumReceiveMessageSize = options.MaximumReceiveMessageSize,
+            MaximumParallelInvocations = options.MaximumParallelInvocationsPerClient,
+            StatefulReconnectBufferSize = options.StatefulReconnectBufferSize,
+        };
+
+        _heartbeat.EnsureResolution(_handshakeTimeout);
+        _heartbeat.EnsureResolution(_contextOptions.KeepAliveInterval);
+        _heartbeat.EnsureResolution(_contextOptions.ClientTimeoutInterval);
+    }
+
+    /// <inheritdoc />
+    public override async Task OnConnectedAsync(ConnectionContext connection)
+    {
+        var hubConnection = new HubConnectionContext(connection, _contextOptions, _loggerFactory);
+        hubConnection.StartHandshakeTimer(_handshakeTimeout);
+        _heartbeat.Add(hubConnection);
+        try
+        {
+            if (!await HandshakeAsync(hubConnection).ConfigureAwait(false))
+            {
+                await hubConnection.CompleteOutputAsync(null, CloseWriteTimeout).ConfigureAwait(false);
+                return;
+            }
+
+            await RunHubAsync(hubConnection).ConfigureAwait(false);
+        }
+        finally
+        {
+            _heartbeat.Remove(hubConnection);
+            hubConnection.CancelAborted();
+            await connection.Transport.Input.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunHubAsync(HubConnectionContext connection)
+    {
+        connection.UserIdentifier = _userIdProvider.GetUserId(connection);
+        _dispatcher.InitializeConnection(connection);
+        await _lifetimeManager.OnConnectedAsync(connection).ConfigureAwait(false);
+
+        Exception? disconnectError = null;
+        var connected = false;
+        try
+        {
+            try
+            {
+                await _dispatcher.OnConnectedAsync(connection).ConfigureAwait(false);
+                connected = true;
+            }
+            catch (Exception ex)
+            {
+                // No invocation is processed, and (as with the official server) no disconnected callback runs, for a
+                // connection whose connected callback failed.
+                HubLog.OnConnectedFailed(_logger, connection.ConnectionId, ex);
+                await connection.CompleteOutputAsync(new CloseMessage(HubErrors.ConnectionClosed(ex, _enableDetailedErrors), allowReconnect: false), CloseWriteTimeout).ConfigureAwait(false);
+                return;
+            }
+
+            (var close, disconnectError) = await DispatchMessagesAsync(connection).ConfigureAwait(false);
+            await connection.CompleteOutputAsync(close, CloseWriteTimeout).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Running invocations see ConnectionAborted before the disconnected callback runs.
+            connection.CancelAborted();
+            if (connected)
+            {
+                try
+                {
+                    await _dispatcher.OnDisconnectedAsync(connection, disconnectError).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    HubLog.OnDisconnectedFailed(_logger, connection.ConnectionId, ex);
+                }
+            }
+            else
+            {
+                _dispatcher.AbandonConnection(connection);
+            }
+
+            await _lifetimeManager.OnDisconnectedAsync(connection).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Reads until the connection ends. Returns the Close message to send (if any) and the error to report to <c>OnDisconnectedAsync</c>.</summary>
+    private async Task<(CloseMessage? Close, Exception? Error)> DispatchMessagesAsync(HubConnectionContext connection)
+    {
+        var input = connection.ConnectionContext.Transport.Input;
+        var protocol = connection.Protocol;
+        var binder = new HubConnectionBinder<THub>(_dispatcher.Methods, _lifetimeManager, connection);
+        while (true)
+        {
+            ReadResult result;
+            try
+            {
+                result = await input.ReadAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // The transport failed (abrupt loss): nothing can be sent any more.
+                return (null, ex);
+            }
+
+            var buffer = result.Buffer;
+            try
+            {
+                if (result.IsCanceled)
+                {
+                    break;
+                }
+
+                if (!buffer.IsEmpty)
+                {
+                    connection.MessageReceived();
+                    while (TryParseMessage(protocol, ref buffer, binder, out var message))
+                    {
+                        if (message is CloseMessage clientClose)
+                        {
+                            return (CloseMessage.Empty, clientClose.Error is null ? null : new HubException(clientClose.Error));
+                        }
+
+                        if (message is not null)
+                        {
+                            var dispatch = _dispatcher.DispatchMessageAsync(connection, message);
+                            if (!dispatch.IsCompletedSuccessfully)
+                            {
+                                // Waiting (a full upload-stream buffer) is not the client's silence.
+                                connection.ReaderPaused(true);
+                                try
+                                {
+                                    await dispatch.ConfigureAwait(false);
+                                }
+                                finally
+                                {
+                                    connection.ReaderPaused(false);
+                                }
+                            }
+                        }
+                    }
+                }
+
+                if (result.IsCompleted)
+                {
+                    if (!buffer.IsEmpty)
+                    {
+                        var ex = new InvalidDataException("Connection terminated while reading a message.");
+                        return (null, ex);
+                    }
+
+                    return (null, null);
+                }
+            }
+            catch (MessageTooLargeException ex)
+            {
+                HubLog.ClosingWithError(_logger, connection.ConnectionId, ex);
+                var error = new InvalidDataException(ex.Message);
+                return (new CloseMessage(HubErrors.ConnectionClosed(error, detailed: true), allowReconnect: false), error);
+            }
+            catch (OperationCanceledException) when (connection.CloseReason != HubConnectionCloseReason.None)
+            {
+                // Closing was requested while the reader waited (for example on a full upload stream).
+                break;
+            }
+            catch (Exception ex)
+            {
+                HubLog.ClosingWithError(_logger, connection.ConnectionId, ex);
+                return (new CloseMessage(HubErrors.ConnectionClosed(ex, _enableDetailedErrors), allowReconnect: false), ex);
+            }
+            finally
+            {
+                input.AdvanceTo(buffer.Start, buffer.End);
+            }
+        }
+
+        switch (connection.CloseReason)
+        {
+            case HubConnectionCloseReason.ClientTimeout:
+                HubLog.ClientTimeout(_logger, connection.ConnectionId);
+                var timeout = new TimeoutException($"The client sent nothing within the ClientTimeoutInterval of {_contextOptions.ClientTimeoutInterval}.");
+                // A timeout is transient: clients with automatic reconnect may come back.
+                return (new CloseMessage(HubErrors.ConnectionClosed(timeout, _enableDetailedErrors), allowReconnect: true), timeout);
+            case HubConnectionCloseReason.TransportFailed:
+                return (null, new IOException("Writing to the transport failed."));
+            default:
+                return (CloseMessage.Empty, null);
+        }
+    }
+
+    private bool TryParseMessage(IHubProtocol protocol, ref ReadOnlySequence<byte> buffer, IInvocationBinder binder, out HubMessage? message)
+    {
+        if (_maximumMessageSize is not { } max || buffer.Length <= max)
+        {
+            return protocol.TryParseMessage(ref buffer, binder, out message);
+        }
+
+        // The first message must be complete within the limit: for JSON up to its terminator, for a framed protocol
+        // its prefix and body.
+        var segment = buffer.Slice(0, max);
+        if (protocol.TryParseMessage(ref segment, binder, out message))
+        {
+            buffer = buffer.Slice(segment.Start);
+            return true;
+        }
+
+        throw new MessageTooLargeException(HubErrors.MessageTooLarge(max));
+    }
+
+    private async Task<bool> HandshakeAsync(HubConnectionContext connection)
+    {
+        var input = connection.ConnectionContext.Transport.Input;
+        while (true)
+        {
+            ReadResult result;
+            try
+            {
+                result = await input.ReadAsync().ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                return false;
+            }
+
+            var buffer = result.Buffer;
+            var consumed = buffer.Start;
+            var examined = buffer.End;
+            try
+            {
+                if (result.IsCanceled)
+                {
+                    if (connection.CloseReason == HubConnectionCloseReason.HandshakeTimeout)
+                    {
+                        await FailHandshakeAsync(connection, HubErrors.HandshakeCanceled).ConfigureAwait(false);
+                    }
+
+                    return false;
+                }
+
+                if (!buffer.IsEmpty)
+                {
+                    var segment = _maximumMessageSize is { } max && buffer.Length > max ? buffer.Slice(0, max) : buffer;
+                    if (HandshakeProtocol.TryParseRequestMessage(ref segment, out var request))
+                    {
+                        // Bytes after the terminator stay in the pipe for the read loop.
+                        consumed = examined = segment.Start;
+                        return await CompleteHandshakeAsync(connection, request).ConfigureAwait(false);
+                    }
+
+                    if (segment.Length < buffer.Length)
+                    {
+                        throw new InvalidDataException(HubErrors.MessageTooLarge(_maximumMessageSize!.Value));
+                    }
+                }
+
+                if (result.IsCompleted)
+                {
+                    return false;
+                }
+            }
+            catch (InvalidDataException ex)
+            {
+                HubLog.HandshakeFailed(_logger, connection.ConnectionId, ex.Message);
+                await FailHandshakeAsync(connection, HubErrors.HandshakeFailed).ConfigureAwait(false);
+                return false;
+            }
+            finally
+            {
+                input.AdvanceTo(consumed, examined);
+            }
+        }
+    }
+
+    private async Task<bool> CompleteHandshakeAsync(HubConnectionContext connection, HandshakeRequestMessage request)
+    {
+        if (!_protocols.TryGetValue(request.Protocol, out var protocol))
+        {
+            await FailHandshakeAsync(connection, HubErrors.ProtocolNotSupported(request.Protocol)).ConfigureAwait(false);
+            return false;
+        }
+
+        if (!protocol.IsVersionSupported(request.Version))
+        {
+            await FailHandshakeAsync(connection, HubErrors.VersionNotSupported(request.Protocol, request.Version)).ConfigureAwait(false);
+            return false;
+        }
+
+        var format = connection.Features.Get<ITransferFormatFeature>();
+        if (format is not null)
+        {
+            if (protocol.TransferFormat == TransferFormat.Binary && (format.SupportedFormats & TransferFormat.Binary) == 0)
+            {
+                await FailHandshakeAsync(connection, HubErrors.TransferFormatNotSupported(protocol.Name)).ConfigureAwait(false);
+                return false;
+            }
+
+            format.ActiveFormat = protocol.TransferFormat;
+        }
+
+        connection.Protocol = protocol;
+        await connection.WriteHandshakeResponseAsync(HandshakeResponseMessage.Empty).ConfigureAwait(false);
+        connection.HandshakeCompleted();
+        HubLog.HandshakeComplete(_logger, connection.ConnectionId, protocol.Name, request.Version);
+        return true;
+    }
+
+    private async Task FailHandshakeAsync(HubConnectionContext connection, string error)
+    {
+        HubLog.HandshakeFailed(_logger, connection.ConnectionId, error);
+        await connection.WriteHandshakeResponseAsync(new HandshakeResponseMessage(error)).ConfigureAwait(false);
+    }
+
+    private sealed class MessageTooLargeException(string message) : Exception(message);
+}

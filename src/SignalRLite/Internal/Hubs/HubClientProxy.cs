@@ -1,0 +1,43 @@
+namespace SignalRLite.Internal.Hubs;
+
+/// <summary>A selection of a hub's connections (all, a group, a user, ...) that sends through the lifetime manager.</summary>
+internal sealed class HubClientProxy<THub> : IClientProxy where THub : Hub
+{
+    private readonly HubLifetimeManager<THub> _manager;
+    private readonly HubClientSelection _selection;
+    private readonly string? _name;
+    private readonly IReadOnlyList<string>? _names;
+
+    public HubClientProxy(HubLifetimeManager<THub> manager, HubClientSelection selection, string? name = null, IReadOnlyList<string>? names = null)
+    {
+        _manager = manager;
+        _selection = selection;
+        _name = name;
+        _names = names;
+    }
+
+    public Task SendCoreAsync(string method, object?[] args, CancellationToken cancellationToken = default) => _selection switch
+    {
+        HubClientSelection.All => _manager.SendAllAsync(method, args, cancellationToken),
+        HubClientSelection.AllExcept => _manager.SendAllExceptAsync(method, args, _names!, cancellationToken),
+        HubClientSelection.Connections => _manager.SendConnectionsAsync(_names!, method, args, cancellationToken),
+        HubClientSelection.Group => _manager.SendGroupAsync(_name!, method, args, cancellationToken),
+        HubClientSelection.Groups => _manager.SendGroupsAsync(_names!, method, args, cancellationToken),
+        HubClientSelection.GroupExcept => _manager.SendGroupExceptAsync(_name!, method, args, _names!, cancellationToken),
+        HubClientSelection.User => _manager.SendUserAsync(_name!, method, args, cancellationToken),
+        HubClientSelection.Users => _manager.SendUsersAsync(_names!, method, args, cancellationToken),
+        _ => throw new InvalidOperationException(),
+    };
+}
+
+internal enum HubClientSelection
+{
+    All,
+    AllExcept,
+    Connections,
+    Group,
+    Groups,
+    GroupExcept,
+    User,
+    Users,
+}

@@ -1,0 +1,14 @@
+namespace SignalRLite.Internal.Hubs;
+
+/// <summary>Why a hub connection is being closed from the server side.</summary>
+internal enum HubConnectionCloseReason
+{
+    None = 0,
+    /// <summary><c>Context.Abort()</c> or <see cref="HubConnectionContext.Abort"/>: Close without error.</summary>
+    Aborted,
+    HandshakeTimeout,
+    /// <summary>Nothing received for <c>ClientTimeoutInterval</c>: Close with error, reconnect allowed.</summary>
+    ClientTimeout,
+    /// <summary>A write to the transport failed: nothing more can be sent.</summary>
+    TransportFailed,
+}

@@ -1,0 +1,88 @@
+using System.Collections.Concurrent;
+
+namespace SignalRLite.Internal.Hubs;
+
+/// <summary>
+/// One timer for all hub connections of the application: handshake deadlines, client timeouts and keep-alive pings.
+/// </summary>
+/// <remarks>
+/// The period is 1 s, shortened (down to 10 ms) when a hub is configured with shorter intervals so that they are
+/// honoured to within a quarter of their length. Ticks never overlap; a tick only reads timestamps and starts
+/// non-blocking work, so it stays cheap with many connections.
+/// </remarks>
+internal sealed class HubConnectionHeartbeat : IDisposable
+{
+    private static readonly TimeSpan MaxPeriod = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MinPeriod = TimeSpan.FromMilliseconds(10);
+
+    private readonly ConcurrentDictionary<HubConnectionContext, byte> _connections = new();
+    private readonly Lock _lock = new();
+    private Timer? _timer;
+    private TimeSpan _period = MaxPeriod;
+    private int _ticking;
+
+    public TimeSpan Period => _period;
+
+    /// <summary>Makes the period short enough for <paramref name="interval"/>.</summary>
+    public void EnsureResolution(TimeSpan interval)
+    {
+        var wanted = interval / 4;
+        wanted = wanted < MinPeriod ? MinPeriod : wanted;
+        lock (_lock)
+        {
+            if (wanted < _period)
+            {
+                _period = wanted;
+                _timer?.Change(_period, _period);
+            }
+        }
+    }
+
+    public void Add(HubConnectionContext connection)
+    {
+        _connections.TryAdd(connection, 0);
+        if (_timer is null)
+        {
+            lock (_lock)
+            {
+                // Not capturing the execution context: the timer outlives the request that started it.
+                using (ExecutionContext.SuppressFlow())
+                {
+                    _timer ??= new Timer(static s => ((HubConnectionHeartbeat)s!).Tick(), this, _period, _period);
+                }
+            }
+        }
+    }
+
+    public void Remove(HubConnectionContext connection) => _connections.TryRemove(connection, out _);
+
+    private void Tick()
+    {
+        if (Interlocked.Exchange(ref _ticking, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            var now = Environment.TickCount64;
+            foreach (var pair in _connections)
+            {
+                pair.Key.OnHeartbeat(now);
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _ticking, 0);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _timer?.Dispose();
+            _timer = null;
+        }
+    }
+}

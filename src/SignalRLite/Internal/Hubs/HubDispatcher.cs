@@ -1,0 +1,438 @@
+using System.Runtime.ExceptionServices;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SignalRLite.Protocol;
+
+namespace SignalRLite.Internal.Hubs;
+
+/// <summary>
+/// Runs hub code for one hub type: the method table and filter pipelines are built once; per message it routes
+/// invocations, stream items, completions and cancellations of a connection.
+/// </summary>
+internal sealed class HubDispatcher<THub> where THub : Hub
+{
+    private const int MaxInvocationIdLength = 1024;
+
+    private readonly IServiceScopeFactory _scopeFactory;
+    private readonly HubLifetimeManager<THub> _lifetimeManager;
+    private readonly IHubContext<THub> _hubContext;
+    private readonly ILogger _logger;
+    private readonly ObjectFactory _hubFactory;
+    private readonly Func<HubInvocationContext, ValueTask<object?>> _invokePipeline;
+    private readonly Func<HubLifetimeContext, Task> _onConnectedPipeline;
+    private readonly Func<HubLifetimeContext, Exception?, Task> _onDisconnectedPipeline;
+
+    public HubDispatcher(
+        IServiceScopeFactory scopeFactory,
+        HubLifetimeManager<THub> lifetimeManager,
+        IHubContext<THub> hubContext,
+        IOptions<HubOptions> globalOptions,
+        IOptions<HubOptions<THub>> hubOptions,
+        ILogger<HubDispatcher<THub>> logger,
+        IServiceProviderIsService? isService = null)
+    {
+        _scopeFactory = scopeFactory;
+        _lifetimeManager = lifetimeManager;
+        _hubContext = hubContext;
+        _logger = logger;
+        Options = HubOptionsResolver.Resolve(globalOptions.Value, hubOptions.Value);
+        EnableDetailedErrors = Options.EnableDetailedErrors ?? false;
+        Methods = new HubMethodTable(typeof(THub), isService, Options.DisableImplicitFromServicesParameters);
+        _hubFactory = ActivatorUtilities.CreateFactory(typeof(THub), Type.EmptyTypes);
+
+        var filters = Options.HubFilters ?? [];
+        Func<HubInvocationContext, ValueTask<object?>> invoke = static ctx =>
+            ctx.Descriptor!.Invoker(ctx.Hub, ctx.HubMethodArguments as object?[] ?? [.. ctx.HubMethodArguments]);
+        Func<HubLifetimeContext, Task> connected = static ctx => ctx.Hub.OnConnectedAsync();
+        Func<HubLifetimeContext, Exception?, Task> disconnected = static (ctx, ex) => ctx.Hub.OnDisconnectedAsync(ex);
+        for (var i = filters.Count - 1; i >= 0; i--)
+        {
+            var filter = filters[i];
+            var nextInvoke = invoke;
+            var nextConnected = connected;
+            var nextDisconnected = disconnected;
+            invoke = ctx => filter.InvokeMethodAsync(ctx, nextInvoke);
+            connected = ctx => filter.OnConnectedAsync(ctx, nextConnected);
+            disconnected = (ctx, ex) => filter.OnDisconnectedAsync(ctx, ex, nextDisconnected);
+        }
+
+        _invokePipeline = invoke;
+        _onConnectedPipeline = connected;
+        _onDisconnectedPipeline = disconnected;
+    }
+
+    /// <summary>The effective options of the hub (per-hub options when configured, else the global ones).</summary>
+    public HubOptions Options { get; }
+
+    public bool EnableDetailedErrors { get; }
+
+    public HubMethodTable Methods { get; }
+
+    /// <summary>Prepares a connection for dispatch: its caller view, caller clients and invocation state.</summary>
+    public void InitializeConnection(HubConnectionContext connection)
+    {
+        connection.CallerContext = new DefaultHubCallerContext(connection);
+        connection.CallerClients = new HubCallerClients(_hubContext.Clients, connection.ConnectionId);
+        connection.Invocations = new HubConnectionInvocations(Options.MaximumParallelInvocationsPerClient);
+    }
+
+    public async Task OnConnectedAsync(HubConnectionContext connection)
+    {
+        await using var scope = _scopeFactory.CreateAsyncScope();
+        var hub = CreateHub(scope.ServiceProvider, connection, out var created);
+        try
+        {
+            await _onConnectedPipeline(new HubLifetimeContext(connection.CallerContext!, scope.ServiceProvider, hub)).ConfigureAwait(false);
+        }
+        finally
+        {
+            ReleaseHub(hub, created);
+        }
+    }
+
+    /// <summary>Drops queued invocations and fails upload streams of a connection that is ending.</summary>
+    public void AbandonConnection(HubConnectionContext connection)
+    {
+        var invocations = connection.Invocations!;
+        invocations.Close();
+        foreach (var stream in invocations.Streams.Values)
+        {
+            stream.Complete(new OperationCanceledException("The connection was closed."));
+        }
+    }
+
+    public async Task OnDisconnectedAsync(HubConnectionContext connection, Exception? exception)
+    {
+        AbandonConnection(connection);
+        await using var scope = _scopeFactory.CreateAsyncScope();
+        var hub = CreateHub(scope.ServiceProvider, connection, out var created);
+        try
+        {
+            await _onDisconnectedPipeline(new HubLifetimeContext(connection.CallerContext!, scope.ServiceProvider, hub), exception).ConfigureAwait(false);
+        }
+        finally
+        {
+            ReleaseHub(hub, created);
+        }
+    }
+
+    /// <summary>
+    /// Handles one parsed message on the read loop. Only waits for what must happen in order (writing an immediate
+    /// error, handing a stream item to its buffer); invocations are queued. Throws on protocol errors.
+    /// </summary>
+    public ValueTask DispatchMessageAsync(HubConnectionContext connection, HubMessage message)
+    {
+        switch (message)
+        {
+            case HubMethodInvocationMessage invocation:
+                return ProcessInvocationAsync(connection, invocation);
+
+            case InvocationBindingFailureMessage failure:
+                HubLog.BindingFailed(_logger, failure.Target, failure.BindingFailure.SourceException);
+                return failure.InvocationId is null
+                    ? default
+                    : connection.WriteAsync(CompletionMessage.WithError(
+                        failure.InvocationId,
+                        HubErrors.BindingFailed(failure.Target, failure.BindingFailure.SourceException, EnableDetailedErrors)));
+
+            case StreamItemMessage item:
+                if (connection.Invocations!.Streams.TryGetValue(item.InvocationId!, out var stream))
+                {
+                    return stream.WriteAsync(item.Item, connection.ConnectionAborted);
+                }
+
+                HubLog.UnknownStream(_logger, item.InvocationId!);
+                return default;
+
+            case StreamBindingFailureMessage streamFailure:
+                if (connection.Invocations!.Streams.TryRemove(streamFailure.Id, out var failedStream))
+                {
+                    failedStream.Complete(streamFailure.BindingFailure.SourceException);
+                }
+
+                return default;
+
+            case CompletionMessage completion:
+                if (connection.Invocations!.Streams.TryRemove(completion.InvocationId!, out var completed))
+                {
+                    completed.Complete(completion.Error is null ? null : new HubException(completion.Error));
+                    return default;
+                }
+
+                return new ValueTask(SetClientResultAsync(connection, completion));
+
+            case CancelInvocationMessage cancel:
+                if (connection.Invocations!.Active.TryGetValue(cancel.InvocationId!, out var cts) && cts is not null)
+                {
+                    try
+                    {
+                        // Callbacks registered by user code run off the read loop.
+                        _ = cts.CancelAsync();
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        // The invocation finished meanwhile.
+                    }
+                }
+
+                return default;
+
+            case PingMessage or AckMessage or SequenceMessage:
+                return default;
+
+            default:
+                HubLog.UnexpectedMessage(_logger, message.GetType().Name);
+                return default;
+        }
+    }
+
+    private async Task SetClientResultAsync(HubConnectionContext connection, CompletionMessage completion)
+    {
+        try
+        {
+            await _lifetimeManager.SetConnectionResultAsync(connection.ConnectionId, completion).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            HubLog.UnexpectedCompletion(_logger, completion.InvocationId!, ex);
+        }
+    }
+
+    private ValueTask ProcessInvocationAsync(HubConnectionContext connection, HubMethodInvocationMessage message)
+    {
+        var id = message.InvocationId;
+        var isStreamInvocation = message is StreamInvocationMessage;
+        if (id is { Length: > MaxInvocationIdLength })
+        {
+            throw new InvalidDataException($"Invocation ID exceeds the maximum length of {MaxInvocationIdLength} characters.");
+        }
+
+        if (!Methods.TryGet(message.Target, out var descriptor))
+        {
+            HubLog.UnknownMethod(_logger, message.Target);
+            return id is null
+                ? default
+                : connection.WriteAsync(CompletionMessage.WithError(id, HubErrors.BindingFailed(message.Target, new HubException(HubErrors.MethodDoesNotExist), EnableDetailedErrors)));
+        }
+
+        if (descriptor.IsStreamingMethod != isStreamInvocation)
+        {
+            return id is null
+                ? default
+                : connection.WriteAsync(CompletionMessage.WithError(id, descriptor.IsStreamingMethod
+                    ? HubErrors.StreamingMethodCalledWithInvocation(message.Target)
+                    : HubErrors.NonStreamingMethodCalledWithStreamInvocation(message.Target)));
+        }
+
+        var streamIds = message.StreamIds ?? [];
+        if (streamIds.Length != descriptor.UploadStreamFactories.Length)
+        {
+            var ex = new InvalidDataException($"Invocation provides {streamIds.Length} stream(s) but target expects {descriptor.UploadStreamFactories.Length}.");
+            return id is null
+                ? default
+                : connection.WriteAsync(CompletionMessage.WithError(id, HubErrors.BindingFailed(message.Target, ex, EnableDetailedErrors)));
+        }
+
+        var invocations = connection.Invocations!;
+        CancellationTokenSource? cts = null;
+        if (id is not null)
+        {
+            if (descriptor.HasCancellationToken || descriptor.IsStreamingMethod)
+            {
+                cts = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionAborted);
+            }
+
+            if (!invocations.Active.TryAdd(id, cts))
+            {
+                cts?.Dispose();
+                throw new InvalidDataException($"Invocation ID '{id}' is already in use.");
+            }
+        }
+
+        IUploadStream[]? streams = null;
+        if (streamIds.Length > 0)
+        {
+            streams = new IUploadStream[streamIds.Length];
+            for (var i = 0; i < streamIds.Length; i++)
+            {
+                streams[i] = descriptor.UploadStreamFactories[i](Options.StreamBufferCapacity ?? 10);
+                if (!invocations.Streams.TryAdd(streamIds[i], streams[i]))
+                {
+                    throw new InvalidDataException($"Stream ID '{streamIds[i]}' is already in use.");
+                }
+            }
+        }
+
+        invocations.Enqueue(slot => InvokeAsync(connection, message, descriptor, cts, streams, slot));
+        return default;
+    }
+
+    private async Task InvokeAsync(
+        HubConnectionContext connection,
+        HubMethodInvocationMessage message,
+        HubMethodDescriptor descriptor,
+        CancellationTokenSource? cts,
+        IUploadStream[]? streams,
+        HubConnectionInvocations.InvocationSlot slot)
+    {
+        var id = message.InvocationId;
+        var scope = _scopeFactory.CreateAsyncScope();
+        THub? hub = null;
+        var created = false;
+        var streamingStarted = false;
+        try
+        {
+            hub = CreateHub(scope.ServiceProvider, connection, out created);
+            var arguments = BuildArguments(descriptor, message.Arguments, scope.ServiceProvider, cts?.Token ?? connection.ConnectionAborted, streams);
+            var context = new HubInvocationContext(connection.CallerContext!, scope.ServiceProvider, hub, descriptor.Method, arguments)
+            {
+                Descriptor = descriptor,
+            };
+
+            var result = await _invokePipeline(context).ConfigureAwait(false);
+
+            if (descriptor.IsStreamingMethod)
+            {
+                if (result is null)
+                {
+                    throw new InvalidOperationException($"The streaming method '{descriptor.Name}' returned null.");
+                }
+
+                // The stream's items are pumped outside the parallel-invocation limit.
+                slot.Release();
+                streamingStarted = true;
+                _ = StreamResultsAsync(connection, id!, descriptor.StreamEnumerator!(result, cts!.Token), cts, scope, hub, created);
+                return;
+            }
+
+            if (id is not null)
+            {
+                await connection.WriteAsync(descriptor.HasResult ? CompletionMessage.WithResult(id, result) : CompletionMessage.Empty(id)).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            HubLog.InvocationFailed(_logger, descriptor.Name, ex);
+            if (id is not null)
+            {
+                var error = descriptor.IsStreamingMethod
+                    ? HubErrors.StreamFailed(ex, EnableDetailedErrors)
+                    : HubErrors.InvocationFailed(message.Target, ex, EnableDetailedErrors);
+                await connection.WriteAsync(CompletionMessage.WithError(id, error)).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (!streamingStarted)
+            {
+                EndInvocation(connection, message, cts, streams);
+                ReleaseHub(hub, created);
+                await scope.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task StreamResultsAsync(
+        HubConnectionContext connection,
+        string id,
+        IAsyncEnumerable<object?> items,
+        CancellationTokenSource cts,
+        AsyncServiceScope scope,
+        THub hub,
+        bool created)
+    {
+        string? error = null;
+        try
+        {
+            await foreach (var item in items.ConfigureAwait(false))
+            {
+                await connection.WriteAsync(new StreamItemMessage(id, item)).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            // Cancelled by the client (CancelInvocation) or by the end of the connection.
+        }
+        catch (Exception ex)
+        {
+            HubLog.InvocationFailed(_logger, id, ex);
+            error = HubErrors.StreamFailed(ex, EnableDetailedErrors);
+        }
+        finally
+        {
+            connection.Invocations!.Active.TryRemove(id, out _);
+            cts.Dispose();
+            ReleaseHub(hub, created);
+            await scope.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await connection.WriteAsync(error is null ? CompletionMessage.Empty(id) : CompletionMessage.WithError(id, error)).ConfigureAwait(false);
+    }
+
+    private static void EndInvocation(HubConnectionContext connection, HubMethodInvocationMessage message, CancellationTokenSource? cts, IUploadStream[]? streams)
+    {
+        var invocations = connection.Invocations!;
+        if (message.InvocationId is not null)
+        {
+            invocations.Active.TryRemove(message.InvocationId, out _);
+        }
+
+        cts?.Dispose();
+        if (streams is not null)
+        {
+            // Later StreamItem/Completion messages for these ids are ignored.
+            for (var i = 0; i < streams.Length; i++)
+            {
+                invocations.Streams.TryRemove(message.StreamIds![i], out _);
+                streams[i].Complete();
+            }
+        }
+    }
+
+    private static object?[] BuildArguments(HubMethodDescriptor descriptor, object?[] wireArguments, IServiceProvider services, CancellationToken cancellationToken, IUploadStream[]? streams)
+    {
+        var sources = descriptor.Sources;
+        if (wireArguments.Length == sources.Length)
+        {
+            // Every parameter comes from the wire: the parser's array is used as is.
+            return wireArguments;
+        }
+
+        var arguments = new object?[sources.Length];
+        int wire = 0, stream = 0;
+        for (var i = 0; i < sources.Length; i++)
+        {
+            arguments[i] = sources[i] switch
+            {
+                HubParameterSource.Wire => wireArguments[wire++],
+                HubParameterSource.CancellationToken => cancellationToken,
+                HubParameterSource.Services => services.GetRequiredService(descriptor.ParameterTypes[i]),
+                HubParameterSource.KeyedServices => services.GetRequiredKeyedService(descriptor.ParameterTypes[i], descriptor.ServiceKeys[i]),
+                HubParameterSource.UploadStream => streams![stream++].ParameterValue,
+                _ => throw new InvalidOperationException(),
+            };
+        }
+
+        return arguments;
+    }
+
+    private THub CreateHub(IServiceProvider services, HubConnectionContext connection, out bool created)
+    {
+        var hub = services.GetService<THub>();
+        created = hub is null;
+        hub ??= (THub)_hubFactory(services, null);
+        hub.Clients = connection.CallerClients!;
+        hub.Context = connection.CallerContext!;
+        hub.Groups = _hubContext.Groups;
+        return hub;
+    }
+
+    private static void ReleaseHub(THub? hub, bool created)
+    {
+        if (created)
+        {
+            hub?.Dispose();
+        }
+    }
+}

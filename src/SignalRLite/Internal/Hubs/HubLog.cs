@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Logging;
+
+namespace SignalRLite.Internal.Hubs;
+
+internal static partial class HubLog
+{
+    [LoggerMessage(1, LogLevel.Debug, "Failed writing to connection {ConnectionId}.", EventName = "WriteFailed")]
+    public static partial void WriteFailed(ILogger logger, string connectionId, Exception exception);
+
+    [LoggerMessage(2, LogLevel.Error, "A ConnectionAborted callback of connection {ConnectionId} threw.", EventName = "AbortCallbackFailed")]
+    public static partial void AbortCallbackFailed(ILogger logger, string connectionId, Exception exception);
+
+    [LoggerMessage(3, LogLevel.Debug, "Failed to bind the arguments of hub method '{Target}'.", EventName = "BindingFailed")]
+    public static partial void BindingFailed(ILogger logger, string target, Exception exception);
+
+    [LoggerMessage(4, LogLevel.Debug, "Ignoring a stream message for unknown stream '{StreamId}'.", EventName = "UnknownStream")]
+    public static partial void UnknownStream(ILogger logger, string streamId);
+
+    [LoggerMessage(5, LogLevel.Debug, "Ignoring a message of unexpected type {MessageType}.", EventName = "UnexpectedMessage")]
+    public static partial void UnexpectedMessage(ILogger logger, string messageType);
+
+    [LoggerMessage(6, LogLevel.Debug, "Ignoring a Completion for '{InvocationId}' that no client result is waiting for.", EventName = "UnexpectedCompletion")]
+    public static partial void UnexpectedCompletion(ILogger logger, string invocationId, Exception exception);
+
+    [LoggerMessage(7, LogLevel.Debug, "Unknown hub method '{Target}'.", EventName = "UnknownMethod")]
+    public static partial void UnknownMethod(ILogger logger, string target);
+
+    [LoggerMessage(8, LogLevel.Error, "Failed to invoke hub method '{Method}'.", EventName = "InvocationFailed")]
+    public static partial void InvocationFailed(ILogger logger, string method, Exception exception);
+
+    [LoggerMessage(9, LogLevel.Debug, "Handshake with connection {ConnectionId} failed: {Error}", EventName = "HandshakeFailed")]
+    public static partial void HandshakeFailed(ILogger logger, string connectionId, string error);
+
+    [LoggerMessage(10, LogLevel.Debug, "Connection {ConnectionId} completed the handshake with protocol '{Protocol}' version {Version}.", EventName = "HandshakeComplete")]
+    public static partial void HandshakeComplete(ILogger logger, string connectionId, string protocol, int version);
+
+    [LoggerMessage(11, LogLevel.Debug, "Connection {ConnectionId} is closing with an error.", EventName = "ClosingWithError")]
+    public static partial void ClosingWithError(ILogger logger, string connectionId, Exception exception);
+
+    [LoggerMessage(12, LogLevel.Error, "OnConnectedAsync of connection {ConnectionId} failed.", EventName = "OnConnectedFailed")]
+    public static partial void OnConnectedFailed(ILogger logger, string connectionId, Exception exception);
+
+    [LoggerMessage(13, LogLevel.Error, "OnDisconnectedAsync of connection {ConnectionId} failed.", EventName = "OnDisconnectedFailed")]
+    public static partial void OnDisconnectedFailed(ILogger logger, string connectionId, Exception exception);
+
+    [LoggerMessage(14, LogLevel.Debug, "Connection {ConnectionId} timed out: nothing received within the client timeout.", EventName = "ClientTimeout")]
+    public static partial void ClientTimeout(ILogger logger, string connectionId);
+}

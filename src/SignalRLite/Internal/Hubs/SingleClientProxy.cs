@@ -1,0 +1,20 @@
+namespace SignalRLite.Internal.Hubs;
+
+/// <summary>One connection: sends, and asks for client results.</summary>
+internal sealed class SingleClientProxy<THub> : ISingleClientProxy where THub : Hub
+{
+    private readonly HubLifetimeManager<THub> _manager;
+    private readonly string _connectionId;
+
+    public SingleClientProxy(HubLifetimeManager<THub> manager, string connectionId)
+    {
+        _manager = manager;
+        _connectionId = connectionId;
+    }
+
+    public Task SendCoreAsync(string method, object?[] args, CancellationToken cancellationToken = default) =>
+        _manager.SendConnectionAsync(_connectionId, method, args, cancellationToken);
+
+    public Task<T> InvokeCoreAsync<T>(string method, object?[] args, CancellationToken cancellationToken) =>
+        _manager.InvokeConnectionAsync<T>(_connectionId, method, args, cancellationToken);
+}

@@ -1,0 +1,124 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace SignalRLite.Internal.Transports;
+
+/// <summary>Writes negotiate response bodies (PROTOCOL.md §3) with a <see cref="Utf8JsonWriter"/> reused per thread.</summary>
+internal static class NegotiateResponseWriter
+{
+    private static readonly JsonEncodedText NegotiateVersionName = JsonEncodedText.Encode("negotiateVersion");
+    private static readonly JsonEncodedText ConnectionIdName = JsonEncodedText.Encode("connectionId");
+    private static readonly JsonEncodedText ConnectionTokenName = JsonEncodedText.Encode("connectionToken");
+    private static readonly JsonEncodedText AvailableTransportsName = JsonEncodedText.Encode("availableTransports");
+    private static readonly JsonEncodedText TransportName = JsonEncodedText.Encode("transport");
+    private static readonly JsonEncodedText TransferFormatsName = JsonEncodedText.Encode("transferFormats");
+    private static readonly JsonEncodedText UseStatefulReconnectName = JsonEncodedText.Encode("useStatefulReconnect");
+    private static readonly JsonEncodedText ErrorName = JsonEncodedText.Encode("error");
+    private static readonly JsonEncodedText WebSocketsValue = JsonEncodedText.Encode("WebSockets");
+    private static readonly JsonEncodedText ServerSentEventsValue = JsonEncodedText.Encode("ServerSentEvents");
+    private static readonly JsonEncodedText LongPollingValue = JsonEncodedText.Encode("LongPolling");
+    private static readonly JsonEncodedText TextValue = JsonEncodedText.Encode("Text");
+    private static readonly JsonEncodedText BinaryValue = JsonEncodedText.Encode("Binary");
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    private static Utf8JsonWriter Rent(IBufferWriter<byte> output)
+    {
+        var writer = t_writer;
+        if (writer is null)
+        {
+            writer = new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true });
+            t_writer = writer;
+        }
+        else
+        {
+            writer.Reset(output);
+        }
+
+        return writer;
+    }
+
+    private static void Return(Utf8JsonWriter writer) => writer.Reset();
+
+    public static void WriteConnection(
+        IBufferWriter<byte> output,
+        int negotiateVersion,
+        string connectionId,
+        string? connectionToken,
+        HttpTransportType transports,
+        bool useStatefulReconnect)
+    {
+        var writer = Rent(output);
+        try
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber(NegotiateVersionName, negotiateVersion);
+            writer.WriteString(ConnectionIdName, connectionId);
+            if (connectionToken is not null)
+            {
+                writer.WriteString(ConnectionTokenName, connectionToken);
+            }
+
+            writer.WriteStartArray(AvailableTransportsName);
+            if ((transports & HttpTransportType.WebSockets) != 0)
+            {
+                WriteTransport(writer, WebSocketsValue, binary: true);
+            }
+
+            if ((transports & HttpTransportType.ServerSentEvents) != 0)
+            {
+                WriteTransport(writer, ServerSentEventsValue, binary: false);
+            }
+
+            if ((transports & HttpTransportType.LongPolling) != 0)
+            {
+                WriteTransport(writer, LongPollingValue, binary: true);
+            }
+
+            writer.WriteEndArray();
+            if (useStatefulReconnect)
+            {
+                writer.WriteBoolean(UseStatefulReconnectName, true);
+            }
+
+            writer.WriteEndObject();
+            writer.Flush();
+        }
+        finally
+        {
+            Return(writer);
+        }
+    }
+
+    private static void WriteTransport(Utf8JsonWriter writer, JsonEncodedText name, bool binary)
+    {
+        writer.WriteStartObject();
+        writer.WriteString(TransportName, name);
+        writer.WriteStartArray(TransferFormatsName);
+        writer.WriteStringValue(TextValue);
+        if (binary)
+        {
+            writer.WriteStringValue(BinaryValue);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    public static void WriteError(IBufferWriter<byte> output, string error)
+    {
+        var writer = Rent(output);
+        try
+        {
+            writer.WriteStartObject();
+            writer.WriteString(ErrorName, error);
+            writer.WriteEndObject();
+            writer.Flush();
+        }
+        finally
+        {
+            Return(writer);
+        }
+    }
+}

@@ -1,0 +1,255 @@
+using System.Text.Json;
+using SignalRLite.Tests.Infrastructure;
+using static SignalRLite.Tests.Hubs.HubTestServer;
+
+namespace SignalRLite.Tests.Hubs;
+
+public class ConnectionLifetimeTests
+{
+    private static void AssertClose(JsonElement message, string? error, bool allowReconnect = false)
+    {
+        Assert.Equal(7, message.GetProperty("type").GetInt32());
+        if (error is null)
+        {
+            Assert.False(message.TryGetProperty("error", out _));
+        }
+        else
+        {
+            Assert.Equal(error, message.GetProperty("error").GetString());
+        }
+
+        Assert.Equal(allowReconnect, message.TryGetProperty("allowReconnect", out var r) && r.GetBoolean());
+    }
+
+    [Fact]
+    public async Task C84_PingIsSentWhenNothingElseWasSent()
+    {
+        await using var server = Create<TestHub>(o => o.KeepAliveInterval = TimeSpan.FromMilliseconds(100));
+        var connection = await server.ConnectAsync();
+        Assert.Equal("{\"type\":6}", await connection.ReadMessageAsync());
+        Assert.Equal("{\"type\":6}", await connection.ReadMessageAsync());
+    }
+
+    [Fact]
+    public async Task C85_NoPingWhileOtherMessagesFlow()
+    {
+        var interval = TimeSpan.FromMilliseconds(500);
+        await using var server = Create<TestHub>(o => o.KeepAliveInterval = interval);
+        var connection = await server.ConnectAsync();
+        var received = new List<string>();
+        var last = Environment.TickCount64;
+        var maxGap = 0L;
+        for (var i = 0; i < 20; i++)
+        {
+            await server.HubContext.Clients.All.SendAsync("Tick", i);
+            var now = Environment.TickCount64;
+            maxGap = Math.Max(maxGap, now - last);
+            last = now;
+            received.Add((await connection.ReadMessageAsync())!);
+            await Task.Delay(30);
+        }
+
+        // A ping is legitimate only if this machine stalled the loop for a whole interval.
+        if (maxGap < interval.TotalMilliseconds)
+        {
+            Assert.True(!received.Contains("{\"type\":6}"), string.Join(" | ", received));
+        }
+    }
+
+    [Fact]
+    public async Task NoPingOnTransportsWithInherentKeepAlive()
+    {
+        await using var server = Create<TestHub>(o => o.KeepAliveInterval = TimeSpan.FromMilliseconds(50));
+        var connection = new TestConnection { HasInherentKeepAlive = true };
+        await server.ConnectAsync(connection: connection);
+        await Task.Delay(400);
+        await connection.SendAsync(Invocation("1", "Echo", "first"));
+        Assert.Equal("first", (await connection.ReadJsonAsync()).GetProperty("result").GetString());
+    }
+
+    [Fact]
+    public async Task C86_ClientTimeoutClosesWithErrorAndAllowsReconnect()
+    {
+        await using var server = Create<TestHub>(o => o.ClientTimeoutInterval = TimeSpan.FromMilliseconds(300));
+        var probe = server.Probe();
+        var connection = await server.ConnectAsync();
+        var messages = await connection.ReadUntilClosedAsync();
+        AssertClose(JsonDocument.Parse(Assert.Single(messages)).RootElement, "Connection closed with an error.", allowReconnect: true);
+        Assert.IsType<TimeoutException>(await probe.Disconnected.WaitAsync());
+    }
+
+    [Fact]
+    public async Task C87_AnyIncomingMessageResetsTheClientTimeout()
+    {
+        await using var server = Create<TestHub>(o => o.ClientTimeoutInterval = TimeSpan.FromMilliseconds(400));
+        var connection = await server.ConnectAsync();
+        var started = Environment.TickCount64;
+        while (Environment.TickCount64 - started < 1200)
+        {
+            await connection.SendAsync(Invocation(null, "SendMessage", "keep"));
+            await Task.Delay(100);
+        }
+
+        await connection.SendAsync(Invocation("1", "Echo", "alive"));
+        Assert.Equal("alive", (await connection.ReadNonPingAsync()).GetProperty("result").GetString());
+    }
+
+    [Fact]
+    public async Task C88_IncomingPingGetsNoReply()
+    {
+        await using var server = Create<TestHub>();
+        var connection = await server.ConnectAsync();
+        await connection.SendAsync("{\"type\":6}\u001e{\"type\":6}\u001e" + Invocation("1", "Echo", "next"));
+        var next = await connection.ReadJsonAsync();
+        Assert.Equal("next", next.GetProperty("result").GetString());
+    }
+
+    [Fact]
+    public async Task C89_MalformedJsonClosesWithError()
+    {
+        await using var server = Create<TestHub>();
+        var probe = server.Probe();
+        var connection = await server.ConnectAsync();
+        await connection.SendAsync("{\"type\":1,\"invocationId\":\u001e");
+        var messages = await connection.ReadUntilClosedAsync();
+        AssertClose(JsonDocument.Parse(Assert.Single(messages)).RootElement, "Connection closed with an error.");
+        Assert.IsType<InvalidDataException>(await probe.Disconnected.WaitAsync());
+    }
+
+    [Fact]
+    public async Task C89_DetailedErrorsExplainTheProtocolError()
+    {
+        await using var server = Create<TestHub>(o => o.EnableDetailedErrors = true);
+        var connection = await server.ConnectAsync();
+        await connection.SendAsync("{\"type\":1,\"invocationId\":\"1\",\"arguments\":[]}\u001e");
+        var close = await connection.ReadNonPingAsync();
+        Assert.StartsWith("Connection closed with an error. InvalidDataException: ", close.GetProperty("error").GetString());
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task C90_OversizedMessageClosesWithClearError(bool terminated)
+    {
+        await using var server = Create<TestHub>(o => o.MaximumReceiveMessageSize = 100);
+        var connection = await server.ConnectAsync();
+        await connection.SendAsync(Invocation("1", "Echo", "small"));
+        Assert.Equal("small", (await connection.ReadNonPingAsync()).GetProperty("result").GetString());
+
+        var big = Invocation("2", "Echo", new string('a', 200));
+        await connection.SendAsync(terminated ? big : big[..150]);
+        var messages = await connection.ReadUntilClosedAsync();
+        AssertClose(
+            JsonDocument.Parse(Assert.Single(messages)).RootElement,
+            "Connection closed with an error. InvalidDataException: The maximum message size of 100B was exceeded. The message size can be configured in AddHubOptions.");
+    }
+
+    [Fact]
+    public async Task MessageOfExactlyTheMaximumSizeIsAccepted()
+    {
+        var message = Invocation("1", "Echo", "x");
+        await using var server = Create<TestHub>(o => o.MaximumReceiveMessageSize = System.Text.Encoding.UTF8.GetByteCount(message));
+        var connection = await server.ConnectAsync();
+        await connection.SendAsync(message + message.Replace("\"1\"", "\"2\""));
+        Assert.Equal("1", (await connection.ReadNonPingAsync()).GetProperty("invocationId").GetString());
+        Assert.Equal("2", (await connection.ReadNonPingAsync()).GetProperty("invocationId").GetString());
+    }
+
+    [Fact]
+    public async Task C91_ClientCloseEndsGracefully()
+    {
+        await using var server = Create<TestHub>();
+        var probe = server.Probe();
+        var connection = await server.ConnectAsync();
+        await connection.SendAsync("{\"type\":7}\u001e");
+        var messages = await connection.ReadUntilClosedAsync();
+        AssertClose(JsonDocument.Parse(Assert.Single(messages)).RootElement, null);
+        Assert.Null(await probe.Disconnected.WaitAsync());
+        await connection.HandlerTask.WaitAsync(TestConnection.DefaultTimeout);
+        Assert.Equal(1, probe.ConnectedCount);
+        Assert.Equal(1, probe.DisconnectedCount);
+    }
+
+    [Fact]
+    public async Task TransportEndCallsOnDisconnectedOnceWithoutError()
+    {
+        await using var server = Create<TestHub>();
+        var probe = server.Probe();
+        var connection = await server.ConnectAsync();
+        connection.CompleteInput();
+        Assert.Null(await probe.Disconnected.WaitAsync());
+        await connection.HandlerTask.WaitAsync(TestConnection.DefaultTimeout);
+        Assert.Equal(1, probe.DisconnectedCount);
+    }
+
+    [Fact]
+    public async Task AbruptTransportLossReportsTheError()
+    {
+        await using var server = Create<TestHub>();
+        var probe = server.Probe();
+        var connection = await server.ConnectAsync();
+        connection.CompleteInput(new IOException("gone"));
+        Assert.IsType<IOException>(await probe.Disconnected.WaitAsync());
+    }
+
+    [Fact]
+    public async Task C92_FailingConnectedCallbackClosesWithErrorAndRunsNoInvocation()
+    {
+        await using var server = Create<FailingConnectHub>();
+        var probe = server.Probe();
+        var connection = new TestConnection();
+        await server.ConnectAsync(handshake: false, connection: connection);
+        await connection.SendAsync(InMemoryHubServer<FailingConnectHub>.JsonHandshake + Invocation("1", "Echo", "x"));
+        Assert.Equal("{}", await connection.ReadMessageAsync());
+        var messages = await connection.ReadUntilClosedAsync();
+        AssertClose(JsonDocument.Parse(Assert.Single(messages)).RootElement, "Connection closed with an error.");
+        await connection.HandlerTask.WaitAsync(TestConnection.DefaultTimeout);
+        Assert.DoesNotContain("echo", probe.Events);
+
+        // As with the official server (observed black-box), the disconnected callback does not run.
+        Assert.False(probe.Disconnected.Task.IsCompleted);
+    }
+
+    [Fact]
+    public async Task C93_UnknownMessageTypeIsSkipped()
+    {
+        await using var server = Create<TestHub>();
+        var connection = await server.ConnectAsync();
+        await connection.SendAsync("{\"type\":99,\"whatever\":[1,2]}\u001e" + Invocation("1", "Echo", "after"));
+        Assert.Equal("after", (await connection.ReadNonPingAsync()).GetProperty("result").GetString());
+    }
+
+    [Fact]
+    public async Task C94_StreamInvocationWithoutIdCloses()
+    {
+        await using var server = Create<TestHub>();
+        var connection = await server.ConnectAsync();
+        await connection.SendAsync("{\"type\":4,\"target\":\"Counter\",\"arguments\":[2]}\u001e");
+        var messages = await connection.ReadUntilClosedAsync();
+        AssertClose(JsonDocument.Parse(Assert.Single(messages)).RootElement, "Connection closed with an error.");
+    }
+
+    [Fact]
+    public async Task AbortFromHubSendsCloseWithoutError()
+    {
+        await using var server = Create<TestHub>();
+        var probe = server.Probe();
+        var connection = await server.ConnectAsync();
+        await connection.SendAsync(Invocation(null, "Abort"));
+        var messages = await connection.ReadUntilClosedAsync();
+        AssertClose(JsonDocument.Parse(Assert.Single(messages)).RootElement, null);
+        Assert.Null(await probe.Disconnected.WaitAsync());
+    }
+
+    [Fact]
+    public async Task OnlyTheOffendingConnectionCloses()
+    {
+        await using var server = Create<TestHub>();
+        var bad = await server.ConnectAsync();
+        var good = await server.ConnectAsync();
+        await bad.SendAsync("not json at all\u001e");
+        await bad.ReadUntilClosedAsync();
+        await good.SendAsync(Invocation("1", "Echo", "still here"));
+        Assert.Equal("still here", (await good.ReadNonPingAsync()).GetProperty("result").GetString());
+    }
+}

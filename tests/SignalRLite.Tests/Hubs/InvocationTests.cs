@@ -1,0 +1,269 @@
+using System.Text.Json;
+using SignalRLite.Tests.Infrastructure;
+using static SignalRLite.Tests.Hubs.HubTestServer;
+
+namespace SignalRLite.Tests.Hubs;
+
+public class InvocationTests
+{
+    private static async Task<JsonElement> InvokeAsync(TestConnection connection, string target, params object?[] args)
+    {
+        var id = Guid.NewGuid().ToString("N");
+        await connection.SendAsync(Invocation(id, target, args));
+        var completion = await connection.ReadNonPingAsync();
+        Assert.Equal(3, completion.GetProperty("type").GetInt32());
+        Assert.Equal(id, completion.GetProperty("invocationId").GetString());
+        return completion;
+    }
+
+    private static string? Error(JsonElement completion) =>
+        completion.TryGetProperty("error", out var e) ? e.GetString() : null;
+
+    [Fact]
+    public async Task C51_NonVoidMethodGetsOneCompletionWithResult()
+    {
+        await using var server = Create<TestHub>();
+        var connection = await server.ConnectAsync();
+        var completion = await InvokeAsync(connection, "Add", 2, 3);
+        Assert.Equal(5, completion.GetProperty("result").GetInt32());
+        Assert.False(completion.TryGetProperty("error", out _));
+    }
+
+    [Theory]
+    [InlineData("Void")]
+    [InlineData("VoidAsync")]
+    public async Task C52_VoidMethodGetsCompletionWithoutResultOrError(string target)
+    {
+        await using var server = Create<TestHub>();
+        var connection = await server.ConnectAsync();
+        var completion = await InvokeAsync(connection, target);
+        Assert.False(completion.TryGetProperty("result", out _));
+        Assert.False(completion.TryGetProperty("error", out _));
+    }
+
+    [Fact]
+    public async Task C53_NullResultIsSentAsNull()
+    {
+        await using var server = Create<TestHub>();
+        var connection = await server.ConnectAsync();
+        var completion = await InvokeAsync(connection, "Null");
+        Assert.Equal(JsonValueKind.Null, completion.GetProperty("result").ValueKind);
+    }
+
+    [Fact]
+    public async Task ReturnShapesAreAwaitedAndSerialisedInCamelCase()
+    {
+        await using var server = Create<TestHub>();
+        var connection = await server.ConnectAsync();
+        Assert.Equal(7, (await InvokeAsync(connection, "AddAsync", 3, 4)).GetProperty("result").GetInt32());
+        Assert.Equal("vt", (await InvokeAsync(connection, "ValueTaskEcho", "vt")).GetProperty("result").GetString());
+        var person = (await InvokeAsync(connection, "MakePerson", "Ann", 30)).GetProperty("result");
+        Assert.Equal("Ann", person.GetProperty("name").GetString());
+        Assert.Equal(30, person.GetProperty("age").GetInt32());
+        Assert.Equal("[3,2,1]", (await InvokeAsync(connection, "Reverse", new[] { 1, 2, 3 })).GetProperty("result").GetRawText());
+        Assert.Equal(JsonValueKind.Null, (await InvokeAsync(connection, "Nullable", [null])).GetProperty("result").ValueKind);
+        Assert.Equal(1, (await InvokeAsync(connection, "EchoMood", 1)).GetProperty("result").GetInt32());
+    }
+
+    [Fact]
+    public async Task C54_NonBlockingInvocationNeverGetsACompletion()
+    {
+        await using var server = Create<TestHub>();
+        var connection = await server.ConnectAsync();
+        await connection.SendAsync(Invocation(null, "Throw"));
+        await connection.SendAsync(Invocation(null, "Nope"));
+        await connection.SendAsync(Invocation(null, "Echo"));
+        await connection.SendAsync(Invocation(null, "SendMessage", "fire"));
+        var completion = await InvokeAsync(connection, "Echo", "after");
+        Assert.Equal("after", completion.GetProperty("result").GetString());
+        Assert.Contains("send:fire", server.Probe().Events);
+    }
+
+    [Fact]
+    public async Task C55_UnknownTargetGetsErrorAndConnectionStaysOpen()
+    {
+        await using var server = Create<TestHub>();
+        var connection = await server.ConnectAsync();
+        var completion = await InvokeAsync(connection, "Nope");
+        Assert.Equal("Failed to invoke 'Nope' due to an error on the server. HubException: Method does not exist.", Error(completion));
+        Assert.Equal("ok", (await InvokeAsync(connection, "Echo", "ok")).GetProperty("result").GetString());
+    }
+
+    [Fact]
+    public async Task C56_WrongArgumentCountOrTypeGetsErrorAndConnectionStaysOpen()
+    {
+        await using var server = Create<TestHub>();
+        var connection = await server.ConnectAsync();
+        Assert.Equal("Failed to invoke 'Echo' due to an error on the server.", Error(await InvokeAsync(connection, "Echo")));
+        Assert.Equal("Failed to invoke 'Add' due to an error on the server.", Error(await InvokeAsync(connection, "Add", "a", 1)));
+        Assert.Equal(3, (await InvokeAsync(connection, "Add", 1, 2)).GetProperty("result").GetInt32());
+    }
+
+    [Fact]
+    public async Task C57_UnexpectedExceptionHidesDetails()
+    {
+        await using var server = Create<TestHub>();
+        var connection = await server.ConnectAsync();
+        Assert.Equal("An unexpected error occurred invoking 'Throw' on the server.", Error(await InvokeAsync(connection, "Throw")));
+        Assert.Equal("An unexpected error occurred invoking 'ThrowAsync' on the server.", Error(await InvokeAsync(connection, "ThrowAsync")));
+    }
+
+    [Fact]
+    public async Task C58_HubExceptionMessageReachesTheClient()
+    {
+        await using var server = Create<TestHub>();
+        var connection = await server.ConnectAsync();
+        // The official server's wording (observed black-box): the generic text plus the HubException's message.
+        Assert.Equal("An unexpected error occurred invoking 'ThrowHub' on the server. HubException: boom", Error(await InvokeAsync(connection, "ThrowHub")));
+    }
+
+    [Fact]
+    public async Task C59_DetailedErrorsIncludeTheExceptionMessage()
+    {
+        await using var server = Create<TestHub>(o => o.EnableDetailedErrors = true);
+        var connection = await server.ConnectAsync();
+        Assert.Equal("An unexpected error occurred invoking 'Throw' on the server. InvalidOperationException: secret", Error(await InvokeAsync(connection, "Throw")));
+        var binding = Error(await InvokeAsync(connection, "Echo"));
+        Assert.StartsWith("Failed to invoke 'Echo' due to an error on the server. InvalidDataException: ", binding);
+    }
+
+    [Fact]
+    public async Task C61_C62_StreamingMismatchGetsError()
+    {
+        await using var server = Create<TestHub>();
+        var connection = await server.ConnectAsync();
+        Assert.Equal(
+            "The client attempted to invoke the streaming 'Counter' method with a non-streaming invocation.",
+            Error(await InvokeAsync(connection, "Counter", 2)));
+
+        await connection.SendAsync(StreamInvocation("s1", "Echo", "x"));
+        var completion = await connection.ReadNonPingAsync();
+        Assert.Equal("The client attempted to invoke the non-streaming 'Echo' method with a streaming invocation.", Error(completion));
+    }
+
+    [Fact]
+    public async Task C63_HeadersAreIgnored()
+    {
+        await using var server = Create<TestHub>();
+        var connection = await server.ConnectAsync();
+        await connection.SendAsync("{\"type\":1,\"headers\":{\"a\":\"b\"},\"invocationId\":\"1\",\"target\":\"Echo\",\"arguments\":[\"h\"]}\u001e");
+        Assert.Equal("h", (await connection.ReadNonPingAsync()).GetProperty("result").GetString());
+    }
+
+    [Fact]
+    public async Task C64_C65_InvocationsRunOneAtATimeInArrivalOrderWhileTheReaderKeepsGoing()
+    {
+        await using var server = Create<TestHub>();
+        var probe = server.Probe();
+        var connection = await server.ConnectAsync();
+        await connection.SendAsync(Invocation("a", "Gate", "a") + Invocation("b", "Gate", "b") + Invocation("c", "Gate", "c"));
+        await probe.Started("a").WaitAsync();
+
+        // The reader is not blocked by the queued invocations: a ping and an unknown target are handled at once.
+        await connection.SendAsync("{\"type\":6}\u001e" + Invocation("x", "Nope"));
+        var unknown = await connection.ReadNonPingAsync();
+        Assert.Equal("x", unknown.GetProperty("invocationId").GetString());
+
+        var bStartedEarly = await Task.WhenAny(probe.Started("b").Task, Task.Delay(200)) == probe.Started("b").Task;
+        Assert.False(bStartedEarly);
+
+        probe.Gate("b").TrySetResult();
+        probe.Gate("c").TrySetResult();
+        probe.Gate("a").TrySetResult();
+        Assert.Equal("a", (await connection.ReadNonPingAsync()).GetProperty("result").GetString());
+        Assert.Equal("b", (await connection.ReadNonPingAsync()).GetProperty("result").GetString());
+        Assert.Equal("c", (await connection.ReadNonPingAsync()).GetProperty("result").GetString());
+        Assert.Equal(1, probe.MaxRunning);
+        Assert.Equal(["start:a", "end:a", "start:b", "end:b", "start:c", "end:c"], probe.Events.ToArray());
+    }
+
+    [Fact]
+    public async Task MaximumParallelInvocationsAllowsThatManyAtOnce()
+    {
+        await using var server = Create<TestHub>(o => o.MaximumParallelInvocationsPerClient = 2);
+        var probe = server.Probe();
+        var connection = await server.ConnectAsync();
+        await connection.SendAsync(Invocation("a", "Gate", "a") + Invocation("b", "Gate", "b") + Invocation("c", "Gate", "c"));
+        await probe.Started("a").WaitAsync();
+        await probe.Started("b").WaitAsync();
+        Assert.Equal(2, probe.MaxRunning);
+        Assert.False(probe.Started("c").Task.IsCompleted);
+
+        probe.Gate("a").TrySetResult();
+        await probe.Started("c").WaitAsync();
+        probe.Gate("b").TrySetResult();
+        probe.Gate("c").TrySetResult();
+        var ids = new HashSet<string?>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add((await connection.ReadNonPingAsync()).GetProperty("invocationId").GetString());
+        }
+
+        Assert.Equal(["a", "b", "c"], ids.Order());
+        Assert.Equal(2, probe.MaxRunning);
+    }
+
+    [Fact]
+    public async Task C66_TargetMatchesCaseInsensitivelyAsFallback()
+    {
+        await using var server = Create<TestHub>();
+        var connection = await server.ConnectAsync();
+        Assert.Equal("x", (await InvokeAsync(connection, "echo", "x")).GetProperty("result").GetString());
+        Assert.Equal("renamed-ok", (await InvokeAsync(connection, "renamed")).GetProperty("result").GetString());
+        Assert.Equal("Failed to invoke 'Original' due to an error on the server. HubException: Method does not exist.", Error(await InvokeAsync(connection, "Original")));
+    }
+
+    [Fact]
+    public async Task ServiceParametersComeFromDI()
+    {
+        await using var server = Create<TestHub>();
+        var connection = await server.ConnectAsync();
+        Assert.Equal("hello bob", (await InvokeAsync(connection, "Greet", "bob")).GetProperty("result").GetString());
+    }
+
+    [Fact]
+    public async Task ImplicitServiceParametersCanBeDisabled()
+    {
+        await using var server = Create<TestHub>(o => o.DisableImplicitFromServicesParameters = true);
+        var connection = await server.ConnectAsync();
+        // IGreeter is now a wire parameter: one argument is missing.
+        Assert.Equal("Failed to invoke 'Greet' due to an error on the server.", Error(await InvokeAsync(connection, "Greet", "bob")));
+    }
+
+    [Fact]
+    public async Task ExplicitServiceParametersWorkWithImplicitOnesDisabled()
+    {
+        await using var server = Create<TestHub>(o => o.DisableImplicitFromServicesParameters = true);
+        var connection = await server.ConnectAsync();
+        Assert.Equal("hello ann", (await InvokeAsync(connection, "GreetExplicit", "ann")).GetProperty("result").GetString());
+        Assert.Equal("HELLO ANN", (await InvokeAsync(connection, "GreetKeyed", "ann")).GetProperty("result").GetString());
+    }
+
+    [Fact]
+    public async Task C71_CancelInvocationCancelsTheTokenAndTheCompletionStillComes()
+    {
+        await using var server = Create<TestHub>();
+        var probe = server.Probe();
+        var connection = await server.ConnectAsync();
+        await connection.SendAsync(Invocation("w", "WaitForCancel", "w"));
+        await probe.Started("w").WaitAsync();
+        await connection.SendAsync("{\"type\":5,\"invocationId\":\"w\"}\u001e");
+        var completion = await connection.ReadNonPingAsync();
+        Assert.Equal("cancelled", completion.GetProperty("result").GetString());
+    }
+
+    [Fact]
+    public async Task DuplicateInFlightInvocationIdClosesTheConnection()
+    {
+        await using var server = Create<TestHub>();
+        var probe = server.Probe();
+        var connection = await server.ConnectAsync();
+        await connection.SendAsync(Invocation("same", "Gate", "d1"));
+        await probe.Started("d1").WaitAsync();
+        await connection.SendAsync(Invocation("same", "Echo", "x"));
+        var close = await connection.ReadNonPingAsync();
+        Assert.Equal(7, close.GetProperty("type").GetInt32());
+        Assert.Equal("Connection closed with an error.", close.GetProperty("error").GetString());
+        probe.Gate("d1").TrySetResult();
+    }
+}

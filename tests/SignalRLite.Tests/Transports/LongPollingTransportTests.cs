@@ -1,0 +1,236 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.AspNetCore.Connections;
+using SignalRLite.Internal.Transports;
+
+namespace SignalRLite.Tests.Transports;
+
+public class LongPollingTransportTests
+{
+    private static string Url(string token) => TransportTestServer.Path + "?id=" + token;
+
+    /// <summary>Negotiates and makes the first poll, which starts the application.</summary>
+    internal static async Task<string> ConnectAsync(HttpClient client)
+    {
+        var (_, token) = await WebSocketTransportTests.NegotiateAsync(client);
+        var first = await client.GetAsync(Url(token!));
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        return token!;
+    }
+
+    [Theory]
+    [InlineData(HostKind.TestHost)]
+    [InlineData(HostKind.Kestrel)]
+    public async Task C34_FirstPollReturnsEmpty200Immediately(HostKind kind)
+    {
+        var app = new RecordingApplication();
+        await using var server = await TransportTestServer.StartAsync(kind, o => o.LongPolling.PollTimeout = TimeSpan.FromSeconds(30), app.RunAsync);
+        using var client = server.CreateClient();
+        var (_, token) = await WebSocketTransportTests.NegotiateAsync(client);
+        var watch = Stopwatch.StartNew();
+        var response = await client.GetAsync(Url(token!));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10));
+        var connection = await app.Connected.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(connection.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionInherentKeepAliveFeature>()!.HasInherentKeepAlive);
+        if (kind == HostKind.Kestrel)
+        {
+            Assert.Equal("127.0.0.1", ((System.Net.IPEndPoint)connection.RemoteEndPoint!).Address.ToString());
+        }
+
+        var httpContext = connection.Features.Get<IHttpContextFeature>()!.HttpContext!;
+        Assert.Equal(TransportTestServer.Path, httpContext.Request.Path.Value);
+        Assert.Contains("id=", httpContext.Request.QueryString.Value);
+    }
+
+    [Fact]
+    public async Task C35_PollTimeoutReturnsEmpty200()
+    {
+        await using var server = await TransportTestServer.StartAsync(HostKind.TestHost, o => o.LongPolling.PollTimeout = TimeSpan.FromMilliseconds(300));
+        using var client = server.CreateClient();
+        var token = await ConnectAsync(client);
+        var watch = Stopwatch.StartNew();
+        var response = await client.GetAsync(Url(token));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(0, response.Content.Headers.ContentLength);
+        Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(250), watch.Elapsed.ToString());
+    }
+
+    [Theory]
+    [InlineData(HostKind.TestHost)]
+    [InlineData(HostKind.Kestrel)]
+    public async Task C36_PollReturnsAllBufferedBytesAtOnce(HostKind kind)
+    {
+        await using var server = await TransportTestServer.StartAsync(kind, o => o.LongPolling.PollTimeout = TimeSpan.FromSeconds(30));
+        using var client = server.CreateClient();
+        var token = await ConnectAsync(client);
+        // The echo application writes each POST back; the two writes pile up until the next poll.
+        var response = await client.PostAsync(Url(token), new StringContent("{\"a\":1}\u001e"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await client.PostAsync(Url(token), new StringContent("{\"b\":2}\u001e"));
+        var text = "";
+        while (text.Length < 16)
+        {
+            var poll = await client.GetAsync(Url(token));
+            Assert.Equal(HttpStatusCode.OK, poll.StatusCode);
+            Assert.Equal("text/plain; charset=utf-8", poll.Content.Headers.ContentType!.ToString());
+            text += await poll.Content.ReadAsStringAsync();
+        }
+
+        Assert.Equal("{\"a\":1}\u001e{\"b\":2}\u001e", text);
+    }
+
+    [Fact]
+    public async Task PollWaitsForDataThenAnswers()
+    {
+        await using var server = await TransportTestServer.StartAsync(HostKind.Kestrel, o => o.LongPolling.PollTimeout = TimeSpan.FromSeconds(30));
+        using var client = server.CreateClient();
+        var token = await ConnectAsync(client);
+        var poll = client.GetAsync(Url(token));
+        await client.PostAsync(Url(token), new StringContent("late"));
+        var response = await poll;
+        Assert.Equal("late", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task BinaryActiveFormatUsesOctetStream()
+    {
+        await using var server = await TransportTestServer.StartAsync(HostKind.TestHost, application: new RecordingApplication().RunAsync);
+        using var client = server.CreateClient();
+        var token = await ConnectAsync(client);
+        await client.PostAsync(Url(token), new StringContent("!binary"));
+        var poll = await client.GetAsync(Url(token));
+        Assert.Equal("application/octet-stream", poll.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("!binary", await poll.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    [InlineData(HostKind.TestHost)]
+    [InlineData(HostKind.Kestrel)]
+    public async Task C37_NewPollEndsThePendingOneWith204(HostKind kind)
+    {
+        await using var server = await TransportTestServer.StartAsync(kind, o => o.LongPolling.PollTimeout = TimeSpan.FromSeconds(30));
+        using var client = server.CreateClient();
+        var token = await ConnectAsync(client);
+        var older = client.GetAsync(Url(token));
+        await WaitForPendingPollAsync(server, token);
+        var newer = client.GetAsync(Url(token));
+        Assert.Equal(HttpStatusCode.NoContent, (await older.WaitAsync(TimeSpan.FromSeconds(10))).StatusCode);
+        Assert.False(newer.IsCompleted);
+        await client.PostAsync(Url(token), new StringContent("for the newer"));
+        var response = await newer.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("for the newer", await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Waits until a poll holds the connection (there is no event for it; polls the internal state).</summary>
+    internal static async Task WaitForPendingPollAsync(TransportTestServer server, string token)
+    {
+        Assert.True(server.Manager.TryGetConnection(token, out var connection));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!connection.HasPendingPoll)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no poll became pending");
+            await Task.Delay(5);
+        }
+    }
+
+    [Theory]
+    [InlineData(HostKind.TestHost)]
+    [InlineData(HostKind.Kestrel)]
+    public async Task C38_DeleteReturns202_EndsPendingPollWith204_AndEndsTheConnectionOnce(HostKind kind)
+    {
+        var app = new RecordingApplication();
+        await using var server = await TransportTestServer.StartAsync(kind, o => o.LongPolling.PollTimeout = TimeSpan.FromSeconds(30), app.RunAsync);
+        using var client = server.CreateClient();
+        var token = await ConnectAsync(client);
+        var pending = client.GetAsync(Url(token));
+        await WaitForPendingPollAsync(server, token);
+        var delete = await client.DeleteAsync(Url(token));
+        Assert.Equal(HttpStatusCode.Accepted, delete.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await pending.WaitAsync(TimeSpan.FromSeconds(10))).StatusCode);
+        Assert.Null(await app.InputEnded.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        await server.WaitForConnectionCountAsync(0);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(Url(token))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.DeleteAsync(Url(token))).StatusCode);
+        Assert.Equal(1, app.Runs);
+    }
+
+    [Theory]
+    [InlineData(HostKind.TestHost)]
+    [InlineData(HostKind.Kestrel)]
+    public async Task C39_ServerClose_DeliversRemainingDataThen204Then404(HostKind kind)
+    {
+        await using var server = await TransportTestServer.StartAsync(kind, o => o.LongPolling.PollTimeout = TimeSpan.FromSeconds(30), async c =>
+        {
+            await new RecordingApplication().RunAsync(c);
+            await c.Transport.Output.WriteAsync("{\"type\":7}\u001e"u8.ToArray());
+        });
+        using var client = server.CreateClient();
+        var token = await ConnectAsync(client);
+        await client.PostAsync(Url(token), new StringContent("!close"));
+        var last = await client.GetAsync(Url(token));
+        Assert.Equal(HttpStatusCode.OK, last.StatusCode);
+        Assert.Equal("{\"type\":7}\u001e", await last.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.NoContent, (await client.GetAsync(Url(token))).StatusCode);
+        await server.WaitForConnectionCountAsync(0);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(Url(token))).StatusCode);
+    }
+
+    [Fact]
+    public async Task C40_MissingIdIs400_UnknownIdIs404()
+    {
+        await using var server = await TransportTestServer.StartAsync(HostKind.TestHost);
+        using var client = server.CreateClient();
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync(TransportTestServer.Path)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(TransportTestServer.Path + "?id=unknown")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.DeleteAsync(TransportTestServer.Path)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.DeleteAsync(TransportTestServer.Path + "?id=unknown")).StatusCode);
+    }
+
+    [Fact]
+    public async Task C41_ConnectionWithoutPollIsClosedAfterDisconnectTimeout()
+    {
+        var app = new RecordingApplication();
+        await using var server = await TransportTestServer.StartAsync(HostKind.TestHost, application: app.RunAsync, disconnectTimeout: TimeSpan.FromMilliseconds(400));
+        using var client = server.CreateClient();
+        var token = await ConnectAsync(client);
+        Assert.NotNull(await app.InputEnded.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        await server.WaitForConnectionCountAsync(0);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(Url(token))).StatusCode);
+    }
+
+    [Fact]
+    public async Task PendingPollKeepsTheConnectionAliveBeyondDisconnectTimeout()
+    {
+        var app = new RecordingApplication();
+        await using var server = await TransportTestServer.StartAsync(
+            HostKind.TestHost, o => o.LongPolling.PollTimeout = TimeSpan.FromSeconds(1), app.RunAsync, disconnectTimeout: TimeSpan.FromMilliseconds(300));
+        using var client = server.CreateClient();
+        var token = await ConnectAsync(client);
+        var response = await client.GetAsync(Url(token));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(app.InputEnded.Task.IsCompleted);
+        Assert.Equal(1, server.Manager.Count);
+    }
+
+    [Fact]
+    public async Task DeleteOnUnattachedConnectionIs400()
+    {
+        await using var server = await TransportTestServer.StartAsync(HostKind.TestHost);
+        using var client = server.CreateClient();
+        var (_, token) = await WebSocketTransportTests.NegotiateAsync(client);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.DeleteAsync(Url(token!))).StatusCode);
+    }
+
+    [Fact]
+    public async Task SseOrWebSocketOnLongPollingConnectionIs400()
+    {
+        await using var server = await TransportTestServer.StartAsync(HostKind.TestHost);
+        using var client = server.CreateClient();
+        var token = await ConnectAsync(client);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.SendAsync(SseStream.CreateRequest("?id=" + token))).StatusCode);
+        Assert.Equal(400, await WebSocketTransportTests.RejectedStatusAsync(server, "?id=" + token));
+    }
+}

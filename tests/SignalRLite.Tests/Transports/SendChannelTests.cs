@@ -1,0 +1,126 @@
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Connections;
+
+namespace SignalRLite.Tests.Transports;
+
+/// <summary>The HTTP POST send channel of SSE and Long Polling (PROTOCOL.md §6).</summary>
+public class SendChannelTests
+{
+    private static string Url(string token) => TransportTestServer.Path + "?id=" + token;
+
+    [Fact]
+    public async Task C23_C24_MissingIdIs400_UnknownIdIs404()
+    {
+        await using var server = await TransportTestServer.StartAsync(HostKind.TestHost);
+        using var client = server.CreateClient();
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync(TransportTestServer.Path, new StringContent("x"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsync(TransportTestServer.Path + "?id=unknown", new StringContent("x"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task C25_PostCompletesOnlyAfterTheWholeBodyIsInThePipe_WithBackpressure()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var received = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await TransportTestServer.StartAsync(HostKind.Kestrel, o => o.TransportMaxBufferSize = 4096, async c =>
+        {
+            await release.Task;
+            var all = new MemoryStream();
+            while (all.Length < 100_000)
+            {
+                var result = await c.Transport.Input.ReadAsync();
+                foreach (var segment in result.Buffer)
+                {
+                    all.Write(segment.Span);
+                }
+
+                c.Transport.Input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+
+            received.TrySetResult(all.ToArray());
+            await c.Transport.Input.CompleteAsync();
+        });
+        using var client = server.CreateClient();
+        var token = await LongPollingTransportTests.ConnectAsync(client);
+        var body = new byte[100_000];
+        Random.Shared.NextBytes(body);
+        var post = client.PostAsync(Url(token), new ByteArrayContent(body));
+        // The application reads nothing yet: with a 4 KB pipe the POST cannot finish.
+        await Task.Delay(300);
+        Assert.False(post.IsCompleted);
+        release.SetResult();
+        Assert.Equal(HttpStatusCode.OK, (await post.WaitAsync(TimeSpan.FromSeconds(10))).StatusCode);
+        Assert.Equal(body, await received.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task C26_ConcurrentPostIs409AndTheConnectionStaysUsable()
+    {
+        await using var server = await TransportTestServer.StartAsync(HostKind.Kestrel, o => o.LongPolling.PollTimeout = TimeSpan.FromSeconds(30));
+        using var client = server.CreateClient();
+        var token = await LongPollingTransportTests.ConnectAsync(client);
+        var content = new SlowContent("first-", "half");
+        var slow = client.PostAsync(Url(token), content);
+        await WaitForWriterAsync(server, token);
+        Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsync(Url(token), new StringContent("intruder"))).StatusCode);
+        content.Continue();
+        Assert.Equal(HttpStatusCode.OK, (await slow).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync(Url(token), new StringContent("|second"))).StatusCode);
+        var text = "";
+        while (text.Length < "first-half|second".Length)
+        {
+            text += await (await client.GetAsync(Url(token))).Content.ReadAsStringAsync();
+        }
+
+        Assert.Equal("first-half|second", text);
+    }
+
+    private static async Task WaitForWriterAsync(TransportTestServer server, string token)
+    {
+        Assert.True(server.Manager.TryGetConnection(token, out var connection));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!connection.HasPendingPost)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the POST never started");
+            await Task.Delay(5);
+        }
+    }
+
+    [Fact]
+    public async Task C27_ConcatenatedMessagesArriveInOrder()
+    {
+        var app = new RecordingApplication();
+        await using var server = await TransportTestServer.StartAsync(HostKind.TestHost, application: app.RunAsync);
+        using var client = server.CreateClient();
+        var token = await LongPollingTransportTests.ConnectAsync(client);
+        const string messages = "{\"type\":6}\u001e{\"type\":1,\"target\":\"a\",\"arguments\":[]}\u001e{\"type\":7}\u001e";
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync(Url(token), new StringContent(messages))).StatusCode);
+        Assert.Equal(messages, await (await client.GetAsync(Url(token))).Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task PostOnWebSocketConnectionIs400()
+    {
+        await using var server = await TransportTestServer.StartAsync(HostKind.TestHost);
+        using var client = server.CreateClient();
+        var (_, token) = await WebSocketTransportTests.NegotiateAsync(client);
+        using var socket = await server.ConnectWebSocketAsync("?id=" + token);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync(Url(token!), new StringContent("x"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task PostBeforeAnyTransportIsAccepted()
+    {
+        await using var server = await TransportTestServer.StartAsync(HostKind.TestHost);
+        using var client = server.CreateClient();
+        var (_, token) = await WebSocketTransportTests.NegotiateAsync(client);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync(Url(token!), new StringContent("early"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(Url(token!))).StatusCode);
+        Assert.Equal("early", await (await client.GetAsync(Url(token!))).Content.ReadAsStringAsync());
+    }
+}

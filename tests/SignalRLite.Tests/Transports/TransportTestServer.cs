@@ -1,0 +1,161 @@
+using System.Net;
+using System.Net.WebSockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using SignalRLite.Internal.Transports;
+
+namespace SignalRLite.Tests.Transports;
+
+public enum HostKind
+{
+    TestHost,
+    Kestrel,
+}
+
+/// <summary>Hosts the transport layer alone, mapped at <see cref="Path"/> with a connection delegate (echo by default).</summary>
+internal sealed class TransportTestServer : IAsyncDisposable
+{
+    public const string Path = "/echo";
+
+    private readonly WebApplication _app;
+
+    private TransportTestServer(WebApplication app, HostKind kind, Uri baseAddress, CapturingLoggerProvider? logs)
+    {
+        _app = app;
+        Logs = logs;
+        Kind = kind;
+        BaseAddress = baseAddress;
+        Manager = app.Services.GetRequiredService<HttpConnectionManager>();
+    }
+
+    public HostKind Kind { get; }
+
+    /// <summary>Log entries, when started with <c>captureLogs</c> (everything at Trace level).</summary>
+    public CapturingLoggerProvider? Logs { get; }
+
+    public Uri BaseAddress { get; }
+
+    public HttpConnectionManager Manager { get; }
+
+    public Uri EndpointUri(string query = "") => new(BaseAddress, Path + query);
+
+    public static async Task EchoAsync(ConnectionContext connection)
+    {
+        await connection.Transport.Input.CopyToAsync(connection.Transport.Output);
+    }
+
+    public static async Task<TransportTestServer> StartAsync(
+        HostKind kind,
+        Action<HttpConnectionDispatcherOptions>? configure = null,
+        ConnectionDelegate? application = null,
+        TimeSpan? disconnectTimeout = null,
+        bool captureLogs = false,
+        bool http2Only = false)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        var logs = captureLogs ? new CapturingLoggerProvider() : null;
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+            builder.Logging.SetMinimumLevel(LogLevel.Trace);
+        }
+        if (kind == HostKind.TestHost)
+        {
+            builder.WebHost.UseTestServer();
+        }
+        else
+        {
+            builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0, l =>
+            {
+                if (http2Only)
+                {
+                    l.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2;
+                }
+            }));
+        }
+
+        builder.Services.AddSignalRLiteConnections();
+        builder.Services.Configure<ConnectionOptions>(o => o.DisconnectTimeout = disconnectTimeout ?? TimeSpan.FromSeconds(15));
+        builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        var app = builder.Build();
+
+        var options = new HttpConnectionDispatcherOptions();
+        configure?.Invoke(options);
+        var connectionDelegate = application ?? EchoAsync;
+        var dispatcher = app.Services.GetRequiredService<HttpConnectionDispatcher>();
+        app.Map(Path + "/negotiate", (RequestDelegate)(ctx => dispatcher.ExecuteNegotiateAsync(ctx, options)));
+        app.Map(Path, (RequestDelegate)(ctx => dispatcher.ExecuteAsync(ctx, options, connectionDelegate)));
+
+        await app.StartAsync();
+        Uri baseAddress;
+        if (kind == HostKind.TestHost)
+        {
+            baseAddress = app.GetTestServer().BaseAddress;
+        }
+        else
+        {
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            baseAddress = new Uri(address.Replace("[::1]", "127.0.0.1"));
+        }
+
+        return new TransportTestServer(app, kind, baseAddress, logs);
+    }
+
+    public HttpClient CreateClient()
+    {
+        if (Kind == HostKind.TestHost)
+        {
+            var client = _app.GetTestServer().CreateClient();
+            client.Timeout = TimeSpan.FromSeconds(30);
+            return client;
+        }
+
+        return new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+        {
+            BaseAddress = BaseAddress,
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+    }
+
+    public async Task<WebSocket> ConnectWebSocketAsync(string query = "", CancellationToken cancellationToken = default)
+    {
+        var uri = new UriBuilder(EndpointUri(query)) { Scheme = BaseAddress.Scheme == "https" ? "wss" : "ws" }.Uri;
+        if (Kind == HostKind.TestHost)
+        {
+            return await _app.GetTestServer().CreateWebSocketClient().ConnectAsync(uri, cancellationToken);
+        }
+
+        var socket = new ClientWebSocket();
+        await socket.ConnectAsync(uri, cancellationToken);
+        return socket;
+    }
+
+    /// <summary>Waits until the registry holds <paramref name="count"/> connections (polling a counter; there is no event for it).</summary>
+    public async Task WaitForConnectionCountAsync(int count, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (Manager.Count != count)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Expected {count} connections, have {Manager.Count}.");
+            }
+
+            await Task.Delay(10);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
