@@ -10,7 +10,12 @@ namespace TestServer.Hubs;
 /// </summary>
 public class StreamHub(StreamLog log) : Hub
 {
+    public const string StreamObservers = "stream-observers";
+
     public string GetConnectionId() => Context.ConnectionId;
+
+    /// <summary>The caller gets <c>StreamEnded</c> for every <see cref="Endless"/> stream that ends.</summary>
+    public Task ObserveStreams() => Groups.AddToGroupAsync(Context.ConnectionId, StreamObservers);
 
     /// <summary>0 … count-1 through an async iterator.</summary>
     public async IAsyncEnumerable<int> Counter(int count, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -67,6 +72,7 @@ public class StreamHub(StreamLog log) : Hub
     {
         var produced = 0;
         var caller = Clients.Caller;
+        var observers = Clients.Group(StreamObservers);
         try
         {
             while (true)
@@ -84,6 +90,7 @@ public class StreamHub(StreamLog log) : Hub
         {
             log.Ended(key, produced, cancellationToken.IsCancellationRequested);
             _ = caller.SendAsync("StreamEnded", key, produced, cancellationToken.IsCancellationRequested);
+            _ = observers.SendAsync("StreamEnded", key, produced, cancellationToken.IsCancellationRequested);
         }
     }
 
@@ -118,12 +125,22 @@ public class StreamHub(StreamLog log) : Hub
         return $"{count}:{sum}";
     }
 
-    /// <summary>Two uploads at once: returns both sums.</summary>
-    public async Task<string> SumBoth(ChannelReader<int> first, IAsyncEnumerable<int> second)
+    /// <summary>
+    /// Two uploads at once: returns both sums. The plain parameter between them is there for the JS client, which
+    /// (observed against the official server too) sends the second of two adjacent stream arguments as a plain argument.
+    /// </summary>
+    public async Task<string> SumBoth(ChannelReader<int> first, string separator, IAsyncEnumerable<int> second)
     {
         var a = Sum(first);
         var b = SumAsync(second);
-        return $"{await a}|{await b}";
+        return $"{await a}{separator}{await b}";
+    }
+
+    /// <summary><see cref="Together"/> for an invocation with an upload stream; drains the upload afterwards.</summary>
+    public async Task<string> UploadTogether(ChannelReader<int> numbers, string key, int width)
+    {
+        var together = await Together(key, width);
+        return $"{together}:{await Sum(numbers)}";
     }
 
     /// <summary>Upload whose error ends up in the result text.</summary>
