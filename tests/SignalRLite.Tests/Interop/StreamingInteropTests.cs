@@ -227,6 +227,21 @@ public class StreamingInteropTests(ITestOutputHelper output)
         Assert.Equal(1, probe.MaxRunning);
     }
 
+    [Fact]
+    public async Task AnInvocationWithAnUploadRunsOutsideTheParallelLimitAsWithTheOfficialServer()
+    {
+        await using var host = await InteropHost.StartAsync(HubHostKind.Kestrel);
+        var probe = host.Probe();
+        var client = await host.ConnectAsync("/hub");
+        var held = client.InvokeAsync<string>("Gate", "held");
+        await probe.Started("held").WaitAsync();
+
+        // MaximumParallelInvocationsPerClient = 1 and "held" runs, yet the upload is summed.
+        Assert.Equal(10, await client.InvokeAsync<int>("Sum", ChannelOf(1, 2, 3, 4)).WaitAsync(TestConnection.DefaultTimeout));
+        probe.Gate("held").TrySetResult();
+        Assert.Equal("held", await held.WaitAsync(TestConnection.DefaultTimeout));
+    }
+
     private static ChannelReader<int> ChannelOf(params int[] values)
     {
         var channel = Channel.CreateUnbounded<int>();
