@@ -10,7 +10,7 @@
 #
 # Environment knobs (all optional):
 #   CONFIGURATION      dotnet build configuration (default Release)
-#   SIGNALRLITE_MATRIX transport/protocol list for the JS suite (default websockets/json)
+#   SIGNALRLITE_MATRIX transport/protocol list for the JS suite (default: every transport x protocol that applies)
 #   SKIP_APT=1         never call apt-get
 set -euo pipefail
 
@@ -20,7 +20,7 @@ cd "$ROOT"
 CONFIGURATION="${CONFIGURATION:-Release}"
 RESULTS="$ROOT/artifacts/test-results"
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-export SIGNALRLITE_MATRIX="${SIGNALRLITE_MATRIX:-websockets/json}"
+export SIGNALRLITE_MATRIX="${SIGNALRLITE_MATRIX:-websockets/json,sse/json,longpolling/json,websockets/messagepack,longpolling/messagepack}"
 
 TOTAL_PASSED=0
 TOTAL_FAILED=0
@@ -73,6 +73,7 @@ ensure_system_packages() {
   local missing=()
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v afl-fuzz >/dev/null 2>&1 || missing+=(afl++)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "${SKIP_APT:-0}" = 1 ]; then
     echo "missing system packages (${missing[*]}), SKIP_APT=1 so not installing" >&2
@@ -170,6 +171,12 @@ run_dotnet_tests() {
       echo "no trx produced for $name (exit code $rc)" >&2
     fi
     record_suite "dotnet: $name" "$passed" "$failed"
+    if [ -f "$trx" ]; then
+      local t
+      while read -r t; do
+        [ -n "$t" ] && SUMMARY+=("    failed: $t")
+      done < <(grep -oE '<UnitTestResult [^>]*outcome="(Failed|Error|Timeout|Aborted)"' "$trx" | grep -oE 'testName="[^"]*"' | sed -E 's/^testName="(.*)"$/\1/' || true)
+    fi
   done < <(dotnet_test_projects)
 }
 
@@ -230,7 +237,15 @@ run_js_tests() {
 # file in <out>/default/crashes/id:*). Call record_suite with its result.
 # ---------------------------------------------------------------------------------------------
 run_fuzz() {
-  return 0
+  log "fuzz: seeded afl-fuzz run of every parser (tests/Fuzz/ci.sh, about 2 minutes)"
+  local line
+  line="$(tests/Fuzz/ci.sh 2>"$RESULTS/fuzz.log" | tail -n 1)" || true
+  if [[ "$line" =~ ^fuzz:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+    record_suite "fuzz (afl-fuzz, 3 targets)" "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+  else
+    tail -n 40 "$RESULTS/fuzz.log" >&2 || true
+    record_suite "fuzz (afl-fuzz, 3 targets)" 0 3
+  fi
 }
 
 # ---------------------------------------------------------------------------------------------
