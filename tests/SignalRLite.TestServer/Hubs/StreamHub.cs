@@ -52,6 +52,13 @@ public class StreamHub(StreamLog log) : Hub
         return channel.Reader;
     }
 
+    /// <summary><see cref="Counter"/> returned through a task.</summary>
+    public async Task<IAsyncEnumerable<int>> CounterTask(int count)
+    {
+        await Task.Yield();
+        return Counter(count, CancellationToken.None);
+    }
+
     /// <summary>Items then an error.</summary>
     public async IAsyncEnumerable<int> FailAfter(int count)
     {

@@ -89,6 +89,18 @@ public class StreamingHub(StreamingProbe probe) : Hub
         return channel.Reader;
     }
 
+    public async Task<ChannelReader<int>> CounterChannelTask(int count)
+    {
+        await Task.Yield();
+        return CounterChannel(count);
+    }
+
+    public async ValueTask<IAsyncEnumerable<int>> CounterValueTask(int count)
+    {
+        await Task.Yield();
+        return Counter(count, CancellationToken.None);
+    }
+
     /// <summary>Never ends by itself; reports how many items it produced once its token fires.</summary>
     public async IAsyncEnumerable<int> Endless(string key, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

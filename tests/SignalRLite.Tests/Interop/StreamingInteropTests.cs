@@ -35,7 +35,7 @@ public class StreamingInteropTests(ITestOutputHelper output)
         await using var host = await StartAsync(kind);
         var client = await ConnectAsync(host, "/streaming", transport, messagePack);
 
-        foreach (var method in new[] { "Counter", "CounterChannel" })
+        foreach (var method in new[] { "Counter", "CounterChannel", "CounterChannelTask", "CounterValueTask" })
         {
             var watch = Stopwatch.StartNew();
             var items = new List<int>(Items);

@@ -68,6 +68,11 @@ for (const variant of variants()) {
       assert.deepEqual(items, range(ITEMS));
     });
 
+    it('a Task<IAsyncEnumerable<T>> method streams too', async (t) => {
+      const a = await streamClient(session(t, variant), 'a', 'streamhub');
+      assert.deepEqual(await collect(a.connection, 'CounterTask', 1000), range(1000));
+    });
+
     it('an empty stream completes, a failing stream delivers its items then the error', async (t) => {
       const a = await streamClient(session(t, variant), 'a', 'streamhub');
       assert.deepEqual(await collect(a.connection, 'Counter', 0), []);
