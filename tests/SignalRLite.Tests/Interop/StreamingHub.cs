@@ -63,6 +63,8 @@ public interface IStreamingClient
 /// <summary>Streams, uploads, client results and ordering, for the official .NET client.</summary>
 public class StreamingHub(StreamingProbe probe) : Hub
 {
+    public string GetConnectionId() => Context.ConnectionId;
+
     public async IAsyncEnumerable<int> Counter(int count, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         for (var i = 0; i < count; i++)
@@ -194,6 +196,8 @@ public class StreamingHub(StreamingProbe probe) : Hub
 /// <summary>The typed flavour: client results through <see cref="IStreamingClient"/>.</summary>
 public class TypedStreamingHub : Hub<IStreamingClient>
 {
+    public string GetConnectionId() => Context.ConnectionId;
+
     public async Task<string> AskCaller(string question) => "typed " + await Clients.Caller.Ask(question);
 
     public async Task<int> AskNumber(string connectionId, int value) =>

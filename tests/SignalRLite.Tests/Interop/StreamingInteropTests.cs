@@ -280,6 +280,10 @@ public class StreamingInteropTests(ITestOutputHelper output)
             b.WithServerTimeout(TimeSpan.FromSeconds(10));
         });
         await client.StartAsync().WaitAsync(TestConnection.DefaultTimeout);
+
+        // The handshake is answered before the server registers the connection; the first invocation runs after it,
+        // so once it returns, Clients.Client(id) and broadcasts reach this client.
+        Assert.Equal(client.ConnectionId, await client.InvokeAsync<string>("GetConnectionId").WaitAsync(TestConnection.DefaultTimeout));
         return client;
     }
 }
