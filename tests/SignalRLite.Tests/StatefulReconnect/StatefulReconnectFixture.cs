@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using SignalRLite.Tests.Infrastructure;
 
 namespace SignalRLite.Tests.StatefulReconnect;
@@ -55,6 +56,11 @@ internal sealed class StatefulReconnectServer : IAsyncDisposable
         if (protocol == "messagepack")
         {
             builder.AddMessagePackProtocol();
+        }
+
+        if (Environment.GetEnvironmentVariable("SR_CLIENT_LOG") == "1")
+        {
+            builder.Services.AddLogging(l => l.AddSimpleConsole().SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Trace));
         }
 
         return builder.Build();
