@@ -18,13 +18,17 @@ const int ServerCount = 3;
 const int InFlight = 64;
 
 Console.WriteLine($"redis {redis}, {ServerCount} servers, {clientCount} clients, {messageCount} broadcasts, {rounds} rounds, {Environment.ProcessorCount} cores");
+// Warm-up (JIT, connection pools), not counted.
+await RunAsync(false, 1000);
+await RunAsync(true, 1000);
+
 var results = new Dictionary<string, List<double>> { ["SignalRLite"] = [], ["official"] = [] };
 for (var round = 0; round < rounds; round++)
 {
     // Alternating order, so that neither side always runs on a warmer machine.
     foreach (var official in round % 2 == 0 ? new[] { false, true } : new[] { true, false })
     {
-        var rate = await RunAsync(official);
+        var rate = await RunAsync(official, messageCount);
         var name = official ? "official" : "SignalRLite";
         results[name].Add(rate);
         Console.WriteLine($"round {round + 1} {name,-12} {rate,10:N0} broadcasts/s  ({rate * clientCount,12:N0} deliveries/s)");
@@ -37,7 +41,7 @@ foreach (var (name, rates) in results)
     Console.WriteLine($"median {name,-12} {rates[rates.Count / 2],10:N0} broadcasts/s  ({rates[rates.Count / 2] * clientCount,12:N0} deliveries/s)");
 }
 
-async Task<double> RunAsync(bool official)
+async Task<double> RunAsync(bool official, int messageCount)
 {
     var prefix = "bench" + Guid.NewGuid().ToString("N")[..8];
     var servers = new List<BenchServer>();

@@ -27,6 +27,7 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
     private readonly ILogger _logger;
     private readonly RedisOptions _options;
     private readonly IHubProtocol[] _protocols;
+    private readonly RedisEnvelope.ProtocolNames _protocolNames;
     private readonly RedisChannels _channels;
     private readonly string _serverName;
     private readonly string _invocationIdPrefix;
@@ -57,6 +58,7 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
         _logger = logger;
         _options = options.Value;
         _protocols = [.. protocols.DistinctBy(p => p.Name, StringComparer.Ordinal)];
+        _protocolNames = new RedisEnvelope.ProtocolNames(_protocols.Select(p => p.Name));
         _channels = new RedisChannels(typeof(THub).FullName!);
         var id = Guid.NewGuid().ToString("N");
         _serverName = Environment.MachineName + "_" + id;
@@ -425,7 +427,7 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
                 SkipExclusions(ref reader, out var excluded);
                 if (excluded is null || !excluded.Contains(connection.ConnectionId))
                 {
-                    await connection.WriteAsync(RedisEnvelope.ReadFrames(ref reader)).ConfigureAwait(false);
+                    await connection.WriteAsync(RedisEnvelope.ReadFrames(ref reader, _protocolNames)).ConfigureAwait(false);
                 }
 
                 break;
@@ -451,7 +453,7 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
             case RedisEnvelopeKind.ClientInvocation:
                 var invocationId = reader.String();
                 var reply = reader.String();
-                var frames = RedisEnvelope.ReadFrames(ref reader);
+                var frames = RedisEnvelope.ReadFrames(ref reader, _protocolNames);
                 _remoteInvocations[invocationId] = new RemoteInvocation(connection.ConnectionId, reply);
                 if (!_connections.ContainsKey(connection.ConnectionId) && _remoteInvocations.TryRemove(invocationId, out _))
                 {
@@ -525,7 +527,7 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
     private Task DeliverAsync(ConcurrentDictionary<string, ConcurrentDictionary<string, HubConnectionContext>> sets, string key, ReadOnlyMemory<byte> payload) =>
         sets.TryGetValue(key, out var members) ? DeliverAsync(members, payload) : Task.CompletedTask;
 
-    private static Task DeliverAsync(ConcurrentDictionary<string, HubConnectionContext> targets, ReadOnlyMemory<byte> payload)
+    private Task DeliverAsync(ConcurrentDictionary<string, HubConnectionContext> targets, ReadOnlyMemory<byte> payload)
     {
         var reader = new RedisEnvelope.Reader(payload);
         if (RedisEnvelope.ReadKind(ref reader) != RedisEnvelopeKind.Invocation)
@@ -534,7 +536,7 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
         }
 
         SkipExclusions(ref reader, out var excluded);
-        var message = RedisEnvelope.ReadFrames(ref reader);
+        var message = RedisEnvelope.ReadFrames(ref reader, _protocolNames);
         List<Task>? pending = null;
         foreach (var (id, connection) in targets)
         {

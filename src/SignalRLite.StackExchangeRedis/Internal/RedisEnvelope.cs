@@ -154,18 +154,46 @@ internal static class RedisEnvelope
         return (RedisEnvelopeKind)reader.Byte();
     }
 
-    /// <summary>Reads the protocol frames that end Invocation and ClientInvocation envelopes.</summary>
-    public static SerializedHubMessage ReadFrames(ref Reader reader)
+    /// <summary>
+    /// Reads the protocol frames that end Invocation and ClientInvocation envelopes. Names of <paramref name="knownNames"/>
+    /// are matched on their bytes and not allocated again.
+    /// </summary>
+    public static SerializedHubMessage ReadFrames(ref Reader reader, ProtocolNames? knownNames = null)
     {
         var count = (int)reader.VarInt();
+        if (count < 0 || count > 64)
+        {
+            throw new InvalidDataException("Too many protocols in backplane envelope.");
+        }
+
         var messages = new SerializedMessage[count];
         for (var i = 0; i < count; i++)
         {
-            var name = reader.String();
+            var nameBytes = reader.Bytes().Span;
+            var name = knownNames?.Find(nameBytes) ?? Encoding.UTF8.GetString(nameBytes);
             messages[i] = new SerializedMessage(name, reader.Bytes());
         }
 
         return new SerializedHubMessage(messages);
+    }
+
+    /// <summary>The registered protocol names with their UTF-8 bytes.</summary>
+    public sealed class ProtocolNames(IEnumerable<string> names)
+    {
+        private readonly (byte[] Utf8, string Name)[] _names = [.. names.Select(n => (Encoding.UTF8.GetBytes(n), n))];
+
+        public string? Find(ReadOnlySpan<byte> utf8)
+        {
+            foreach (var (bytes, name) in _names)
+            {
+                if (utf8.SequenceEqual(bytes))
+                {
+                    return name;
+                }
+            }
+
+            return null;
+        }
     }
 
     private static int StringSize(string value)
