@@ -307,7 +307,7 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
         return false;
     }
 
-    /// <summary>Unsubscribes and closes the Redis connection.</summary>
+    /// <summary>Unsubscribes, and closes the Redis connection unless it came from <see cref="RedisOptions.ConnectionFactory"/>.</summary>
     public void Dispose()
     {
         Dispose(true);
@@ -323,16 +323,26 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
         }
 
         _disposed = true;
-        try
+
+        // Fire-and-forget: shutdown does not wait for a Redis that may be down. Only this manager's channels are
+        // unsubscribed; a connection that came from ConnectionFactory belongs to the application and stays open.
+        foreach (var (channel, queue) in _subscriptions)
         {
-            _bus?.UnsubscribeAll();
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            RedisLog.UnsubscribeFailed(_logger, "*", ex);
+            try
+            {
+                queue.Unsubscribe(CommandFlags.FireAndForget);
+            }
+            catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
+            {
+                RedisLog.UnsubscribeFailed(_logger, channel, ex);
+            }
         }
 
-        _redis?.Dispose();
+        _subscriptions.Clear();
+        if (_options.ConnectionFactory is null)
+        {
+            _redis?.Dispose();
+        }
     }
 
     private byte[] Envelope(string methodName, object?[] args, IReadOnlyList<string>? excluded) =>
