@@ -555,7 +555,18 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
                 continue;
             }
 
-            var write = connection.WriteAsync(message);
+            ValueTask write;
+            try
+            {
+                write = connection.WriteAsync(message);
+            }
+            catch (InvalidOperationException ex)
+            {
+                // The sender had no frame for this connection's protocol (servers registered different protocols).
+                RedisLog.NoFrameForProtocol(_logger, id, connection.Protocol.Name, ex);
+                continue;
+            }
+
             if (!write.IsCompletedSuccessfully)
             {
                 (pending ??= []).Add(write.AsTask());

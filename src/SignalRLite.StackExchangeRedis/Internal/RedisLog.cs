@@ -37,4 +37,7 @@ internal static partial class RedisLog
 
     [LoggerMessage(11, LogLevel.Warning, "Failed to unsubscribe from channel {Channel}.", EventName = "UnsubscribeFailed")]
     public static partial void UnsubscribeFailed(ILogger logger, string channel, Exception exception);
+
+    [LoggerMessage(12, LogLevel.Warning, "Dropped a backplane message for connection {ConnectionId}: the sending server did not register protocol '{Protocol}'.", EventName = "NoFrameForProtocol")]
+    public static partial void NoFrameForProtocol(ILogger logger, string connectionId, string protocol, Exception exception);
 }
