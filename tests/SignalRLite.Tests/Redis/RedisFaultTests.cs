@@ -41,6 +41,25 @@ public sealed class RedisFaultTests
         Assert.Equal(a.Id, await a.Connection.InvokeAsync<string>("GetId"));
     }
 
+    [Fact]
+    public async Task ConnectionArrivingWhileRedisIsDownIsRefusedAndLaterOnesWork()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var cluster = await RedisCluster.StartAsync(2, redis.Endpoint, o => o.Configuration.ReconnectRetryPolicy = new LinearRetry(200));
+        var a = await ClusterClient.ConnectAsync(cluster.Servers[0], WireProtocol.Json);
+        await redis.KillAsync();
+
+        // Its subscriptions cannot be made: OnConnectedAsync fails (after AsyncTimeout) and the connection is closed.
+        var refused = await Record.ExceptionAsync(() => ClusterClient.ConnectAsync(cluster.Servers[1], WireProtocol.Json));
+        Assert.NotNull(refused);
+        Assert.Equal(HubConnectionState.Connected, a.Connection.State);
+
+        await redis.RestartAsync();
+        var b = await ClusterClient.ConnectAsync(cluster.Servers[1], WireProtocol.Json);
+        await UntilDeliveredAsync(b, "client", i => a.Connection.InvokeAsync("Client", b.Id, i));
+        await UntilDeliveredAsync(a, "all", i => b.Connection.InvokeAsync("All", i));
+    }
+
     /// <summary>Sends numbered messages until one arrives: resubscription has no event a test could await.</summary>
     private static async Task UntilDeliveredAsync(ClusterClient receiver, string kind, Func<string, Task> send)
     {
