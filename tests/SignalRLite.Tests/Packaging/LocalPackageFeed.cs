@@ -103,7 +103,8 @@ public sealed partial class LocalPackageFeed : IAsyncLifetime
     private static partial Regex VersionPrefixRegex();
 }
 
-[CollectionDefinition(Name)]
+// Runs alone (after the parallel collections): its child builds would load the CPU under timing-sensitive tests.
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class PackagingCollection : ICollectionFixture<LocalPackageFeed>
 {
     public const string Name = "Packaging";

@@ -72,7 +72,7 @@ public sealed class PackageTests(LocalPackageFeed feed, ITestOutputHelper output
 
             if (id == "SignalRLite.StackExchangeRedis")
             {
-                Assert.Contains("StackExchange.Redis", dependencies.Keys);
+                Assert.Equal("[3.4.35, 4.0.0)", dependencies["StackExchange.Redis"]);
             }
         }
     }
