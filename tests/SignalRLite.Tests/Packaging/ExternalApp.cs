@@ -41,8 +41,19 @@ internal sealed partial class ExternalApp : IAsyncDisposable
         return directory;
     }
 
-    public static Task<string> BuildAsync(string directory, IReadOnlyDictionary<string, string>? environment) =>
-        DotnetCli.RunAsync(directory, LocalPackageFeed.CommandTimeout, environment, "build", "-c", "Release", "-nologo", "-v:q", "-nodeReuse:false");
+    /// <summary>Restores and builds; on failure the directory is deleted (the exception carries the build output).</summary>
+    public static async Task<string> BuildAsync(string directory, IReadOnlyDictionary<string, string>? environment)
+    {
+        try
+        {
+            return await DotnetCli.RunAsync(directory, LocalPackageFeed.CommandTimeout, environment, "build", "-c", "Release", "-nologo", "-v:q", "-nodeReuse:false");
+        }
+        catch
+        {
+            DeleteDirectory(directory);
+            throw;
+        }
+    }
 
     /// <summary>Starts the built app and waits for Kestrel's "Now listening on" line.</summary>
     public static async Task<ExternalApp> StartAsync(string directory, string assemblyName)
@@ -84,6 +95,7 @@ internal sealed partial class ExternalApp : IAsyncDisposable
         {
             process.Kill(entireProcessTree: true);
             process.Dispose();
+            DeleteDirectory(directory);
             lock (output) { throw new InvalidOperationException($"{assemblyName} did not start: {ex.Message}\n{output}", ex); }
         }
     }
@@ -97,9 +109,14 @@ internal sealed partial class ExternalApp : IAsyncDisposable
 
         await _process.WaitForExitAsync();
         _process.Dispose();
+        DeleteDirectory(Directory);
+    }
+
+    private static void DeleteDirectory(string directory)
+    {
         try
         {
-            System.IO.Directory.Delete(Directory, recursive: true);
+            System.IO.Directory.Delete(directory, recursive: true);
         }
         catch (IOException)
         {

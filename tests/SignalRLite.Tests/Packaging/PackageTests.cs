@@ -118,13 +118,14 @@ public sealed class PackageTests(LocalPackageFeed feed, ITestOutputHelper output
         await ExternalApp.BuildAsync(directory, feed.Environment);
         output.WriteLine($"pack (fixture): {feed.PackDuration.TotalSeconds:F1} s; restore + build of the fresh app: {build.Elapsed.TotalSeconds:F1} s");
 
+        await using var app = await ExternalApp.StartAsync(directory, "FreshApp");
+
         // Restored from the feed by version, not from the repository.
         var assets = await File.ReadAllTextAsync(Path.Combine(directory, "obj", "project.assets.json"));
         Assert.Contains($"\"SignalRLite/{feed.Version}\"", assets);
         Assert.True(Directory.Exists(Path.Combine(feed.PackagesDirectory, "signalrlite", feed.Version.ToLowerInvariant())));
         Assert.DoesNotContain("\"type\": \"project\"", assets);
 
-        await using var app = await ExternalApp.StartAsync(directory, "FreshApp");
         foreach (var messagePack in new[] { false, true })
         {
             var builder = new HubConnectionBuilder().WithUrl(new Uri(app.BaseAddress, "echo"));
