@@ -4,7 +4,7 @@
 # removing public API (or after a merge), review `git diff -- '*PublicAPI*'`, commit.
 #
 #   eng/update-public-api.sh            # all projects under src/
-#   eng/update-public-api.sh --check    # exit 1 if any Unshipped file would change (for CI)
+#   eng/update-public-api.sh --check    # the same, and exit 1 if any Unshipped file changed (for CI)
 #
 # How: each Unshipped file is reset to "#nullable enable", the src projects are built with warnings
 # kept as warnings, and the symbols of the RS0016 diagnostics ("Symbol '<api line>' is not part of the
