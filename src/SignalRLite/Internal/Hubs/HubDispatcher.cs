@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -264,8 +265,26 @@ internal sealed class HubDispatcher<THub> where THub : Hub
             }
         }
 
-        invocations.Enqueue(slot => InvokeAsync(connection, message, descriptor, cts, streams, slot));
-        return default;
+        var queueFull = invocations.Enqueue(slot => InvokeAsync(connection, message, descriptor, cts, streams, slot));
+        return queueFull is null ? default : WaitForQueueSpaceAsync(queueFull, connection);
+    }
+
+    /// <summary>
+    /// The reader waits while the connection's invocation queue is full. Closing the connection (ConnectionAborted)
+    /// ends the wait with an exception the read loop expects; the transport ending ends it quietly, and the reader
+    /// then finds its input completed.
+    /// </summary>
+    private async ValueTask WaitForQueueSpaceAsync(Task space, HubConnectionContext connection)
+    {
+        HubLog.InvocationQueueFull(_logger, connection.ConnectionId, HubConnectionInvocations.MaxQueuedInvocations);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionAborted, connection.ConnectionContext.ConnectionClosed);
+        try
+        {
+            await space.WaitAsync(cts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!connection.ConnectionAborted.IsCancellationRequested)
+        {
+        }
     }
 
     private async Task InvokeAsync(
@@ -289,6 +308,17 @@ internal sealed class HubDispatcher<THub> where THub : Hub
             {
                 Descriptor = descriptor,
             };
+
+            if (descriptor.AuthorizeData.Length > 0 && !await IsAuthorizedAsync(context, descriptor).ConfigureAwait(false))
+            {
+                HubLog.InvocationUnauthorized(_logger, descriptor.Name, connection.ConnectionId);
+                if (id is not null)
+                {
+                    await connection.WriteAsync(CompletionMessage.WithError(id, HubErrors.Unauthorized(message.Target))).ConfigureAwait(false);
+                }
+
+                return;
+            }
 
             var result = await _invokePipeline(context).ConfigureAwait(false);
 
@@ -331,6 +361,26 @@ internal sealed class HubDispatcher<THub> where THub : Hub
                 await scope.DisposeAsync().ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// Evaluates the method's <c>[Authorize]</c> data against the connection's user, with the invocation context as the
+    /// resource (so handlers can inspect the method and its arguments). Runs before the filters.
+    /// </summary>
+    private static async Task<bool> IsAuthorizedAsync(HubInvocationContext context, HubMethodDescriptor descriptor)
+    {
+        var services = context.ServiceProvider;
+        var policyProvider = services.GetService<IAuthorizationPolicyProvider>()
+            ?? throw new InvalidOperationException($"Hub method '{descriptor.Name}' has [Authorize] but authorization services are not registered (call AddAuthorization).");
+        var policy = await AuthorizationPolicy.CombineAsync(policyProvider, descriptor.AuthorizeData).ConfigureAwait(false);
+        if (policy is null)
+        {
+            return true;
+        }
+
+        var user = context.Context.User ?? new System.Security.Claims.ClaimsPrincipal();
+        var result = await services.GetRequiredService<IAuthorizationService>().AuthorizeAsync(user, context, policy).ConfigureAwait(false);
+        return result.Succeeded;
     }
 
     private async Task StreamResultsAsync(

@@ -45,4 +45,10 @@ internal static partial class HubLog
 
     [LoggerMessage(14, LogLevel.Debug, "Connection {ConnectionId} timed out: nothing received within the client timeout.", EventName = "ClientTimeout")]
     public static partial void ClientTimeout(ILogger logger, string connectionId);
+
+    [LoggerMessage(40, LogLevel.Debug, "Connection {ConnectionId} has {Count} invocations queued: reading pauses until one starts.", EventName = "InvocationQueueFull")]
+    public static partial void InvocationQueueFull(ILogger logger, string connectionId, int count);
+
+    [LoggerMessage(41, LogLevel.Debug, "Invocation of '{Method}' by connection {ConnectionId} refused: the user is not authorized.", EventName = "InvocationUnauthorized")]
+    public static partial void InvocationUnauthorized(ILogger logger, string method, string connectionId);
 }
