@@ -51,4 +51,7 @@ internal static partial class HubLog
 
     [LoggerMessage(41, LogLevel.Debug, "Invocation of '{Method}' by connection {ConnectionId} refused: the user is not authorized.", EventName = "InvocationUnauthorized")]
     public static partial void InvocationUnauthorized(ILogger logger, string method, string connectionId);
+
+    [LoggerMessage(42, LogLevel.Debug, "Connection {ConnectionId} is closing: its authentication expired.", EventName = "AuthenticationExpired")]
+    public static partial void AuthenticationExpired(ILogger logger, string connectionId);
 }

@@ -87,6 +87,7 @@ internal sealed class HttpConnectionDispatcher
                     && string.Equals(context.Request.Query["useStatefulReconnect"], "true", StringComparison.OrdinalIgnoreCase);
                 var connection = _manager.CreateConnection(options, version, statefulReconnect);
                 connection.UpdateFromRequest(context);
+                AuthenticationExpirationFeature.SetFromRequest(connection, context, options);
                 NegotiateResponseWriter.WriteConnection(
                     buffer,
                     version,
@@ -180,6 +181,7 @@ internal sealed class HttpConnectionDispatcher
         {
             // Skip negotiation: a brand-new connection.
             connection = _manager.CreateConnection(options);
+            AuthenticationExpirationFeature.SetFromRequest(connection, context, options);
         }
         else if (!_manager.TryGetConnection(id, out connection!))
         {
