@@ -43,8 +43,10 @@ internal sealed class HubDispatcher<THub> where THub : Hub
         _hubFactory = ActivatorUtilities.CreateFactory(typeof(THub), Type.EmptyTypes);
 
         var filters = Options.HubFilters ?? [];
-        Func<HubInvocationContext, ValueTask<object?>> invoke = static ctx =>
-            ctx.Descriptor!.Invoker(ctx.Hub, ctx.HubMethodArguments as object?[] ?? [.. ctx.HubMethodArguments]);
+        var methods = Methods;
+        // A filter may pass a context it created itself (new arguments, for example): find its method by MethodInfo.
+        Func<HubInvocationContext, ValueTask<object?>> invoke = ctx =>
+            (ctx.Descriptor ?? methods.Methods.First(m => m.Method == ctx.HubMethod)).Invoker(ctx.Hub, ctx.HubMethodArguments as object?[] ?? [.. ctx.HubMethodArguments]);
         Func<HubLifetimeContext, Task> connected = static ctx => ctx.Hub.OnConnectedAsync();
         Func<HubLifetimeContext, Exception?, Task> disconnected = static (ctx, ex) => ctx.Hub.OnDisconnectedAsync(ex);
         for (var i = filters.Count - 1; i >= 0; i--)
