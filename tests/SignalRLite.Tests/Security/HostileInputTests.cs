@@ -19,7 +19,7 @@ namespace SignalRLite.Tests.Security;
 /// Input no client should send, on Kestrel (127.0.0.1). In each case only the offending connection closes (with a
 /// reason) or gets an error, memory stays bounded, and a second official client keeps invoking successfully.
 /// </summary>
-public class HostileInputTests
+public class HostileInputTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static async Task AssertWitnessWorksAsync(HubConnection witness)
     {
@@ -221,6 +221,7 @@ public class HostileInputTests
         Assert.False(sender.IsCompleted, "the flood was accepted without backpressure");
         Assert.Equal(Internal.Hubs.HubConnectionInvocations.MaxQueuedInvocations, connection.Invocations.QueuedCount);
         var growth = GC.GetTotalMemory(forceFullCollection: true) - before;
+        output.WriteLine($"flood: heap grew by {growth} bytes with {connection.Invocations.QueuedCount} invocations queued");
         Assert.True(growth < 8 * 1024 * 1024, $"heap grew by {growth} bytes");
 
         // Released, everything is processed in order.
@@ -383,6 +384,7 @@ public class HostileInputTests
             await Task.Delay(50);
         }
 
+        output.WriteLine($"negotiate flood: peak {peak} connections, {perConnection} bytes each, cleaned up after {watch.Elapsed}");
         Assert.InRange(peak, 1, Negotiates + 1);
         Assert.True(perConnection < 8 * 1024, $"{perConnection} bytes per pending connection");
         await AssertWitnessWorksAsync(witness);
