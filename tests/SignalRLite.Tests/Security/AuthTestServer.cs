@@ -42,7 +42,9 @@ internal sealed class AuthTestServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        builder.Services.AddAuthentication("Test").AddScheme<AuthenticationSchemeOptions, TokenAuthHandler>("Test", null);
+        builder.Services.AddAuthentication("Test")
+            .AddScheme<AuthenticationSchemeOptions, TokenAuthHandler>("Test", null)
+            .AddScheme<AuthenticationSchemeOptions, TokenAuthHandler>("Alt", null);
         builder.Services.AddAuthorization(o => o.AddPolicy("admins", p => p.RequireRole("admin")));
         if (official)
         {
@@ -62,6 +64,7 @@ internal sealed class AuthTestServer : IAsyncDisposable
             app.MapHub<OfficialRoleHub>("/roles");
             app.MapHub<OfficialAnonymousHub>("/anon").RequireAuthorization();
             app.MapHub<OfficialMethodAuthHub>("/expiring", o => o.CloseOnAuthenticationExpiration = true);
+            app.MapHub<OfficialSchemeHub>("/scheme");
         }
         else
         {
@@ -69,6 +72,7 @@ internal sealed class AuthTestServer : IAsyncDisposable
             app.MapHub<RoleHub>("/roles");
             app.MapHub<AnonymousHub>("/anon").RequireAuthorization();
             app.MapHub<MethodAuthHub>("/expiring", o => o.CloseOnAuthenticationExpiration = true);
+            app.MapHub<SchemeHub>("/scheme");
         }
 
         map?.Invoke(app);
@@ -139,7 +143,8 @@ internal sealed class AuthTestServer : IAsyncDisposable
                 token = value;
             }
 
-            if (string.IsNullOrEmpty(token))
+            // The "Alt" scheme only knows tokens that start with "alt-"; "Test" knows the others.
+            if (string.IsNullOrEmpty(token) || token.StartsWith("alt-", StringComparison.Ordinal) != (Scheme.Name == "Alt"))
             {
                 return Task.FromResult(AuthenticateResult.NoResult());
             }
@@ -159,8 +164,8 @@ internal sealed class AuthTestServer : IAsyncDisposable
                 claims.AddRange(parts[1].Split(',').Select(r => new Claim(ClaimTypes.Role, r)));
             }
 
-            var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, "Test"));
-            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, properties, "Test")));
+            var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme.Name));
+            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, properties, Scheme.Name)));
         }
     }
 }
@@ -223,4 +228,20 @@ public class OfficialRoleHub : OfficialHub
 public class OfficialAnonymousHub : OfficialHub
 {
     public string? WhoAmI() => Context.UserIdentifier;
+}
+
+[Authorize(AuthenticationSchemes = "Alt")]
+public class SchemeHub : Hub
+{
+    public string? WhoAmI() => Context.UserIdentifier;
+
+    public string? Scheme() => Context.User?.Identity?.AuthenticationType;
+}
+
+[Authorize(AuthenticationSchemes = "Alt")]
+public class OfficialSchemeHub : OfficialHub
+{
+    public string? WhoAmI() => Context.UserIdentifier;
+
+    public string? Scheme() => Context.User?.Identity?.AuthenticationType;
 }

@@ -81,6 +81,24 @@ public class AuthenticationTests
 
     [Theory]
     [MemberData(nameof(Servers))]
+    public async Task AuthorizeWithAnAuthenticationSchemeAuthenticatesWithThatScheme(bool official)
+    {
+        await using var server = await AuthTestServer.StartAsync(official);
+
+        // A user of the default scheme is unknown to the hub's scheme.
+        var other = server.CreateClient("/scheme", token: "bob");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Assert.ThrowsAsync<HttpRequestException>(() => other.StartAsync())).StatusCode);
+
+        foreach (var transport in new[] { ClientTransport.WebSockets, ClientTransport.ServerSentEvents, ClientTransport.LongPolling })
+        {
+            var alt = await server.ConnectAsync("/scheme", "alt-bob", transport);
+            Assert.Equal("alt-bob", await alt.InvokeAsync<string>("WhoAmI"));
+            Assert.Equal("Alt", await alt.InvokeAsync<string>("Scheme"));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
     public async Task AllowAnonymousOnTheHubClassWinsOverRequireAuthorization(bool official)
     {
         await using var server = await AuthTestServer.StartAsync(official);

@@ -184,6 +184,31 @@ public class HostileInputTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task OverlongAndDuplicateInvocationIdsCloseTheConnection()
+    {
+        await using var host = await InteropHost.StartAsync(HubHostKind.Kestrel);
+        var witness = await host.ConnectAsync("/hub");
+        using (var raw = await RawHubSocket.ConnectAsync(host))
+        {
+            await raw.InvokeAsync(new string('i', 1024), "Echo", "[\"limit\"]");
+            Assert.Equal("limit", (await raw.ReceiveCompletionAsync(new string('i', 1024))).GetProperty("result").GetString());
+            await raw.InvokeAsync(new string('i', 1025), "Echo", "[\"x\"]");
+            Assert.Equal("Connection closed with an error.", (await raw.ReceiveCloseAsync()).GetProperty("error").GetString());
+        }
+
+        using (var raw = await RawHubSocket.ConnectAsync(host))
+        {
+            await raw.InvokeAsync("same", "Gate", "[\"dup\"]");
+            await host.Probe().Started("dup").WaitAsync();
+            await raw.InvokeAsync("same", "Echo", "[\"x\"]");
+            Assert.Equal("Connection closed with an error.", (await raw.ReceiveCloseAsync()).GetProperty("error").GetString());
+            host.Probe().Gate("dup").TrySetResult();
+        }
+
+        await AssertWitnessWorksAsync(witness);
+    }
+
+    [Fact]
     public async Task InvocationFloodIsHeldBackByBackpressure()
     {
         const int Flood = 20_000;
