@@ -64,7 +64,8 @@ public sealed class CorsTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var script = await File.ReadAllTextAsync(Path.Combine(SourceDirectory(), "wwwroot", "signalr.min.js"));
+        // The official client the Chat sample ships (@microsoft/signalr 10.0.11).
+        var script = await File.ReadAllTextAsync(Path.Combine(SourceDirectory(), "..", "..", "..", "samples", "Chat", "wwwroot", "lib", "signalr", "signalr.min.js"));
         _pageApp = CreateApp();
         _pageApp.MapGet("/", () => Results.Content(Page, "text/html"));
         _pageApp.MapGet("/signalr.min.js", () => Results.Content(script, "text/javascript"));
