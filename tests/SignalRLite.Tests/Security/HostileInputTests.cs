@@ -15,10 +15,17 @@ using SignalRLite.Tests.Interop;
 
 namespace SignalRLite.Tests.Security;
 
+/// <summary>Heap measurements need the process to themselves: this collection runs alone.</summary>
+[CollectionDefinition(nameof(HostileInputTests), DisableParallelization = true)]
+public sealed class HostileInputCollection
+{
+}
+
 /// <summary>
 /// Input no client should send, on Kestrel (127.0.0.1). In each case only the offending connection closes (with a
 /// reason) or gets an error, memory stays bounded, and a second official client keeps invoking successfully.
 /// </summary>
+[Collection(nameof(HostileInputTests))]
 public class HostileInputTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static async Task AssertWitnessWorksAsync(HubConnection witness)
