@@ -267,6 +267,12 @@ internal sealed class HubDispatcher<THub> where THub : Hub
             }
         }
 
+        if (streams is not null)
+        {
+            invocations.StartOutsideLimit(slot => InvokeAsync(connection, message, descriptor, cts, streams, slot));
+            return default;
+        }
+
         var queueFull = invocations.Enqueue(slot => InvokeAsync(connection, message, descriptor, cts, streams, slot));
         return queueFull is null ? default : WaitForQueueSpaceAsync(queueFull, connection);
     }
