@@ -36,6 +36,7 @@ public class HubConnectionContext
     private long _handshakeDeadlineTicks;
     private int _closeReason;
     private bool _sendPings;
+    private long _authenticationExpiresUtcTicks;
     private bool _readerPaused;
     private ClaimsPrincipal? _anonymous;
     private bool _outputClosed; // guarded by _writeLock
@@ -470,6 +471,7 @@ public class HubConnectionContext
     {
         // A transport with inherent keep-alive (Long Polling answers every poll in time) needs no pings.
         _sendPings = Features.Get<IConnectionInherentKeepAliveFeature>()?.HasInherentKeepAlive != true;
+        _authenticationExpiresUtcTicks = Features.Get<Internal.Transports.AuthenticationExpirationFeature>()?.ExpiresUtc.UtcTicks ?? 0;
         _pingBytes = Protocol.GetMessageBytes(PingMessage.Instance);
         Volatile.Write(ref _lastReceiveTicks, Environment.TickCount64);
         Volatile.Write(ref _handshakeDeadlineTicks, 0);
@@ -505,6 +507,12 @@ public class HubConnectionContext
 
         if (_pingBytes.IsEmpty)
         {
+            return;
+        }
+
+        if (_authenticationExpiresUtcTicks != 0 && DateTime.UtcNow.Ticks >= _authenticationExpiresUtcTicks)
+        {
+            RequestClose(HubConnectionCloseReason.AuthenticationExpired);
             return;
         }
 

@@ -255,6 +255,10 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
                 var timeout = new TimeoutException($"The client sent nothing within the ClientTimeoutInterval of {_contextOptions.ClientTimeoutInterval}.");
                 // A timeout is transient: clients with automatic reconnect may come back.
                 return (new CloseMessage(HubErrors.ConnectionClosed(timeout, _enableDetailedErrors), allowReconnect: true), timeout);
+            case HubConnectionCloseReason.AuthenticationExpired:
+                // As the official server: no error, and the client may reconnect (with a fresh token).
+                HubLog.AuthenticationExpired(_logger, connection.ConnectionId);
+                return (new CloseMessage(null, allowReconnect: true), null);
             case HubConnectionCloseReason.TransportFailed:
                 return (null, new IOException("Writing to the transport failed."));
             default:

@@ -9,6 +9,8 @@ internal enum HubConnectionCloseReason
     HandshakeTimeout,
     /// <summary>Nothing received for <c>ClientTimeoutInterval</c>: Close with error, reconnect allowed.</summary>
     ClientTimeout,
+    /// <summary>The authentication ticket expired (<c>CloseOnAuthenticationExpiration</c>): Close without error, reconnect allowed.</summary>
+    AuthenticationExpired,
     /// <summary>A write to the transport failed: nothing more can be sent.</summary>
     TransportFailed,
 }

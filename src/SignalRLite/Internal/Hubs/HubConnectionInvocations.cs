@@ -8,15 +8,22 @@ namespace SignalRLite.Internal.Hubs;
 /// </summary>
 /// <remarks>
 /// The read loop only enqueues; invocations start on the thread pool in arrival order as slots free up, so the loop
-/// keeps reading Ping, Completion, CancelInvocation and StreamItem while invocations wait or run.
+/// keeps reading Ping, Completion, CancelInvocation and StreamItem while invocations wait or run. At most
+/// <see cref="MaxQueuedInvocations"/> invocations wait for a slot: once the queue is full, <see cref="Enqueue"/> hands
+/// the reader a task that completes when an invocation leaves the queue, and the reader stops pulling from the
+/// transport until then (backpressure through the transport's input buffer instead of an unbounded queue).
 /// </remarks>
 internal sealed class HubConnectionInvocations
 {
+    /// <summary>Invocations that may wait for a slot, beyond the running ones, before the reader pauses.</summary>
+    public const int MaxQueuedInvocations = 32;
+
     private readonly Lock _lock = new();
     private readonly Queue<Func<InvocationSlot, Task>> _waiting = new();
     private readonly int _maxParallel;
     private int _running;
     private bool _closed;
+    private TaskCompletionSource? _spaceAvailable;
 
     public HubConnectionInvocations(int maxParallel)
     {
@@ -29,26 +36,49 @@ internal sealed class HubConnectionInvocations
     /// <summary>Upload stream id → stream.</summary>
     public ConcurrentDictionary<string, IUploadStream> Streams { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Runs <paramref name="invocation"/> when a slot is free. The invocation releases its slot early by calling <see cref="InvocationSlot.Release"/>.</summary>
-    public void Enqueue(Func<InvocationSlot, Task> invocation)
+    /// <summary>Invocations waiting for a slot.</summary>
+    public int QueuedCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _waiting.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="invocation"/> when a slot is free. The invocation releases its slot early by calling
+    /// <see cref="InvocationSlot.Release"/>. Returns null, or (queue full) a task the reader must await before it
+    /// reads more; called by the read loop only.
+    /// </summary>
+    public Task? Enqueue(Func<InvocationSlot, Task> invocation)
     {
         lock (_lock)
         {
             if (_closed)
             {
-                return;
+                return null;
             }
 
             if (_running >= _maxParallel)
             {
                 _waiting.Enqueue(invocation);
-                return;
+                if (_waiting.Count < MaxQueuedInvocations)
+                {
+                    return null;
+                }
+
+                _spaceAvailable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                return _spaceAvailable.Task;
             }
 
             _running++;
         }
 
         Start(invocation, new InvocationSlot(this, holdsSlot: true));
+        return null;
     }
 
     /// <summary>
@@ -72,11 +102,16 @@ internal sealed class HubConnectionInvocations
     /// <summary>Drops invocations that have not started; called when the connection ends.</summary>
     public void Close()
     {
+        TaskCompletionSource? space;
         lock (_lock)
         {
             _closed = true;
             _waiting.Clear();
+            space = _spaceAvailable;
+            _spaceAvailable = null;
         }
+
+        space?.TrySetResult();
     }
 
     private static void Start(Func<InvocationSlot, Task> invocation, InvocationSlot slot)
@@ -98,6 +133,7 @@ internal sealed class HubConnectionInvocations
     private void ReleaseSlot()
     {
         Func<InvocationSlot, Task>? next;
+        TaskCompletionSource? space;
         lock (_lock)
         {
             if (_closed || !_waiting.TryDequeue(out next))
@@ -105,8 +141,12 @@ internal sealed class HubConnectionInvocations
                 _running--;
                 return;
             }
+
+            space = _spaceAvailable;
+            _spaceAvailable = null;
         }
 
+        space?.TrySetResult();
         Start(next, new InvocationSlot(this, holdsSlot: true));
     }
 

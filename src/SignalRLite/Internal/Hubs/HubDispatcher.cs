@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -42,8 +43,10 @@ internal sealed class HubDispatcher<THub> where THub : Hub
         _hubFactory = ActivatorUtilities.CreateFactory(typeof(THub), Type.EmptyTypes);
 
         var filters = Options.HubFilters ?? [];
-        Func<HubInvocationContext, ValueTask<object?>> invoke = static ctx =>
-            ctx.Descriptor!.Invoker(ctx.Hub, ctx.HubMethodArguments as object?[] ?? [.. ctx.HubMethodArguments]);
+        var methods = Methods;
+        // A filter may pass a context it created itself (new arguments, for example): find its method by MethodInfo.
+        Func<HubInvocationContext, ValueTask<object?>> invoke = ctx =>
+            (ctx.Descriptor ?? methods.Methods.First(m => m.Method == ctx.HubMethod)).Invoker(ctx.Hub, ctx.HubMethodArguments as object?[] ?? [.. ctx.HubMethodArguments]);
         Func<HubLifetimeContext, Task> connected = static ctx => ctx.Hub.OnConnectedAsync();
         Func<HubLifetimeContext, Exception?, Task> disconnected = static (ctx, ex) => ctx.Hub.OnDisconnectedAsync(ex);
         for (var i = filters.Count - 1; i >= 0; i--)
@@ -264,15 +267,32 @@ internal sealed class HubDispatcher<THub> where THub : Hub
             }
         }
 
-        if (streams is null)
-        {
-            invocations.Enqueue(slot => InvokeAsync(connection, message, descriptor, cts, streams, slot));
-        }
-        else
+        if (streams is not null)
         {
             invocations.StartOutsideLimit(slot => InvokeAsync(connection, message, descriptor, cts, streams, slot));
+            return default;
         }
-        return default;
+
+        var queueFull = invocations.Enqueue(slot => InvokeAsync(connection, message, descriptor, cts, streams, slot));
+        return queueFull is null ? default : WaitForQueueSpaceAsync(queueFull, connection);
+    }
+
+    /// <summary>
+    /// The reader waits while the connection's invocation queue is full. Closing the connection (ConnectionAborted)
+    /// ends the wait with an exception the read loop expects; the transport ending ends it quietly, and the reader
+    /// then finds its input completed.
+    /// </summary>
+    private async ValueTask WaitForQueueSpaceAsync(Task space, HubConnectionContext connection)
+    {
+        HubLog.InvocationQueueFull(_logger, connection.ConnectionId, HubConnectionInvocations.MaxQueuedInvocations);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionAborted, connection.ConnectionContext.ConnectionClosed);
+        try
+        {
+            await space.WaitAsync(cts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!connection.ConnectionAborted.IsCancellationRequested)
+        {
+        }
     }
 
     private async Task InvokeAsync(
@@ -296,6 +316,17 @@ internal sealed class HubDispatcher<THub> where THub : Hub
             {
                 Descriptor = descriptor,
             };
+
+            if (descriptor.AuthorizeData.Length > 0 && !await IsAuthorizedAsync(context, descriptor).ConfigureAwait(false))
+            {
+                HubLog.InvocationUnauthorized(_logger, descriptor.Name, connection.ConnectionId);
+                if (id is not null)
+                {
+                    await connection.WriteAsync(CompletionMessage.WithError(id, HubErrors.Unauthorized(message.Target))).ConfigureAwait(false);
+                }
+
+                return;
+            }
 
             var result = await _invokePipeline(context).ConfigureAwait(false);
 
@@ -338,6 +369,26 @@ internal sealed class HubDispatcher<THub> where THub : Hub
                 await scope.DisposeAsync().ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// Evaluates the method's <c>[Authorize]</c> data against the connection's user, with the invocation context as the
+    /// resource (so handlers can inspect the method and its arguments). Runs before the filters.
+    /// </summary>
+    private static async Task<bool> IsAuthorizedAsync(HubInvocationContext context, HubMethodDescriptor descriptor)
+    {
+        var services = context.ServiceProvider;
+        var policyProvider = services.GetService<IAuthorizationPolicyProvider>()
+            ?? throw new InvalidOperationException($"Hub method '{descriptor.Name}' has [Authorize] but authorization services are not registered (call AddAuthorization).");
+        var policy = await AuthorizationPolicy.CombineAsync(policyProvider, descriptor.AuthorizeData).ConfigureAwait(false);
+        if (policy is null)
+        {
+            return true;
+        }
+
+        var user = context.Context.User ?? new System.Security.Claims.ClaimsPrincipal();
+        var result = await services.GetRequiredService<IAuthorizationService>().AuthorizeAsync(user, context, policy).ConfigureAwait(false);
+        return result.Succeeded;
     }
 
     private async Task StreamResultsAsync(

@@ -17,6 +17,8 @@ internal static class HubErrors
     public static string BindingFailed(string target, Exception ex, bool detailed) =>
         WithDetails($"Failed to invoke '{target}' due to an error on the server.", ex, detailed);
 
+    public static string Unauthorized(string target) => $"Failed to invoke '{target}' because user is unauthorized";
+
     public static string StreamFailed(Exception ex, bool detailed) =>
         WithDetails("An error occurred on the server while streaming results.", ex, detailed);
 

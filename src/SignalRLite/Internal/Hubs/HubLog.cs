@@ -51,4 +51,13 @@ internal static partial class HubLog
 
     [LoggerMessage(21, LogLevel.Debug, "Connection {ConnectionId}: ignored an Ack of {SequenceId}, past the last message sent.", EventName = "AckIgnored")]
     public static partial void AckIgnored(ILogger logger, string connectionId, long sequenceId);
+
+    [LoggerMessage(40, LogLevel.Debug, "Connection {ConnectionId} has {Count} invocations queued: reading pauses until one starts.", EventName = "InvocationQueueFull")]
+    public static partial void InvocationQueueFull(ILogger logger, string connectionId, int count);
+
+    [LoggerMessage(41, LogLevel.Debug, "Invocation of '{Method}' by connection {ConnectionId} refused: the user is not authorized.", EventName = "InvocationUnauthorized")]
+    public static partial void InvocationUnauthorized(ILogger logger, string method, string connectionId);
+
+    [LoggerMessage(42, LogLevel.Debug, "Connection {ConnectionId} is closing: its authentication expired.", EventName = "AuthenticationExpired")]
+    public static partial void AuthenticationExpired(ILogger logger, string connectionId);
 }

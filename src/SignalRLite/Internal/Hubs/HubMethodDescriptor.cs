@@ -2,6 +2,7 @@ using System.Linq.Expressions;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -94,7 +95,16 @@ internal sealed class HubMethodDescriptor
 
         HasResult = unwrapped is not null && !IsStreamingMethod;
         Invoker = CompileInvoker(method);
+
+        // [Authorize] on the method (or inherited from its declaration); [AllowAnonymous] on the method lifts it.
+        // The hub class's [Authorize] is enforced on the endpoint, for every request of the connection.
+        AuthorizeData = method.GetCustomAttributes(inherit: true).Any(a => a is IAllowAnonymous)
+            ? []
+            : method.GetCustomAttributes(inherit: true).OfType<IAuthorizeData>().ToArray();
     }
+
+    /// <summary>Authorization required to invoke this method; empty when none.</summary>
+    public IAuthorizeData[] AuthorizeData { get; }
 
     public string Name { get; }
 

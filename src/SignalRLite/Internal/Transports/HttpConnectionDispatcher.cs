@@ -88,6 +88,7 @@ internal sealed class HttpConnectionDispatcher
                     && string.Equals(context.Request.Query["useStatefulReconnect"], "true", StringComparison.OrdinalIgnoreCase);
                 var connection = _manager.CreateConnection(options, version, statefulReconnect);
                 connection.UpdateFromRequest(context);
+                AuthenticationExpirationFeature.SetFromRequest(connection, context, options);
                 NegotiateResponseWriter.WriteConnection(
                     buffer,
                     version,
@@ -182,6 +183,7 @@ internal sealed class HttpConnectionDispatcher
             // Skip negotiation: a brand-new connection; useStatefulReconnect=true on the URL is the opt-in (PROTOCOL.md §21.1).
             connection = _manager.CreateConnection(options, useStatefulReconnect: options.AllowStatefulReconnects
                 && string.Equals(context.Request.Query["useStatefulReconnect"], "true", StringComparison.OrdinalIgnoreCase));
+            AuthenticationExpirationFeature.SetFromRequest(connection, context, options);
         }
         else if (!_manager.TryGetConnection(id, out connection!))
         {
