@@ -36,6 +36,7 @@ app.MapHub<TestHub>("/testhub");
 app.MapHub<TypedHub>("/typedhub");
 app.MapHub<AuthHub>("/authhub");
 app.MapHub<DetailedErrorsHub>("/detailedhub");
+app.MapHub<StatefulReconnectHub>("/reconnecthub", o => o.AllowStatefulReconnects = true);
 
 app.MapGet("/health", () => Results.Text("ok"));
 app.MapGet("/implementation", () => Results.Text(Implementation));
