@@ -41,6 +41,7 @@ app.MapHub<AuthHub>("/authhub");
 app.MapHub<DetailedErrorsHub>("/detailedhub");
 app.MapHub<StreamHub>("/streamhub");
 app.MapHub<ParallelStreamHub>("/parallelhub");
+app.MapHub<StatefulReconnectHub>("/reconnecthub", o => o.AllowStatefulReconnects = true);
 
 app.MapGet("/health", () => Results.Text("ok"));
 app.MapGet("/implementation", () => Results.Text(Implementation));
