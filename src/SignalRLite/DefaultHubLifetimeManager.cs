@@ -212,8 +212,10 @@ public class DefaultHubLifetimeManager<THub> : HubLifetimeManager<THub> where TH
         try
         {
             using var cancelled = cancellationToken.Register(static s => ((IPendingClientResult)s!).SetCanceled(), pending);
+            // Outcomes as the official server reports them (observed): a HubException for the token, an IOException
+            // naming the connection for a disconnect. No CancelInvocation is sent to the client.
             using var disconnected = connection.ConnectionAborted.Register(
-                static s => ((IPendingClientResult)s!).SetException(new IOException("The connection was closed before the client returned a result.")),
+                static s => ((IPendingClientResult)s!).SetException(new IOException($"Connection '{((IPendingClientResult)s!).ConnectionId}' disconnected.")),
                 pending);
             await connection.WriteAsync(new InvocationMessage(invocationId, methodName, args), cancellationToken).ConfigureAwait(false);
             return await pending.Task.ConfigureAwait(false);
@@ -381,6 +383,6 @@ public class DefaultHubLifetimeManager<THub> : HubLifetimeManager<THub> where TH
 
         void IPendingClientResult.SetException(Exception exception) => TrySetException(exception);
 
-        void IPendingClientResult.SetCanceled() => TrySetCanceled();
+        void IPendingClientResult.SetCanceled() => TrySetException(new HubException("Invocation canceled by the server."));
     }
 }

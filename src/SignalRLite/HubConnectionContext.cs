@@ -25,7 +25,7 @@ public class HubConnectionContext
 {
     private readonly ConnectionContext _connectionContext;
     private readonly ILogger _logger;
-    private readonly PipeWriter _output;
+    private PipeWriter _output; // replaced on a stateful reconnect, under _writeLock
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly CancellationTokenSource _abortedCts = new();
     private readonly long _keepAliveMs;
@@ -39,6 +39,8 @@ public class HubConnectionContext
     private bool _readerPaused;
     private ClaimsPrincipal? _anonymous;
     private bool _outputClosed; // guarded by _writeLock
+    private ReplayBuffer? _replay;
+    private IStatefulReconnectFeature? _reconnectFeature;
 
     /// <summary>Creates the context for a connection of the connection layer.</summary>
     public HubConnectionContext(ConnectionContext connectionContext, HubConnectionContextOptions contextOptions, ILoggerFactory loggerFactory)
@@ -95,6 +97,9 @@ public class HubConnectionContext
     /// <summary>The hub-facing view of this connection, built once per connection.</summary>
     internal HubCallerContext? CallerContext { get; set; }
 
+    /// <summary>Stateful reconnect state, when the client asked for it with handshake version 2 (PROTOCOL.md §21).</summary>
+    internal ReplayBuffer? Replay => _replay;
+
     /// <summary>Closes the connection: the client gets a Close message without error.</summary>
     public virtual void Abort() => RequestClose(HubConnectionCloseReason.Aborted);
 
@@ -103,14 +108,18 @@ public class HubConnectionContext
     {
         // Serialised before taking the lock, so that a serialisation failure never leaves half a message in the pipe.
         var bytes = Protocol.GetMessageBytes(message);
-        return WriteBytesAsync(bytes, cancellationToken);
+        return _replay is not null && message is HubInvocationMessage
+            ? WriteTrackedAsync(bytes, cancellationToken)
+            : WriteBytesAsync(bytes, cancellationToken);
     }
 
     /// <summary>Writes one message whose bytes may already be serialised for this connection's protocol.</summary>
     public virtual ValueTask WriteAsync(SerializedHubMessage message, CancellationToken cancellationToken = default)
     {
         var bytes = message.GetSerializedMessage(Protocol);
-        return WriteBytesAsync(bytes, cancellationToken);
+        return _replay is not null && message.Message is null or HubInvocationMessage
+            ? WriteTrackedAsync(bytes, cancellationToken)
+            : WriteBytesAsync(bytes, cancellationToken);
     }
 
     private ValueTask WriteBytesAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
@@ -176,6 +185,143 @@ public class HubConnectionContext
         {
             _writeLock.Release();
         }
+    }
+
+    /// <summary>A trackable message with stateful reconnect: kept for replay, and waits while the replay buffer is full.</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WriteTrackedAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        var replay = _replay!;
+        while (true)
+        {
+            await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (_outputClosed)
+                {
+                    return;
+                }
+
+                if (replay.TryAdd(bytes))
+                {
+                    _output.Write(bytes.Span);
+                    Volatile.Write(ref _lastSendTicks, Environment.TickCount64);
+                    OnFlushed(await _output.FlushAsync(cancellationToken).ConfigureAwait(false));
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                OnWriteFailed(ex);
+                return;
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
+
+            // Backpressure: wait for an Ack outside the lock, so pings, Acks and the reattach keep going.
+            await replay.WaitForSpaceAsync(bytes.Length).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Turns stateful reconnect on for this connection (handshake version 2 on a connection that negotiated it).</summary>
+    internal void EnableStatefulReconnect(IStatefulReconnectFeature feature)
+    {
+        _replay = new ReplayBuffer(Options.StatefulReconnectBufferSize);
+        _reconnectFeature = feature;
+        feature.OnReconnected(OnReconnectedAsync);
+    }
+
+    /// <summary>
+    /// A new transport took over: from now on writes go to <paramref name="output"/>, starting with Sequence, the replay
+    /// of every unacknowledged message in order, and the current Ack (the last one may have been lost with the socket).
+    /// </summary>
+    private async Task OnReconnectedAsync(PipeWriter output)
+    {
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _output = output;
+            if (_outputClosed || _replay is not { } replay)
+            {
+                return;
+            }
+
+            var first = replay.GetReplay(out var messages);
+            Protocol.WriteMessage(new SequenceMessage(first), output);
+            foreach (var message in messages)
+            {
+                output.Write(message.Span);
+            }
+
+            replay.ResendAck();
+            if (replay.TryGetPendingAck(out var ack))
+            {
+                Protocol.WriteMessage(new AckMessage(ack), output);
+                replay.AckSent(ack);
+            }
+
+            HubLog.Replayed(_logger, ConnectionId, first, messages.Length);
+            Volatile.Write(ref _lastSendTicks, Environment.TickCount64);
+            OnFlushed(await output.FlushAsync().ConfigureAwait(false));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            OnWriteFailed(ex);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Sends an Ack for the trackable messages received since the last one, unless a write is in progress.</summary>
+    internal void TrySendAck()
+    {
+        if (_replay is not { } replay || !replay.TryGetPendingAck(out var ack) || !_writeLock.Wait(0))
+        {
+            return;
+        }
+
+        var release = true;
+        try
+        {
+            if (_outputClosed)
+            {
+                return;
+            }
+
+            Protocol.WriteMessage(new AckMessage(ack), _output);
+            replay.AckSent(ack);
+            var flush = _output.FlushAsync();
+            if (flush.IsCompletedSuccessfully)
+            {
+                OnFlushed(flush.Result);
+                return;
+            }
+
+            release = false;
+            _ = AwaitFlushAndReleaseAsync(flush).AsTask();
+        }
+        catch (Exception ex)
+        {
+            OnWriteFailed(ex);
+        }
+        finally
+        {
+            if (release)
+            {
+                _writeLock.Release();
+            }
+        }
+    }
+
+    /// <summary>The connection ended: frees the replay buffer and lets waiting senders go.</summary>
+    internal void ReleaseReplayBuffer()
+    {
+        _reconnectFeature?.DisableReconnect();
+        _replay?.Clear();
     }
 
     private async ValueTask AwaitFlushAndReleaseAsync(ValueTask<FlushResult> flush)
@@ -256,6 +402,8 @@ public class HubConnectionContext
             }
 
             _outputClosed = true;
+            // The hub layer ends the connection: a socket that drops now must not wait for a reconnect.
+            _reconnectFeature?.DisableReconnect();
             if (lastMessage is not null)
             {
                 try
@@ -370,6 +518,8 @@ public class HubConnectionContext
         {
             TrySendPing();
         }
+
+        TrySendAck();
     }
 
     private void TrySendPing()

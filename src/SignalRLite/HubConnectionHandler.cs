@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SignalRLite.Internal.Hubs;
+using SignalRLite.Internal.Transports;
 using SignalRLite.Protocol;
 
 namespace SignalRLite;
@@ -93,6 +94,7 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
         finally
         {
             _heartbeat.Remove(hubConnection);
+            hubConnection.ReleaseReplayBuffer();
             hubConnection.CancelAborted();
             await connection.Transport.Input.CompleteAsync().ConfigureAwait(false);
         }
@@ -186,6 +188,11 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
                             return (CloseMessage.Empty, clientClose.Error is null ? null : new HubException(clientClose.Error));
                         }
 
+                        if (message is not null && connection.Replay is { } replay && !AcceptSequenced(connection, replay, message))
+                        {
+                            continue;
+                        }
+
                         if (message is not null)
                         {
                             var dispatch = _dispatcher.DispatchMessageAsync(connection, message);
@@ -204,6 +211,8 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
                             }
                         }
                     }
+
+                    connection.TrySendAck();
                 }
 
                 if (result.IsCompleted)
@@ -250,6 +259,31 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
                 return (null, new IOException("Writing to the transport failed."));
             default:
                 return (CloseMessage.Empty, null);
+        }
+    }
+
+    /// <summary>
+    /// Stateful reconnect bookkeeping of a received message (PROTOCOL.md §21.2–21.5): Ack and Sequence are consumed here;
+    /// a trackable message is numbered by counting and dropped if the client replayed it after a reattach.
+    /// </summary>
+    private bool AcceptSequenced(HubConnectionContext connection, ReplayBuffer replay, HubMessage message)
+    {
+        switch (message)
+        {
+            case AckMessage ack:
+                if (!replay.Ack(ack.SequenceId))
+                {
+                    HubLog.AckIgnored(_logger, connection.ConnectionId, ack.SequenceId);
+                }
+
+                return false;
+            case SequenceMessage sequence:
+                replay.OnSequence(sequence.SequenceId);
+                return false;
+            case HubInvocationMessage or StreamBindingFailureMessage:
+                return replay.ShouldProcess();
+            default:
+                return true;
         }
     }
 
@@ -363,6 +397,19 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
         }
 
         connection.Protocol = protocol;
+        if (connection.Features.Get<IStatefulReconnectFeature>() is { } reconnect)
+        {
+            // Version 2 adds Ack and Sequence; a version-1 client never gets them and cannot reattach.
+            if (request.Version >= 2)
+            {
+                connection.EnableStatefulReconnect(reconnect);
+            }
+            else
+            {
+                reconnect.DisableReconnect();
+            }
+        }
+
         await connection.WriteHandshakeResponseAsync(HandshakeResponseMessage.Empty).ConfigureAwait(false);
         connection.HandshakeCompleted();
         HubLog.HandshakeComplete(_logger, connection.ConnectionId, protocol.Name, request.Version);

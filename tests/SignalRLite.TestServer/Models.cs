@@ -30,3 +30,5 @@ public sealed record BroadcastRequest(string Target, string? Name, string[]? Nam
 
 /// <summary>Body of POST /groups/add and POST /groups/remove.</summary>
 public sealed record GroupRequest(string ConnectionId, string Group);
+
+public sealed record ClientResultRequest(string ConnectionId, string Question, int TimeoutMs);

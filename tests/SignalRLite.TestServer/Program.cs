@@ -9,6 +9,7 @@ builder.Services.AddSingleton<LifecycleLog>();
 builder.Services.AddSingleton<Marks>();
 builder.Services.AddSingleton<Gates>();
 builder.Services.AddSingleton<GreetingService>();
+builder.Services.AddSingleton<StreamLog>();
 builder.Services
     .AddAuthentication(QueryUserAuthenticationHandler.SchemeName)
     .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, QueryUserAuthenticationHandler>(
@@ -18,12 +19,14 @@ builder.Services.AddAuthorization();
 #if SIGNALR_ORACLE
 builder.Services.AddSignalR()
     .AddMessagePackProtocol()
-    .AddHubOptions<DetailedErrorsHub>(o => o.EnableDetailedErrors = true);
+    .AddHubOptions<DetailedErrorsHub>(o => o.EnableDetailedErrors = true)
+    .AddHubOptions<ParallelStreamHub>(o => o.MaximumParallelInvocationsPerClient = 3);
 const string Implementation = "ASP.NET Core SignalR (oracle)";
 #else
 builder.Services.AddSignalRLite()
     .AddMessagePackProtocol()
-    .AddHubOptions<DetailedErrorsHub>(o => o.EnableDetailedErrors = true);
+    .AddHubOptions<DetailedErrorsHub>(o => o.EnableDetailedErrors = true)
+    .AddHubOptions<ParallelStreamHub>(o => o.MaximumParallelInvocationsPerClient = 3);
 const string Implementation = "SignalRLite";
 #endif
 
@@ -36,6 +39,8 @@ app.MapHub<TestHub>("/testhub");
 app.MapHub<TypedHub>("/typedhub");
 app.MapHub<AuthHub>("/authhub");
 app.MapHub<DetailedErrorsHub>("/detailedhub");
+app.MapHub<StreamHub>("/streamhub");
+app.MapHub<ParallelStreamHub>("/parallelhub");
 
 app.MapGet("/health", () => Results.Text("ok"));
 app.MapGet("/implementation", () => Results.Text(Implementation));
@@ -91,6 +96,20 @@ app.MapPost("/broadcast-typed", async (BroadcastRequest request, IHubContext<Typ
 
     await target.Receive("typed-context-" + request.Target, request.Message);
     return Results.NoContent();
+});
+
+// IHubContext client result: asks one connection of /streamhub and returns the outcome as text.
+app.MapPost("/client-result", async (ClientResultRequest request, IHubContext<StreamHub> hub) =>
+{
+    using var cts = new CancellationTokenSource(request.TimeoutMs);
+    try
+    {
+        return Results.Text("ok:" + await hub.Clients.Client(request.ConnectionId).InvokeAsync<string>("Ask", request.Question, cts.Token));
+    }
+    catch (Exception ex)
+    {
+        return Results.Text($"{ex.GetType().Name}:{ex.Message}");
+    }
 });
 
 app.MapPost("/groups/add", async (GroupRequest request, IHubContext<TestHub> hub) =>

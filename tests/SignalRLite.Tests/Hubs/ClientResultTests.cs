@@ -58,7 +58,8 @@ public class ClientResultTests
         var pending = server.HubContext.Clients.Client(id).InvokeAsync<string>("Ask", "q", CancellationToken.None);
         Assert.Equal("Ask", (await connection.ReadNonPingAsync()).GetProperty("target").GetString());
         connection.CompleteInput();
-        await Assert.ThrowsAnyAsync<IOException>(() => pending.WaitAsync(TestConnection.DefaultTimeout));
+        var error = await Assert.ThrowsAsync<IOException>(() => pending.WaitAsync(TestConnection.DefaultTimeout));
+        Assert.Equal($"Connection '{id}' disconnected.", error.Message);
     }
 
     [Fact]
@@ -80,7 +81,9 @@ public class ClientResultTests
         var pending = server.HubContext.Clients.Client(id).InvokeAsync<int>("Ask", "q", cts.Token);
         var ask = await connection.ReadNonPingAsync();
         cts.Cancel();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending);
+        // As the official server: a HubException, not an OperationCanceledException.
+        var error = await Assert.ThrowsAsync<HubException>(() => pending);
+        Assert.Equal("Invocation canceled by the server.", error.Message);
         // A late answer is ignored.
         await connection.SendAsync($"{{\"type\":3,\"invocationId\":\"{ask.GetProperty("invocationId").GetString()}\",\"result\":1}}\u001e" + Invocation("1", "Echo", "open"));
         Assert.Equal("open", (await connection.ReadNonPingAsync()).GetProperty("result").GetString());

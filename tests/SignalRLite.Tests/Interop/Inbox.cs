@@ -19,6 +19,8 @@ internal sealed class Inbox
         return await _messages.Reader.ReadAsync(cts.Token);
     }
 
+    public ValueTask<(string Kind, string Message)> NextAsync(CancellationToken cancellationToken) => _messages.Reader.ReadAsync(cancellationToken);
+
     /// <summary>Reads up to the marker; returns the kinds received before it.</summary>
     public async Task<List<string>> UntilMarkerAsync()
     {

@@ -48,7 +48,25 @@ internal sealed class HubConnectionInvocations
             _running++;
         }
 
-        Start(invocation);
+        Start(invocation, new InvocationSlot(this, holdsSlot: true));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="invocation"/> now, outside the parallel-invocation limit. Used for invocations with upload
+    /// streams, as the official server does (observed): otherwise a queued upload whose buffer is full would stop the
+    /// reader while the running invocation waits for items behind it.
+    /// </summary>
+    public void StartOutsideLimit(Func<InvocationSlot, Task> invocation)
+    {
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                return;
+            }
+        }
+
+        Start(invocation, new InvocationSlot(this, holdsSlot: false));
     }
 
     /// <summary>Drops invocations that have not started; called when the connection ends.</summary>
@@ -61,9 +79,8 @@ internal sealed class HubConnectionInvocations
         }
     }
 
-    private void Start(Func<InvocationSlot, Task> invocation)
+    private static void Start(Func<InvocationSlot, Task> invocation, InvocationSlot slot)
     {
-        var slot = new InvocationSlot(this);
         // On the thread pool, so that a synchronous hub method never blocks the read loop.
         _ = Task.Run(async () =>
         {
@@ -90,7 +107,7 @@ internal sealed class HubConnectionInvocations
             }
         }
 
-        Start(next);
+        Start(next, new InvocationSlot(this, holdsSlot: true));
     }
 
     /// <summary>A running invocation's hold on one of the connection's parallel-invocation slots.</summary>
@@ -99,9 +116,10 @@ internal sealed class HubConnectionInvocations
         private readonly HubConnectionInvocations _owner;
         private int _released;
 
-        public InvocationSlot(HubConnectionInvocations owner)
+        public InvocationSlot(HubConnectionInvocations owner, bool holdsSlot)
         {
             _owner = owner;
+            _released = holdsSlot ? 0 : 1;
         }
 
         public void Release()

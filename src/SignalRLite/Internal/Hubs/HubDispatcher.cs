@@ -264,7 +264,14 @@ internal sealed class HubDispatcher<THub> where THub : Hub
             }
         }
 
-        invocations.Enqueue(slot => InvokeAsync(connection, message, descriptor, cts, streams, slot));
+        if (streams is null)
+        {
+            invocations.Enqueue(slot => InvokeAsync(connection, message, descriptor, cts, streams, slot));
+        }
+        else
+        {
+            invocations.StartOutsideLimit(slot => InvokeAsync(connection, message, descriptor, cts, streams, slot));
+        }
         return default;
     }
 

@@ -45,4 +45,10 @@ internal static partial class HubLog
 
     [LoggerMessage(14, LogLevel.Debug, "Connection {ConnectionId} timed out: nothing received within the client timeout.", EventName = "ClientTimeout")]
     public static partial void ClientTimeout(ILogger logger, string connectionId);
+
+    [LoggerMessage(20, LogLevel.Debug, "Connection {ConnectionId} reattached: Sequence {SequenceId}, {Count} messages replayed.", EventName = "Replayed")]
+    public static partial void Replayed(ILogger logger, string connectionId, long sequenceId, int count);
+
+    [LoggerMessage(21, LogLevel.Debug, "Connection {ConnectionId}: ignored an Ack of {SequenceId}, past the last message sent.", EventName = "AckIgnored")]
+    public static partial void AckIgnored(ILogger logger, string connectionId, long sequenceId);
 }

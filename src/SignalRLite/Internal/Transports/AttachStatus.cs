@@ -12,4 +12,7 @@ internal enum AttachStatus
     TransportMismatch,
     /// <summary>Another request already holds the pipe end.</summary>
     Busy,
+
+    /// <summary>WebSockets with stateful reconnect: a new socket takes over a connection whose socket dropped.</summary>
+    Reattached,
 }

@@ -29,7 +29,8 @@ internal sealed class HttpConnectionContext : ConnectionContext,
     IConnectionInherentKeepAliveFeature,
     ITransferFormatFeature,
     IHttpContextFeature,
-    IHttpTransportFeature
+    IHttpTransportFeature,
+    IStatefulReconnectFeature
 {
     private readonly Lock _lock = new();
     private readonly HttpConnectionManager _manager;
@@ -45,13 +46,21 @@ internal sealed class HttpConnectionContext : ConnectionContext,
     private bool _inputCompleted;
     private bool _outputCompleted;
     private long _lastSeenTicks;
+    private readonly Pipe _input;
+    private readonly long _outputMaxBufferSize;
+    private Func<PipeWriter, Task>? _reconnectCallback;
+    private bool _reconnectDisabled;
+    private Action? _abortActiveTransport;
+    private Task? _drainTask;
+    private volatile bool _drainStopping;
 
     public HttpConnectionContext(
         string connectionId,
         string connectionToken,
         HttpConnectionDispatcherOptions options,
         HttpConnectionManager manager,
-        ILogger logger)
+        ILogger logger,
+        bool useStatefulReconnect = false)
     {
         ConnectionId = connectionId;
         ConnectionToken = connectionToken;
@@ -59,7 +68,8 @@ internal sealed class HttpConnectionContext : ConnectionContext,
         _logger = logger;
         _lastSeenTicks = Environment.TickCount64;
 
-        var input = new Pipe(CreatePipeOptions(options.TransportMaxBufferSize));
+        var input = _input = new Pipe(CreatePipeOptions(options.TransportMaxBufferSize));
+        _outputMaxBufferSize = options.ApplicationMaxBufferSize;
         var output = new Pipe(CreatePipeOptions(options.ApplicationMaxBufferSize));
         Transport = new DuplexPipe(input.Reader, output.Writer);
         Application = new DuplexPipe(output.Reader, input.Writer);
@@ -79,6 +89,12 @@ internal sealed class HttpConnectionContext : ConnectionContext,
         features.Set<ITransferFormatFeature>(this);
         features.Set<IHttpContextFeature>(this);
         features.Set<IHttpTransportFeature>(this);
+        if (useStatefulReconnect)
+        {
+            features.Set<IStatefulReconnectFeature>(this);
+        }
+
+        UseStatefulReconnect = useStatefulReconnect;
         Features = features;
     }
 
@@ -94,7 +110,7 @@ internal sealed class HttpConnectionContext : ConnectionContext,
     public override IDuplexPipe Transport { get; set; }
 
     /// <summary>The transport's side: Input = what the application wrote, Output = where client bytes go.</summary>
-    public IDuplexPipe Application { get; }
+    public IDuplexPipe Application { get; private set; }
 
     public override CancellationToken ConnectionClosed { get; set; }
 
@@ -111,7 +127,20 @@ internal sealed class HttpConnectionContext : ConnectionContext,
 
     public HttpTransportType TransportType { get; private set; }
 
-    public bool UseStatefulReconnect { get; init; }
+    public bool UseStatefulReconnect { get; }
+
+    /// <summary>A dropped WebSocket keeps the connection for a new one: negotiated, registered by the application, not disabled.</summary>
+    public bool CanReconnect
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _reconnectCallback is not null && !_reconnectDisabled && _closeTask is null && !_inputCompleted
+                    && TransportType == HttpTransportType.WebSockets;
+            }
+        }
+    }
 
     /// <summary>Why the connection is closing: null for a graceful close (DELETE, host shutdown), else the error or abort reason.</summary>
     public Exception? CloseError { get; private set; }
@@ -209,8 +238,15 @@ internal sealed class HttpConnectionContext : ConnectionContext,
 
             if (TransportType == type)
             {
-                // The stream this connection was bound to has ended; reattaching needs stateful reconnect.
-                return AttachStatus.Closed;
+                // The stream this connection was bound to has ended; only stateful reconnect may attach a new one.
+                if (type != HttpTransportType.WebSockets || _reconnectCallback is null || _reconnectDisabled || _inputCompleted)
+                {
+                    return AttachStatus.Closed;
+                }
+
+                lease = new TransportLease();
+                _readerLease = _writerLease = lease;
+                return AttachStatus.Reattached;
             }
 
             TransportType = type;
@@ -331,6 +367,144 @@ internal sealed class HttpConnectionContext : ConnectionContext,
         }
 
         lease.Release();
+    }
+
+    public void OnReconnected(Func<PipeWriter, Task> notifyOnReconnect)
+    {
+        lock (_lock)
+        {
+            _reconnectCallback = notifyOnReconnect;
+        }
+    }
+
+    public void DisableReconnect()
+    {
+        lock (_lock)
+        {
+            _reconnectDisabled = true;
+        }
+    }
+
+    /// <summary>The WebSocket request holding the lease registers how to abort its socket, for a newer socket to take over.</summary>
+    public void SetActiveTransportAbort(Action? abort) => Volatile.Write(ref _abortActiveTransport, abort);
+
+    /// <summary>A new socket arrived while the old one still looks attached: aborts the old one and waits until it let go.</summary>
+    public async Task AbortStaleTransportAsync()
+    {
+        TransportLease? stale;
+        lock (_lock)
+        {
+            stale = _readerLease;
+        }
+
+        if (stale is null)
+        {
+            return;
+        }
+
+        TransportLog.StaleWebSocketAborted(_logger, ConnectionId);
+        Volatile.Read(ref _abortActiveTransport)?.Invoke();
+        await stale.Released.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The socket dropped and the connection waits for a new one (called while still holding the lease). Output written
+    /// meanwhile is read and dropped, so application writers never block on the pipe; the application replays what
+    /// counts after the reattach. If no socket comes back, the idle scan closes the connection after the disconnect timeout.
+    /// </summary>
+    public void OnTransportLost()
+    {
+        var reader = Application.Input;
+        _drainStopping = false;
+        _drainTask = DrainAsync(reader);
+    }
+
+    private async Task DrainAsync(PipeReader reader)
+    {
+        await Task.Yield();
+        try
+        {
+            while (!_drainStopping)
+            {
+                var result = await reader.ReadAsync().ConfigureAwait(false);
+                reader.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            TransportLog.SendFailed(_logger, ConnectionId, ex);
+        }
+    }
+
+    private async Task StopDrainAsync()
+    {
+        if (_drainTask is not { } drain)
+        {
+            return;
+        }
+
+        _drainStopping = true;
+        Application.Input.CancelPendingRead();
+        await drain.ConfigureAwait(false);
+        _drainTask = null;
+    }
+
+    /// <summary>
+    /// First half of a reattach (holding the new lease, before the new socket's loops start): a fresh output pipe
+    /// replaces the old one, whose reader keeps draining until <see cref="CompleteReattachAsync"/>.
+    /// </summary>
+    public PipeWriter BeginReattach()
+    {
+        var output = new Pipe(CreatePipeOptions(_outputMaxBufferSize));
+        lock (_lock)
+        {
+            _oldOutput = (Application.Input, Transport.Output);
+            Transport = new DuplexPipe(_input.Reader, output.Writer);
+            Application = new DuplexPipe(output.Reader, _input.Writer);
+        }
+
+        return output.Writer;
+    }
+
+    private (PipeReader Reader, PipeWriter Writer)? _oldOutput;
+
+    /// <summary>
+    /// Second half, while the new socket already sends: the application moves its writes to <paramref name="writer"/>
+    /// (and writes Sequence and its replay there); then the old pipe is drained one last time and dropped.
+    /// </summary>
+    public async Task CompleteReattachAsync(PipeWriter writer)
+    {
+        Func<PipeWriter, Task>? callback;
+        lock (_lock)
+        {
+            callback = _reconnectCallback;
+        }
+
+        try
+        {
+            if (callback is not null)
+            {
+                await callback(writer).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (_oldOutput is var (oldReader, oldWriter) && _drainTask is { } drain)
+            {
+                _drainStopping = true;
+                oldReader.CancelPendingRead();
+                await drain.ConfigureAwait(false);
+                _drainTask = null;
+                oldReader.Complete();
+                oldWriter.Complete();
+            }
+
+            _oldOutput = null;
+        }
     }
 
     /// <summary>Ends the application's input. Called by the input writer's owner, or by <see cref="CloseAsync"/> after it let go.</summary>
@@ -470,6 +644,7 @@ internal sealed class HttpConnectionContext : ConnectionContext,
                 await reader.Released.ConfigureAwait(false);
             }
 
+            await StopDrainAsync().ConfigureAwait(false);
             CompleteTransportOutput();
             HttpContext = null;
         }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
@@ -178,8 +179,9 @@ internal sealed class HttpConnectionDispatcher
         var id = GetId(context);
         if (id is null)
         {
-            // Skip negotiation: a brand-new connection.
-            connection = _manager.CreateConnection(options);
+            // Skip negotiation: a brand-new connection; useStatefulReconnect=true on the URL is the opt-in (PROTOCOL.md §21.1).
+            connection = _manager.CreateConnection(options, useStatefulReconnect: options.AllowStatefulReconnects
+                && string.Equals(context.Request.Query["useStatefulReconnect"], "true", StringComparison.OrdinalIgnoreCase));
         }
         else if (!_manager.TryGetConnection(id, out connection!))
         {
@@ -188,13 +190,21 @@ internal sealed class HttpConnectionDispatcher
         }
 
         var status = connection.TryAttachStream(HttpTransportType.WebSockets, out var lease);
-        if (status != AttachStatus.Attached)
+        if (status == AttachStatus.Busy && connection.CanReconnect)
+        {
+            // Stateful reconnect: the client came back before the server noticed that the old socket was gone.
+            await connection.AbortStaleTransportAsync().ConfigureAwait(false);
+            status = connection.TryAttachStream(HttpTransportType.WebSockets, out lease);
+        }
+
+        if (status is not AttachStatus.Attached and not AttachStatus.Reattached)
         {
             await RefuseAttachAsync(context, status, "Another WebSocket is already attached to this connection.").ConfigureAwait(false);
             return;
         }
 
         Exception? clientError = null;
+        var lost = false;
         try
         {
             var selector = options.WebSockets.SubProtocolSelector;
@@ -204,10 +214,33 @@ internal sealed class HttpConnectionDispatcher
 
             connection.UpdateFromRequest(context);
             connection.HttpContext = context;
-            connection.StartApplication(connectionDelegate);
+            PipeWriter? reattachedOutput = null;
+            if (status == AttachStatus.Reattached)
+            {
+                TransportLog.WebSocketReattached(_webSocketLogger, connection.ConnectionId);
+                reattachedOutput = connection.BeginReattach();
+            }
+            else
+            {
+                connection.StartApplication(connectionDelegate);
+            }
 
             var transport = new WebSocketsTransport(socket, connection, options, _webSocketLogger);
-            clientError = await transport.ProcessAsync().ConfigureAwait(false);
+            connection.SetActiveTransportAbort(transport.Abort);
+            var processing = transport.ProcessAsync();
+            if (reattachedOutput is not null)
+            {
+                // The application writes Sequence and its replay while the new socket already sends.
+                await connection.CompleteReattachAsync(reattachedOutput).ConfigureAwait(false);
+            }
+
+            clientError = await processing.ConfigureAwait(false);
+            connection.SetActiveTransportAbort(null);
+            if (transport.Lost && connection.CanReconnect)
+            {
+                connection.OnTransportLost();
+                lost = true;
+            }
         }
         catch (Exception ex)
         {
@@ -224,7 +257,10 @@ internal sealed class HttpConnectionDispatcher
             connection.ReleaseReader(lease!);
         }
 
-        await connection.CloseAsync(clientError).ConfigureAwait(false);
+        if (!lost)
+        {
+            await connection.CloseAsync(clientError).ConfigureAwait(false);
+        }
     }
 
     private async Task ExecuteServerSentEventsAsync(HttpContext context, HttpConnectionDispatcherOptions options, ConnectionDelegate connectionDelegate)

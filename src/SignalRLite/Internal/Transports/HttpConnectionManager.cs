@@ -46,10 +46,7 @@ internal sealed class HttpConnectionManager : IDisposable
     {
         var id = ConnectionIdGenerator.NewId();
         var token = negotiateVersion >= 1 ? ConnectionIdGenerator.NewId() : id;
-        var connection = new HttpConnectionContext(id, token, options, this, _connectionLogger)
-        {
-            UseStatefulReconnect = useStatefulReconnect,
-        };
+        var connection = new HttpConnectionContext(id, token, options, this, _connectionLogger, useStatefulReconnect);
         _connections[token] = connection;
         TransportLog.ConnectionCreated(_logger, id);
         return connection;

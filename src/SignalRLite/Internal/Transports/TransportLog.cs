@@ -73,4 +73,13 @@ internal static partial class TransportLog
 
     [LoggerMessage(50, LogLevel.Trace, "Connection {ConnectionId}: received {Bytes} bytes by POST.", EventName = "PostReceived")]
     public static partial void PostReceived(ILogger logger, string connectionId, long bytes);
+
+    [LoggerMessage(60, LogLevel.Debug, "Connection {ConnectionId}: WebSocket dropped; waiting for the client to reconnect.", EventName = "WaitingForReconnect")]
+    public static partial void WaitingForReconnect(ILogger logger, string connectionId);
+
+    [LoggerMessage(61, LogLevel.Debug, "Connection {ConnectionId}: a new WebSocket took over the connection.", EventName = "WebSocketReattached")]
+    public static partial void WebSocketReattached(ILogger logger, string connectionId);
+
+    [LoggerMessage(62, LogLevel.Debug, "Connection {ConnectionId}: a new WebSocket arrived while the old one was attached; aborting the old one.", EventName = "StaleWebSocketAborted")]
+    public static partial void StaleWebSocketAborted(ILogger logger, string connectionId);
 }

@@ -18,6 +18,8 @@ internal sealed class WebSocketsTransport
     private readonly HttpConnectionDispatcherOptions _options;
     private readonly ILogger _logger;
     private volatile bool _aborted;
+    private volatile bool _lost;
+    private readonly PipeReader _outputReader; // captured: a reattach gives the connection a new output pipe
 
     public WebSocketsTransport(WebSocket socket, HttpConnectionContext connection, HttpConnectionDispatcherOptions options, ILogger logger)
     {
@@ -25,7 +27,14 @@ internal sealed class WebSocketsTransport
         _connection = connection;
         _options = options;
         _logger = logger;
+        _outputReader = connection.Application.Input;
     }
+
+    /// <summary>
+    /// The socket dropped without a close frame on a connection that can reconnect: the pipes were left as they are for
+    /// a new socket (the input not completed, the output not released).
+    /// </summary>
+    public bool Lost => _lost;
 
     /// <summary>Runs until the socket is closed or aborted; returns the error that ended the client's side, if any.</summary>
     public async Task<Exception?> ProcessAsync()
@@ -40,7 +49,7 @@ internal sealed class WebSocketsTransport
             var receiveError = await receiving.ConfigureAwait(false);
             if (receiveError is not null)
             {
-                _connection.Application.Input.CancelPendingRead();
+                _outputReader.CancelPendingRead();
             }
 
             // Graceful: the application sees its input end, finishes, and completes its output; the send loop then
@@ -71,7 +80,7 @@ internal sealed class WebSocketsTransport
     {
         if (_connection.CloseError is null)
         {
-            _connection.Application.Input.CancelPendingRead();
+            _outputReader.CancelPendingRead();
         }
         else
         {
@@ -79,11 +88,11 @@ internal sealed class WebSocketsTransport
         }
     }
 
-    private void Abort()
+    public void Abort()
     {
         _aborted = true;
         _socket.Abort();
-        _connection.Application.Input.CancelPendingRead();
+        _outputReader.CancelPendingRead();
     }
 
     private async Task<Exception?> ReceiveAsync()
@@ -92,30 +101,13 @@ internal sealed class WebSocketsTransport
         Exception? error = null;
         try
         {
-            while (true)
+            if (_connection.UseStatefulReconnect)
             {
-                // Zero-byte read first: an idle connection holds no pipe memory while it waits.
-                var result = await _socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None).ConfigureAwait(false);
-                if (result.MessageType != WebSocketMessageType.Close)
-                {
-                    var memory = writer.GetMemory();
-                    result = await _socket.ReceiveAsync(memory, CancellationToken.None).ConfigureAwait(false);
-                }
-
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    TransportLog.WebSocketClientClosed(_logger, _connection.ConnectionId, _socket.CloseStatus);
-                    break;
-                }
-
-                writer.Advance(result.Count);
-                var flush = await writer.FlushAsync().ConfigureAwait(false);
-                if (flush.IsCompleted)
-                {
-                    // The application stopped reading: discard further frames until the client's close frame.
-                    await DrainAsync().ConfigureAwait(false);
-                    break;
-                }
+                await ReceiveWholeMessagesAsync(writer).ConfigureAwait(false);
+            }
+            else
+            {
+                await ReceiveFramesAsync(writer).ConfigureAwait(false);
             }
         }
         catch (Exception ex)
@@ -130,8 +122,97 @@ internal sealed class WebSocketsTransport
                 : ex;
         }
 
+        if (error is not null && _connection.CanReconnect)
+        {
+            // Keep the application's input open for the next socket.
+            _lost = true;
+            TransportLog.WaitingForReconnect(_logger, _connection.ConnectionId);
+            return error;
+        }
+
         _connection.CompleteTransportInput(error);
         return error;
+    }
+
+    private async Task ReceiveFramesAsync(PipeWriter writer)
+    {
+        while (true)
+        {
+            // Zero-byte read first: an idle connection holds no pipe memory while it waits.
+            var result = await _socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None).ConfigureAwait(false);
+            if (result.MessageType != WebSocketMessageType.Close)
+            {
+                var memory = writer.GetMemory();
+                result = await _socket.ReceiveAsync(memory, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                TransportLog.WebSocketClientClosed(_logger, _connection.ConnectionId, _socket.CloseStatus);
+                break;
+            }
+
+            writer.Advance(result.Count);
+            var flush = await writer.FlushAsync().ConfigureAwait(false);
+            if (flush.IsCompleted)
+            {
+                // The application stopped reading: discard further frames until the client's close frame.
+                await DrainAsync().ConfigureAwait(false);
+                break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Stateful reconnect: only whole WebSocket messages reach the input pipe, so that a socket dropping in the middle of a
+    /// message leaves no fragment for the next socket's bytes to be appended to. Costs one copy per message.
+    /// </summary>
+    private async Task ReceiveWholeMessagesAsync(PipeWriter writer)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            var count = 0;
+            while (true)
+            {
+                if (count == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, count).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var result = await _socket.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None).ConfigureAwait(false);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    TransportLog.WebSocketClientClosed(_logger, _connection.ConnectionId, _socket.CloseStatus);
+                    return;
+                }
+
+                count += result.Count;
+                var oversized = _options.TransportMaxBufferSize > 0 && count > _options.TransportMaxBufferSize;
+                if (!result.EndOfMessage && !oversized)
+                {
+                    continue;
+                }
+
+                // An oversized message goes through in pieces: the hub layer refuses it anyway.
+
+                writer.Write(buffer.AsSpan(0, count));
+                count = 0;
+                var flush = await writer.FlushAsync().ConfigureAwait(false);
+                if (flush.IsCompleted)
+                {
+                    await DrainAsync().ConfigureAwait(false);
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private async Task DrainAsync()
@@ -151,15 +232,18 @@ internal sealed class WebSocketsTransport
 
     private async Task SendAsync()
     {
-        var reader = _connection.Application.Input;
+        var reader = _outputReader;
         var closeStatus = WebSocketCloseStatus.NormalClosure;
         using var sendTimeout = new CancellationTokenSource();
         var timeout = _options.TransportSendTimeout;
+        var readingOutput = false;
         try
         {
             while (true)
             {
+                readingOutput = true;
                 var result = await reader.ReadAsync().ConfigureAwait(false);
+                readingOutput = false;
                 var buffer = result.Buffer;
                 try
                 {
@@ -222,6 +306,19 @@ internal sealed class WebSocketsTransport
             {
                 TransportLog.SendFailed(_logger, _connection.ConnectionId, ex);
             }
+
+            if (!readingOutput && _connection.CanReconnect)
+            {
+                // The socket failed: the receive loop sees the abort and keeps the connection for a new socket.
+                _lost = true;
+                Abort();
+            }
+        }
+
+        if (_lost)
+        {
+            // The output pipe stays with the connection (it is drained, then replaced on reattach).
+            return;
         }
 
         _connection.CompleteTransportOutput();

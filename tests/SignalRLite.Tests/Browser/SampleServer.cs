@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Text;
+
+namespace SignalRLite.Tests.Browser;
+
+/// <summary>
+/// Runs a built sample (samples/NAME) as a real process on a free loopback port, exactly as a user would:
+/// <c>dotnet NAME.dll --urls ...</c>. The test project's assembly metadata <c>NAMESampleDir</c> / <c>NAMESampleDll</c>
+/// say where it is.
+/// </summary>
+public abstract class SampleServer(string name, params string[] extraArguments) : IAsyncLifetime
+{
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>Everything the sample printed so far (for failure messages).</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public async Task InitializeAsync()
+    {
+        var dll = Metadata(name + "SampleDll");
+        var contentRoot = Metadata(name + "SampleDir");
+        if (!File.Exists(dll))
+        {
+            throw new InvalidOperationException($"{name} sample not built: {dll} is missing.");
+        }
+
+        BaseAddress = new Uri($"http://127.0.0.1:{FreePort()}/");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = contentRoot,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { dll, "--urls", BaseAddress.ToString().TrimEnd('/'), "--contentRoot", contentRoot }.Concat(extraArguments))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        _process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"{name} sample exited with {_process.ExitCode}:\n{Output}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(BaseAddress);
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{name} sample did not answer on {BaseAddress} within 60 s:\n{Output}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process?.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    private static string Metadata(string key) =>
+        typeof(SampleServer).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .SingleOrDefault(a => a.Key == key)?.Value
+        ?? throw new InvalidOperationException($"assembly metadata {key} missing");
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,163 @@
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace SignalRLite.Tests.StatefulReconnect;
+
+/// <summary>
+/// The official .NET client with <c>WithStatefulReconnect()</c> over WebSockets, through a TCP proxy that resets every
+/// connection several times while messages flow: nothing may be lost, duplicated or reordered, and the logical connection
+/// (id, groups, Items, user) survives.
+/// </summary>
+public class OfficialClientStatefulReconnectTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private const int Count = 10_000;
+
+    [Theory]
+    [InlineData("json")]
+    [InlineData("messagepack")]
+    public async Task Server_to_client_messages_arrive_exactly_once_in_order_across_socket_drops(string protocol)
+    {
+        await using var server = await StatefulReconnectServer.StartAsync();
+        var client = server.CreateClient(protocol);
+        var received = new List<int>(Count);
+        var milestones = new[] { 1000, 3000, 5000, 7000, 9000 }.ToDictionary(n => n, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.On<int, string>("Number", (n, _) =>
+        {
+            lock (received)
+            {
+                received.Add(n);
+                if (milestones.TryGetValue(received.Count, out var m))
+                {
+                    m.TrySetResult();
+                }
+
+                if (received.Count == Count)
+                {
+                    done.TrySetResult();
+                }
+            }
+        });
+        var closed = false;
+        Exception? closeError = null;
+        client.Closed += e =>
+        {
+            closeError = e;
+            closed = true;
+            return Task.CompletedTask;
+        };
+        await client.StartAsync().WaitAsync(Timeout);
+        var connectionId = await client.InvokeAsync<string>("GetConnectionId").WaitAsync(Timeout);
+
+        var sending = client.InvokeAsync("SendNumbers", Count, 40);
+        var drops = 0;
+        foreach (var milestone in milestones.Values)
+        {
+            await milestone.Task.WaitAsync(Timeout).ContinueWith(t =>
+            {
+                if (t.IsFaulted)
+                {
+                    var replay = server.State.Connections.Values.Single().Replay!;
+                    throw new TimeoutException($"received {received.Count}, sent {server.State.Sent}, buffered {replay.BufferedMessages} ({replay.BufferedBytes} bytes), proxy connections {server.Proxy.Connections}, client {client.State} {closeError}, server {server.State.DisconnectError}");
+                }
+            });
+            drops += await server.Proxy.DropAllBetweenMessages() > 0 ? 1 : 0;
+        }
+
+        await done.Task.WaitAsync(Timeout);
+        await sending.WaitAsync(Timeout);
+
+        lock (received)
+        {
+            Assert.Equal(Enumerable.Range(1, Count), received);
+        }
+
+        Assert.True(drops >= 3, $"only {drops} drops hit a live connection");
+        Assert.True(server.Proxy.Connections > 1 + 2, $"the client reconnected {server.Proxy.Connections - 1} times");
+        Assert.Equal(connectionId, await client.InvokeAsync<string>("GetConnectionId").WaitAsync(Timeout));
+        Assert.Equal(1, server.State.Connected);
+        Assert.Equal(0, server.State.Disconnected);
+        Assert.False(closed);
+        await client.DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData("json")]
+    [InlineData("messagepack")]
+    public async Task Client_to_server_messages_arrive_exactly_once_in_order_across_socket_drops(string protocol)
+    {
+        await using var server = await StatefulReconnectServer.StartAsync();
+        var client = server.CreateClient(protocol);
+        await client.StartAsync().WaitAsync(Timeout);
+
+        var sending = Task.Run(async () =>
+        {
+            for (var i = 1; i <= Count; i++)
+            {
+                await client.SendAsync("Receive", i);
+            }
+        });
+
+        var drops = 0;
+        foreach (var milestone in new[] { 1000, 3000, 5000, 7000, 9000 })
+        {
+            await server.State.WaitForReceivedAsync(milestone, Timeout);
+            drops += await server.Proxy.DropAllBetweenMessages() > 0 ? 1 : 0;
+        }
+
+        await sending.WaitAsync(Timeout);
+        await server.State.WaitForReceivedAsync(Count, Timeout);
+        // A round trip after the last send: anything still in flight has been processed (or would be a duplicate).
+        await client.InvokeAsync<string>("GetConnectionId").WaitAsync(Timeout);
+
+        Assert.Equal(Enumerable.Range(1, Count), server.State.Received);
+        Assert.True(drops >= 3, $"only {drops} drops hit a live connection");
+        Assert.Equal(1, server.State.Connected);
+        Assert.Equal(0, server.State.Disconnected);
+        await client.DisposeAsync();
+    }
+
+    [Theory]
+    [InlineData("json")]
+    [InlineData("messagepack")]
+    public async Task Connection_id_groups_items_user_and_streams_survive_a_drop(string protocol)
+    {
+        await using var server = await StatefulReconnectServer.StartAsync();
+        var client = server.CreateClient(protocol);
+        var numbers = System.Threading.Channels.Channel.CreateUnbounded<int>();
+        client.On<int, string>("Number", (n, _) => numbers.Writer.TryWrite(n));
+        await client.StartAsync().WaitAsync(Timeout);
+        var connectionId = await client.InvokeAsync<string>("GetConnectionId").WaitAsync(Timeout);
+        await client.InvokeAsync("Join", "g").WaitAsync(Timeout);
+
+        // A server-to-client stream running across the drop.
+        var stream = client.StreamAsync<int>("Counter", 2000);
+        var streamed = new List<int>();
+        await using (var enumerator = stream.GetAsyncEnumerator())
+        {
+            while (streamed.Count < 1000 && await enumerator.MoveNextAsync())
+            {
+                streamed.Add(enumerator.Current);
+            }
+
+            Assert.True(await server.Proxy.DropAllBetweenMessages() >= 1);
+            while (await enumerator.MoveNextAsync())
+            {
+                streamed.Add(enumerator.Current);
+            }
+        }
+
+        Assert.Equal(Enumerable.Range(1, 2000), streamed);
+
+        await client.InvokeAsync("SendToGroup", "g", 42).WaitAsync(Timeout);
+        Assert.Equal(42, await numbers.Reader.ReadAsync().AsTask().WaitAsync(Timeout));
+        Assert.Equal(connectionId, await client.InvokeAsync<string>("GetConnectionId").WaitAsync(Timeout));
+        Assert.Equal(connectionId, await client.InvokeAsync<string>("GetItem").WaitAsync(Timeout));
+        Assert.True(server.Proxy.Connections >= 2);
+        Assert.Equal(1, server.State.Connected);
+        Assert.Equal(0, server.State.Disconnected);
+        await client.DisposeAsync();
+        await server.State.DisconnectedSignal.Task.WaitAsync(Timeout);
+        Assert.Equal(1, server.State.Disconnected);
+    }
+}
