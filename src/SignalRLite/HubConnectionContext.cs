@@ -227,6 +227,9 @@ public class HubConnectionContext
     }
 
     /// <summary>Turns stateful reconnect on for this connection (handshake version 2 on a connection that negotiated it).</summary>
+    /// <summary>Stateful reconnect is on for this connection (handshake version 2 on a transport that offers it).</summary>
+    internal bool StatefulReconnectEnabled => _replay is not null;
+
     internal void EnableStatefulReconnect(IStatefulReconnectFeature feature)
     {
         _replay = new ReplayBuffer(Options.StatefulReconnectBufferSize);

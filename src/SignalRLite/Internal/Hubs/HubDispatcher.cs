@@ -274,7 +274,11 @@ internal sealed class HubDispatcher<THub> where THub : Hub
         }
 
         var queueFull = invocations.Enqueue(slot => InvokeAsync(connection, message, descriptor, cts, streams, slot));
-        return queueFull is null ? default : WaitForQueueSpaceAsync(queueFull, connection);
+        // With stateful reconnect the reader must stay free to read the Sequence message of a reattached transport
+        // (running invocations may be waiting to write until then), so the queue is not bounded there.
+        return queueFull is null || connection.StatefulReconnectEnabled || connection.Features.Get<SignalRLite.Internal.Transports.IStatefulReconnectFeature>() is not null
+            ? default
+            : WaitForQueueSpaceAsync(queueFull, connection);
     }
 
     /// <summary>
