@@ -1,0 +1,278 @@
+using System.Globalization;
+using System.Text;
+
+namespace LoadTest.Orchestrator;
+
+/// <summary>Writes docs/performance.md and docs/performance-ratios.svg.</summary>
+internal static class Report
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static string Markdown(MachineInfo machine, RunInfo run, List<ScenarioSpec> plan, Results results)
+    {
+        var sb = new StringBuilder();
+        var hasLite = results.Kinds.Contains("lite");
+        var hasOfficial = results.Kinds.Contains("official");
+        var hasRaw = results.Kinds.Contains("raw");
+        sb.AppendLine("# SignalRLite performance");
+        sb.AppendLine();
+        sb.AppendLine("Written by the load test (`benchmarks/LoadTest`); do not edit by hand, run it again.");
+        sb.AppendLine();
+        sb.AppendLine("## Run");
+        sb.AppendLine();
+        sb.AppendLine(Inv, $"* Date: {run.Started:yyyy-MM-dd HH:mm} to {run.Finished:HH:mm} UTC ({(run.Finished - run.Started).TotalMinutes:F1} min)");
+        sb.AppendLine(Inv, $"* Command: `{run.Command}`");
+        sb.AppendLine(Inv, $"* Machine: {machine.Cores} cores (`nproc`), {machine.Cpu}, {machine.Memory} memory, Linux {machine.Kernel}, `ulimit -n` {machine.FileLimit}");
+        sb.AppendLine(Inv, $"* Runtime: {machine.Runtime}; `dotnet --info` host: {machine.DotnetHost}");
+        sb.AppendLine(Inv, $"* Load average (1/5/15 min) at start: {machine.LoadAverageStart}; at end: {run.LoadAverageEnd}; whole-machine CPU busy during the run: {run.MachineBusyShare:P0} (host + client + anything else running)");
+        sb.AppendLine(Inv, $"* {run.Rounds} rounds; in each round the servers run one after the other in the order {string.Join(", ", results.Kinds.Select(Name))}, each in a fresh host process; per scenario {run.WarmupSeconds:0.##} s warm-up then {run.MeasureSeconds:0.##} s measured.");
+        sb.AppendLine("* Every process: workstation concurrent GC (`DOTNET_gcServer=0`, `DOTNET_gcConcurrent=1`), TieredPGO at its default (on), Release build. Kestrel defaults (HTTP/1.1), hub options and buffer sizes at their defaults for both hub servers (32 KB maximum receive message, 64 KB application/transport buffers), logging at Error.");
+        sb.AppendLine("* Servers: **official** = ASP.NET Core SignalR from the shared framework + `Microsoft.AspNetCore.SignalR.Protocols.MessagePack`; **SignalRLite** = this repository; **raw** = Kestrel WebSockets with no hub layer (echo, or forward every message to every socket): the ceiling.");
+        sb.AppendLine("* Client: one separate process (`LoadTest client`) with `ClientWebSocket`, negotiate skipped, pre-built frames, frames split by record separator / VarInt only; connections spread over 127.0.0.1-8. Its CPU share (client CPU seconds / (wall seconds x cores)) is in the efficiency table.");
+        sb.AppendLine();
+        sb.AppendLine("Ratios are SignalRLite / official and SignalRLite / raw, computed per round (same round, so same machine conditions) and listed in round order; the median ratio is the median of those.");
+        sb.AppendLine("For rows marked *lower is better* a ratio below 1 favours SignalRLite.");
+        sb.AppendLine();
+        sb.AppendLine("## Results");
+        sb.AppendLine();
+        sb.Append("| Scenario | Metric |");
+        foreach (var k in results.Kinds)
+        {
+            sb.Append(Inv, $" {Name(k)} median (min-max) |");
+        }
+
+        if (hasLite && hasOfficial)
+        {
+            sb.Append(" Lite/official median | Lite/official per round |");
+        }
+
+        if (hasLite && hasRaw)
+        {
+            sb.Append(" Lite/raw per round |");
+        }
+
+        sb.AppendLine();
+        sb.Append("| --- | --- |");
+        foreach (var _ in results.Kinds)
+        {
+            sb.Append(" ---: |");
+        }
+
+        if (hasLite && hasOfficial)
+        {
+            sb.Append(" ---: | --- |");
+        }
+
+        if (hasLite && hasRaw)
+        {
+            sb.Append(" --- |");
+        }
+
+        sb.AppendLine();
+        foreach (var metric in Results.Metrics(plan))
+        {
+            sb.Append(Inv, $"| {metric.Scenario} | {metric.Label}{(metric.HigherIsBetter ? "" : " (lower is better)")} |");
+            foreach (var k in results.Kinds)
+            {
+                sb.Append(Inv, $" {Summary(results.Values(metric, k).Values, results.Get(metric.Scenario, k))} |");
+            }
+
+            if (hasLite && hasOfficial)
+            {
+                var ratios = results.Ratios(metric, "lite", "official");
+                sb.Append(Inv, $" **{Ratio(Results.Median(ratios))}** | {string.Join(" ", ratios.Select(Ratio))} |");
+            }
+
+            if (hasLite && hasRaw)
+            {
+                sb.Append(Inv, $" {string.Join(" ", results.Ratios(metric, "lite", "raw").Select(Ratio))} |");
+            }
+
+            sb.AppendLine();
+        }
+
+        sb.AppendLine();
+        sb.AppendLine("![SignalRLite vs official and raw, per scenario](performance-ratios.svg)");
+        sb.AppendLine();
+        sb.AppendLine("## Efficiency (medians over rounds)");
+        sb.AppendLine();
+        sb.AppendLine("Server allocation is the delta of `GC.GetTotalAllocatedBytes(true)` over the measured window divided by the messages handled (echo round trips, or broadcast deliveries); server CPU is the host process CPU time over the window per 1,000 messages; both read from the host's `/stats`. p99 is the client-observed latency (echo: round trip; broadcast: send to delivery). Client CPU share is the client process CPU over the window / (window x cores).");
+        sb.AppendLine();
+        sb.Append("| Scenario | Metric |");
+        foreach (var k in results.Kinds)
+        {
+            sb.Append(Inv, $" {Name(k)} |");
+        }
+
+        if (hasLite && hasOfficial)
+        {
+            sb.Append(" Lite/official |");
+        }
+
+        sb.AppendLine();
+        sb.Append("| --- | --- |");
+        foreach (var _ in results.Kinds)
+        {
+            sb.Append(" ---: |");
+        }
+
+        if (hasLite && hasOfficial)
+        {
+            sb.Append(" ---: |");
+        }
+
+        sb.AppendLine();
+        foreach (var spec in plan)
+        {
+            foreach (var metric in Results.Efficiency(spec, machine.Cores))
+            {
+                sb.Append(Inv, $"| {metric.Scenario} | {metric.Label} |");
+                foreach (var k in results.Kinds)
+                {
+                    var median = Results.Median(results.Values(metric, k).Values);
+                    sb.Append(Inv, $" {(metric.Label.Contains("share") ? Percent(median) : Number(median))} |");
+                }
+
+                if (hasLite && hasOfficial)
+                {
+                    sb.Append(Inv, $" {Ratio(Results.Median(results.Ratios(metric, "lite", "official")))} |");
+                }
+
+                sb.AppendLine();
+            }
+        }
+
+        sb.AppendLine();
+        sb.AppendLine("## Notes per scenario (last round)");
+        sb.AppendLine();
+        foreach (var spec in plan)
+        {
+            foreach (var k in results.Kinds)
+            {
+                var rounds = results.Get(spec.Name, k);
+                if (rounds.Count == 0)
+                {
+                    continue;
+                }
+
+                var last = rounds[rounds.Keys.Max()];
+                var failures = rounds.Values.Count(r => !r.Ok);
+                var text = last.Ok ? last.Note : "failed: " + last.Error + (last.Note is null ? "" : " (" + last.Note + ")");
+                if (string.IsNullOrEmpty(text) && failures == 0)
+                {
+                    continue;
+                }
+
+                sb.AppendLine(Inv, $"* {spec.Name}, {Name(k)}: {text}{(failures > 0 ? $" ({failures} of {rounds.Count} rounds failed)" : "")}");
+            }
+        }
+
+        sb.AppendLine();
+        sb.AppendLine("## Method");
+        sb.AppendLine();
+        sb.AppendLine("* **echo**: closed loop per connection (`Echo(string)` returns its argument; the next invocation goes out when the Completion arrives). *pipelined*: 16 invocations in flight on one connection.");
+        sb.AppendLine("* **broadcast**: N receivers + 1 sender connection; the sender calls `Broadcast(string)` (`Clients.All.SendAsync(\"Receive\", ...)`) with up to 4 invocations in flight; deliveries are counted at the N receivers only. The payload carries a send timestamp, so delivery latency is measured. Raw: the host forwards every message to every socket.");
+        sb.AppendLine("* **broadcast rate**: open loop (non-blocking invocations at a fixed rate) at 0.6, 0.9 and 1.2 times (quick run: 0.5 and 1.0) the closed-loop rate just measured on the same host; the reported rate is the highest whose delivery p99 (every delivery, including the drain after sending stops) stayed under 100 ms, with no delivery missing.");
+        sb.AppendLine("* **group broadcast**: receivers join groups g0..g9 (`Groups.AddToGroupAsync`); the sender calls `GroupBroadcast(group, payload)` rotating over the groups.");
+        sb.AppendLine("* **idle memory**: connections opened and handshaken, then `/stats?gc=1` (two forced compacting gen2 GCs, `GC.GetTotalMemory(true)`, `Environment.WorkingSet`) at the lower and the upper count; the slope is per added connection.");
+        sb.AppendLine("* **official .NET client**: `Microsoft.AspNetCore.SignalR.Client` `HubConnection.InvokeAsync<string>(\"Echo\")` closed loop on 10 connections (WebSockets, negotiate skipped): a sanity check that the server works with the official client, not a measure of the server alone (that client is much heavier than the lean one).");
+        return sb.ToString();
+    }
+
+    public static string Svg(List<ScenarioSpec> plan, Results results, RunInfo run)
+    {
+        var metrics = Results.Metrics(plan);
+        const int labelWidth = 430;
+        const int plotWidth = 420;
+        const int rowHeight = 26;
+        const int top = 70;
+        var height = top + (metrics.Count * rowHeight) + 50;
+        var width = labelWidth + plotWidth + 40;
+        const double minLog = -2; // 0.25
+        const double maxLog = 2;  // 4
+        double X(double ratio) => labelWidth + ((Math.Clamp(Math.Log2(ratio), minLog, maxLog) - minLog) / (maxLog - minLog) * plotWidth);
+
+        var sb = new StringBuilder();
+        sb.AppendLine(Inv, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\" font-size=\"12\">");
+        sb.AppendLine(Inv, $"<rect width=\"{width}\" height=\"{height}\" fill=\"white\"/>");
+        sb.AppendLine(Inv, $"<text x=\"10\" y=\"20\" font-size=\"15\" font-weight=\"bold\">SignalRLite advantage per scenario (median of per-round ratios; &gt; 1 = SignalRLite better)</text>");
+        sb.AppendLine(Inv, $"<text x=\"10\" y=\"38\" fill=\"#555\">{Escape($"{run.Started:yyyy-MM-dd HH:mm} UTC, {run.Rounds} rounds, {(run.Quick ? "quick" : "full")} run. Blue: vs official (whiskers: min-max over rounds). Grey: SignalRLite as a fraction of raw Kestrel WebSockets.")}</text>");
+        foreach (var tick in new[] { 0.25, 0.5, 1, 2, 4 })
+        {
+            var x = X(tick);
+            sb.AppendLine(Inv, $"<line x1=\"{x:F1}\" y1=\"{top - 8}\" x2=\"{x:F1}\" y2=\"{height - 40}\" stroke=\"{(tick == 1 ? "#000" : "#ddd")}\"/>");
+            sb.AppendLine(Inv, $"<text x=\"{x:F1}\" y=\"{top - 12}\" text-anchor=\"middle\">{tick:0.##}x</text>");
+        }
+
+        var row = 0;
+        foreach (var metric in metrics)
+        {
+            var y = top + (row * rowHeight);
+            var label = metric.Scenario + (metric.Label.Contains("working set") ? " (working set)" : metric.Label.Contains("GC heap") ? " (GC heap)" : "");
+            sb.AppendLine(Inv, $"<text x=\"{labelWidth - 8}\" y=\"{y + 15}\" text-anchor=\"end\">{Escape(label)}</text>");
+            var vsOfficial = results.Ratios(metric, "lite", "official").Select(r => metric.HigherIsBetter ? r : 1 / r).ToList();
+            if (vsOfficial.Count > 0)
+            {
+                var median = Results.Median(vsOfficial);
+                var x1 = X(1);
+                var x2 = X(median);
+                sb.AppendLine(Inv, $"<rect x=\"{Math.Min(x1, x2):F1}\" y=\"{y + 3}\" width=\"{Math.Abs(x2 - x1):F1}\" height=\"11\" fill=\"{(median >= 1 ? "#2b6cb0" : "#c05621")}\"/>");
+                sb.AppendLine(Inv, $"<line x1=\"{X(vsOfficial.Min()):F1}\" y1=\"{y + 8.5}\" x2=\"{X(vsOfficial.Max()):F1}\" y2=\"{y + 8.5}\" stroke=\"#111\"/>");
+                sb.AppendLine(Inv, $"<text x=\"{Math.Max(x1, x2) + 4:F1}\" y=\"{y + 13}\" font-size=\"11\">{median:0.00}</text>");
+            }
+            else
+            {
+                sb.AppendLine(Inv, $"<text x=\"{X(1) + 4:F1}\" y=\"{y + 13}\" font-size=\"11\" fill=\"#999\">n/a</text>");
+            }
+
+            var vsRaw = results.Ratios(metric, "lite", "raw").Select(r => metric.HigherIsBetter ? r : 1 / r).ToList();
+            if (vsRaw.Count > 0)
+            {
+                var median = Results.Median(vsRaw);
+                var x1 = X(1);
+                var x2 = X(median);
+                sb.AppendLine(Inv, $"<rect x=\"{Math.Min(x1, x2):F1}\" y=\"{y + 15}\" width=\"{Math.Abs(x2 - x1):F1}\" height=\"6\" fill=\"#a0aec0\"/>");
+            }
+
+            row++;
+        }
+
+        sb.AppendLine(Inv, $"<text x=\"10\" y=\"{height - 15}\" fill=\"#555\">{Escape(run.Command)}</text>");
+        sb.AppendLine("</svg>");
+        return sb.ToString();
+    }
+
+    private static string Name(string kind) => kind switch
+    {
+        "lite" => "SignalRLite",
+        _ => kind,
+    };
+
+    private static string Summary(ICollection<double> values, IReadOnlyDictionary<int, ScenarioResult> rounds)
+    {
+        if (values.Count == 0)
+        {
+            var error = rounds.Values.FirstOrDefault(r => !r.Ok)?.Error;
+            return error is null ? "-" : error == "n/a" ? "n/a" : "failed";
+        }
+
+        return $"{Number(Results.Median(values))} ({Number(values.Min())}-{Number(values.Max())})";
+    }
+
+    private static string Number(double v)
+    {
+        if (!double.IsFinite(v))
+        {
+            return "-";
+        }
+
+        var a = Math.Abs(v);
+        return a >= 100 ? v.ToString("N0", Inv) : a >= 10 ? v.ToString("F1", Inv) : a >= 1 ? v.ToString("F2", Inv) : v.ToString("F3", Inv);
+    }
+
+    private static string Percent(double v) => double.IsFinite(v) ? v.ToString("P0", Inv) : "-";
+
+    private static string Ratio(double v) => double.IsFinite(v) ? v.ToString("F2", Inv) : "-";
+
+    private static string Escape(string s) => s.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
+}
