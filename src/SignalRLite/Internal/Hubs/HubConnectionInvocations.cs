@@ -13,7 +13,7 @@ namespace SignalRLite.Internal.Hubs;
 internal sealed class HubConnectionInvocations
 {
     private readonly Lock _lock = new();
-    private readonly Queue<Func<InvocationSlot, Task>> _waiting = new();
+    private readonly Queue<QueuedInvocation> _waiting = new();
     private readonly int _maxParallel;
     private int _running;
     private bool _closed;
@@ -29,9 +29,10 @@ internal sealed class HubConnectionInvocations
     /// <summary>Upload stream id → stream.</summary>
     public ConcurrentDictionary<string, IUploadStream> Streams { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Runs <paramref name="invocation"/> when a slot is free. The invocation releases its slot early by calling <see cref="InvocationSlot.Release"/>.</summary>
-    public void Enqueue(Func<InvocationSlot, Task> invocation)
+    /// <summary>Runs <paramref name="invocation"/> when a slot is free. The invocation releases its slot early by calling <see cref="QueuedInvocation.Release"/>.</summary>
+    public void Enqueue(QueuedInvocation invocation)
     {
+        invocation.Capture();
         lock (_lock)
         {
             if (_closed)
@@ -48,7 +49,7 @@ internal sealed class HubConnectionInvocations
             _running++;
         }
 
-        Start(invocation);
+        invocation.Start(this);
     }
 
     /// <summary>Drops invocations that have not started; called when the connection ends.</summary>
@@ -61,26 +62,9 @@ internal sealed class HubConnectionInvocations
         }
     }
 
-    private void Start(Func<InvocationSlot, Task> invocation)
+    internal void ReleaseSlot()
     {
-        var slot = new InvocationSlot(this);
-        // On the thread pool, so that a synchronous hub method never blocks the read loop.
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                await invocation(slot).ConfigureAwait(false);
-            }
-            finally
-            {
-                slot.Release();
-            }
-        });
-    }
-
-    private void ReleaseSlot()
-    {
-        Func<InvocationSlot, Task>? next;
+        QueuedInvocation? next;
         lock (_lock)
         {
             if (_closed || !_waiting.TryDequeue(out next))
@@ -90,26 +74,6 @@ internal sealed class HubConnectionInvocations
             }
         }
 
-        Start(next);
-    }
-
-    /// <summary>A running invocation's hold on one of the connection's parallel-invocation slots.</summary>
-    internal sealed class InvocationSlot
-    {
-        private readonly HubConnectionInvocations _owner;
-        private int _released;
-
-        public InvocationSlot(HubConnectionInvocations owner)
-        {
-            _owner = owner;
-        }
-
-        public void Release()
-        {
-            if (Interlocked.Exchange(ref _released, 1) == 0)
-            {
-                _owner.ReleaseSlot();
-            }
-        }
+        next.Start(this);
     }
 }

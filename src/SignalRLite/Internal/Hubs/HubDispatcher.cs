@@ -15,6 +15,8 @@ internal sealed class HubDispatcher<THub> where THub : Hub
     private const int MaxInvocationIdLength = 1024;
 
     private readonly IServiceScopeFactory _scopeFactory;
+    private readonly IServiceProvider _rootServices;
+    private readonly bool _scopeUnobservable;
     private readonly HubLifetimeManager<THub> _lifetimeManager;
     private readonly IHubContext<THub> _hubContext;
     private readonly ILogger _logger;
@@ -30,9 +32,11 @@ internal sealed class HubDispatcher<THub> where THub : Hub
         IOptions<HubOptions> globalOptions,
         IOptions<HubOptions<THub>> hubOptions,
         ILogger<HubDispatcher<THub>> logger,
+        IServiceProvider rootServices,
         IServiceProviderIsService? isService = null)
     {
         _scopeFactory = scopeFactory;
+        _rootServices = rootServices;
         _lifetimeManager = lifetimeManager;
         _hubContext = hubContext;
         _logger = logger;
@@ -56,6 +60,15 @@ internal sealed class HubDispatcher<THub> where THub : Hub
             connected = ctx => filter.OnConnectedAsync(ctx, nextConnected);
             disconnected = (ctx, ex) => filter.OnDisconnectedAsync(ctx, ex, nextDisconnected);
         }
+
+        // Hubs are transient and resolved from a scope per invocation. When nothing can observe that scope (no filter
+        // sees HubInvocationContext.ServiceProvider, the hub is not a registered service and has no constructor
+        // parameters), methods without [FromServices] parameters run without one: creating and disposing an empty
+        // scope would be the only effect.
+        _scopeUnobservable = filters.Count == 0
+            && isService is not null
+            && !isService.IsService(typeof(THub))
+            && typeof(THub).GetConstructors().All(c => c.GetParameters().Length == 0);
 
         _invokePipeline = invoke;
         _onConnectedPipeline = connected;
@@ -264,17 +277,130 @@ internal sealed class HubDispatcher<THub> where THub : Hub
             }
         }
 
-        invocations.Enqueue(slot => InvokeAsync(connection, message, descriptor, cts, streams, slot));
+        invocations.Enqueue(new Invocation(this, connection, message, descriptor, cts, streams));
         return default;
     }
 
-    private async Task InvokeAsync(
+    private static bool NeedsServices(HubMethodDescriptor descriptor)
+    {
+        foreach (var source in descriptor.Sources)
+        {
+            if (source is HubParameterSource.Services or HubParameterSource.KeyedServices)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Runs a non-streaming invocation without a scope and without an async state machine while the method and the
+    /// write of its completion finish synchronously; anything else continues in <see cref="CompleteInvocationAsync"/>.
+    /// </summary>
+    private ValueTask InvokeAsync(
         HubConnectionContext connection,
         HubMethodInvocationMessage message,
         HubMethodDescriptor descriptor,
         CancellationTokenSource? cts,
         IUploadStream[]? streams,
-        HubConnectionInvocations.InvocationSlot slot)
+        QueuedInvocation slot)
+    {
+        if (!_scopeUnobservable || descriptor.IsStreamingMethod || NeedsServices(descriptor))
+        {
+            return new ValueTask(InvokeInScopeAsync(connection, message, descriptor, cts, streams, slot));
+        }
+
+        THub? hub = null;
+        ValueTask<object?> pending;
+        try
+        {
+            hub = CreateHub(_rootServices, connection, out _);
+            var arguments = BuildArguments(descriptor, message.Arguments, _rootServices, cts?.Token ?? connection.ConnectionAborted, streams);
+            pending = descriptor.Invoker(hub, arguments);
+        }
+        catch (Exception ex)
+        {
+            pending = ValueTask.FromException<object?>(ex);
+        }
+
+        if (!pending.IsCompletedSuccessfully)
+        {
+            return CompleteInvocationAsync(pending, default, connection, message, descriptor, cts, streams, hub);
+        }
+
+        var result = pending.Result;
+        if (message.InvocationId is { } id)
+        {
+            ValueTask write;
+            try
+            {
+                write = connection.WriteAsync(descriptor.HasResult ? CompletionMessage.WithResult(id, result) : CompletionMessage.Empty(id));
+            }
+            catch (Exception ex)
+            {
+                return CompleteInvocationAsync(ValueTask.FromException<object?>(ex), default, connection, message, descriptor, cts, streams, hub);
+            }
+
+            if (!write.IsCompletedSuccessfully)
+            {
+                return CompleteInvocationAsync(pending, write, connection, message, descriptor, cts, streams, hub);
+            }
+        }
+
+        EndInvocation(connection, message, cts, streams);
+        ReleaseHub(hub, created: true);
+        return default;
+    }
+
+    /// <summary>The rest of a scope-less invocation: awaits the method (or the write of its completion when <paramref name="write"/> is pending) and completes it.</summary>
+    private async ValueTask CompleteInvocationAsync(
+        ValueTask<object?> pending,
+        ValueTask write,
+        HubConnectionContext connection,
+        HubMethodInvocationMessage message,
+        HubMethodDescriptor descriptor,
+        CancellationTokenSource? cts,
+        IUploadStream[]? streams,
+        THub? hub)
+    {
+        var id = message.InvocationId;
+        try
+        {
+            if (!write.IsCompleted)
+            {
+                await write.ConfigureAwait(false);
+                return;
+            }
+
+            var result = await pending.ConfigureAwait(false);
+            if (id is not null)
+            {
+                await connection.WriteAsync(descriptor.HasResult ? CompletionMessage.WithResult(id, result) : CompletionMessage.Empty(id)).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            HubLog.InvocationFailed(_logger, descriptor.Name, ex);
+            if (id is not null)
+            {
+                await connection.WriteAsync(CompletionMessage.WithError(id, HubErrors.InvocationFailed(message.Target, ex, EnableDetailedErrors))).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            EndInvocation(connection, message, cts, streams);
+            ReleaseHub(hub, created: true);
+        }
+    }
+
+    private async Task InvokeInScopeAsync(
+        HubConnectionContext connection,
+        HubMethodInvocationMessage message,
+        HubMethodDescriptor descriptor,
+        CancellationTokenSource? cts,
+        IUploadStream[]? streams,
+        QueuedInvocation slot)
     {
         var id = message.InvocationId;
         var scope = _scopeFactory.CreateAsyncScope();
@@ -434,5 +560,16 @@ internal sealed class HubDispatcher<THub> where THub : Hub
         {
             hub?.Dispose();
         }
+    }
+
+    private sealed class Invocation(
+        HubDispatcher<THub> dispatcher,
+        HubConnectionContext connection,
+        HubMethodInvocationMessage message,
+        HubMethodDescriptor descriptor,
+        CancellationTokenSource? cts,
+        IUploadStream[]? streams) : QueuedInvocation
+    {
+        protected override ValueTask RunAsync() => dispatcher.InvokeAsync(connection, message, descriptor, cts, streams, this);
     }
 }

@@ -1,0 +1,83 @@
+namespace SignalRLite.Internal.Hubs;
+
+/// <summary>
+/// One client invocation waiting for or holding a parallel-invocation slot of its connection. It is its own thread-pool
+/// work item and its own slot, so queueing and starting it allocates nothing more than this object.
+/// </summary>
+/// <remarks>
+/// Runs in the execution context of the read loop that queued it (as <c>Task.Run</c> would). The slot is released
+/// exactly once: early by a streaming invocation through <see cref="Release"/>, else when <see cref="RunAsync"/> ends.
+/// </remarks>
+internal abstract class QueuedInvocation : IThreadPoolWorkItem
+{
+    private HubConnectionInvocations? _owner;
+    private ExecutionContext? _executionContext;
+    private int _released;
+
+    /// <summary>Runs the invocation; must not throw.</summary>
+    protected abstract ValueTask RunAsync();
+
+    /// <summary>Gives the slot back before the invocation ends.</summary>
+    public void Release()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0)
+        {
+            _owner!.ReleaseSlot();
+        }
+    }
+
+    internal void Capture() => _executionContext = ExecutionContext.Capture();
+
+    internal void Start(HubConnectionInvocations owner)
+    {
+        _owner = owner;
+        // On the thread pool, so that a synchronous hub method never blocks the read loop.
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
+
+    void IThreadPoolWorkItem.Execute()
+    {
+        if (_executionContext is { } context)
+        {
+            ExecutionContext.Run(context, static state => ((QueuedInvocation)state!).Run(), this);
+        }
+        else
+        {
+            Run();
+        }
+    }
+
+    private void Run()
+    {
+        ValueTask run;
+        try
+        {
+            run = RunAsync();
+        }
+        catch
+        {
+            Release();
+            return;
+        }
+
+        if (run.IsCompleted)
+        {
+            Release();
+            return;
+        }
+
+        _ = ReleaseWhenDoneAsync(run);
+    }
+
+    private async Task ReleaseWhenDoneAsync(ValueTask run)
+    {
+        try
+        {
+            await run.ConfigureAwait(false);
+        }
+        finally
+        {
+            Release();
+        }
+    }
+}
