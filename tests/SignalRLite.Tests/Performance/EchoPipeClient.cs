@@ -63,37 +63,29 @@ internal sealed class EchoPipeClient
             }
 
             await _toServer.Writer.WriteAsync(_frame);
-            await ReadCompletionAsync();
+
+            // Inline (not a helper method) so that the loop's only state machine is this one.
+            var completed = false;
+            while (!completed)
+            {
+                var result = await _toClient.Reader.ReadAsync();
+                var buffer = result.Buffer;
+                while (TryFrame(ref buffer, out var type))
+                {
+                    completed |= type == 3; // anything else is a ping
+                }
+
+                if (!completed && result.IsCompleted)
+                {
+                    throw new InvalidOperationException("The server closed the connection.");
+                }
+
+                _toClient.Reader.AdvanceTo(buffer.Start, buffer.End);
+            }
         }
     }
 
     public void Close() => _toServer.Writer.Complete();
-
-    private async ValueTask ReadCompletionAsync()
-    {
-        while (true)
-        {
-            var result = await _toClient.Reader.ReadAsync();
-            var buffer = result.Buffer;
-            if (TryFrame(ref buffer, out var type))
-            {
-                _toClient.Reader.AdvanceTo(buffer.Start);
-                if (type == 3)
-                {
-                    return;
-                }
-
-                continue;
-            }
-
-            if (result.IsCompleted)
-            {
-                throw new InvalidOperationException("The server closed the connection: " + Encoding.UTF8.GetString(buffer.ToArray()));
-            }
-
-            _toClient.Reader.AdvanceTo(buffer.Start, buffer.End);
-        }
-    }
 
     private bool TryFrame(ref ReadOnlySequence<byte> buffer, out int type)
     {
