@@ -23,11 +23,18 @@ internal sealed class HubConnectionInvocations
         _maxParallel = Math.Max(1, maxParallel);
     }
 
+    // Created on first use: an idle connection holds neither (each is about half a kilobyte).
+    private ConcurrentDictionary<string, CancellationTokenSource?>? _active;
+    private ConcurrentDictionary<string, IUploadStream>? _streams;
+
     /// <summary>Client invocation id → its cancellation source (only invocations that can observe cancellation).</summary>
-    public ConcurrentDictionary<string, CancellationTokenSource?> Active { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, CancellationTokenSource?> Active => _active ?? Create(ref _active);
 
     /// <summary>Upload stream id → stream.</summary>
-    public ConcurrentDictionary<string, IUploadStream> Streams { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, IUploadStream> Streams => _streams ?? Create(ref _streams);
+
+    /// <summary>Whether any upload stream was ever registered (reading <see cref="Streams"/> would create the map).</summary>
+    public bool HasStreams => _streams is not null;
 
     /// <summary>Runs <paramref name="invocation"/> when a slot is free. The invocation releases its slot early by calling <see cref="QueuedInvocation.Release"/>.</summary>
     public void Enqueue(QueuedInvocation invocation)
@@ -75,5 +82,11 @@ internal sealed class HubConnectionInvocations
         }
 
         next.Start(this);
+    }
+
+    private static ConcurrentDictionary<string, T> Create<T>(ref ConcurrentDictionary<string, T>? field)
+    {
+        Interlocked.CompareExchange(ref field, new ConcurrentDictionary<string, T>(StringComparer.Ordinal), null);
+        return field;
     }
 }

@@ -109,6 +109,11 @@ internal sealed class HubDispatcher<THub> where THub : Hub
     {
         var invocations = connection.Invocations!;
         invocations.Close();
+        if (!invocations.HasStreams)
+        {
+            return;
+        }
+
         foreach (var stream in invocations.Streams.Values)
         {
             stream.Complete(new OperationCanceledException("The connection was closed."));
