@@ -73,6 +73,7 @@ ensure_system_packages() {
   local missing=()
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v afl-fuzz >/dev/null 2>&1 || missing+=(afl++)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "${SKIP_APT:-0}" = 1 ]; then
     echo "missing system packages (${missing[*]}), SKIP_APT=1 so not installing" >&2
@@ -236,7 +237,15 @@ run_js_tests() {
 # file in <out>/default/crashes/id:*). Call record_suite with its result.
 # ---------------------------------------------------------------------------------------------
 run_fuzz() {
-  return 0
+  log "fuzz: seeded afl-fuzz run of every parser (tests/Fuzz/ci.sh, about 2 minutes)"
+  local line
+  line="$(tests/Fuzz/ci.sh 2>"$RESULTS/fuzz.log" | tail -n 1)" || true
+  if [[ "$line" =~ ^fuzz:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+    record_suite "fuzz (afl-fuzz, 3 targets)" "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+  else
+    tail -n 40 "$RESULTS/fuzz.log" >&2 || true
+    record_suite "fuzz (afl-fuzz, 3 targets)" 0 3
+  fi
 }
 
 # ---------------------------------------------------------------------------------------------

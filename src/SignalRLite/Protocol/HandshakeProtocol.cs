@@ -79,17 +79,19 @@ public static class HandshakeProtocol
 
         string? protocol = null;
         int? version = null;
+        var span = JsonReaderHelpers.Contiguous(payload, out var rented);
         try
         {
-            var reader = new Utf8JsonReader(payload, new JsonReaderOptions { MaxDepth = 16 });
+            var reader = new Utf8JsonReader(span, new JsonReaderOptions { MaxDepth = 16 });
             ReadStartObject(ref reader);
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
+                JsonReaderHelpers.ValidatePropertyName(ref reader);
                 if (reader.ValueTextEquals(ProtocolName.EncodedUtf8Bytes))
                 {
                     reader.Read();
                     protocol = reader.TokenType == JsonTokenType.String
-                        ? reader.GetString()
+                        ? JsonReaderHelpers.GetValidString(ref reader, "protocol")
                         : throw new InvalidDataException("Expected 'protocol' to be of type String.");
                 }
                 else if (reader.ValueTextEquals(VersionName.EncodedUtf8Bytes))
@@ -112,6 +114,13 @@ public static class HandshakeProtocol
         {
             throw new InvalidDataException("Handshake request is malformed.", ex);
         }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
 
         request = new HandshakeRequestMessage(
             protocol ?? throw new InvalidDataException("Missing required property 'protocol'."),
@@ -129,16 +138,18 @@ public static class HandshakeProtocol
         }
 
         string? error = null;
+        var span = JsonReaderHelpers.Contiguous(payload, out var rented);
         try
         {
-            var reader = new Utf8JsonReader(payload, new JsonReaderOptions { MaxDepth = 16 });
+            var reader = new Utf8JsonReader(span, new JsonReaderOptions { MaxDepth = 16 });
             ReadStartObject(ref reader);
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
+                JsonReaderHelpers.ValidatePropertyName(ref reader);
                 if (reader.ValueTextEquals(ErrorName.EncodedUtf8Bytes))
                 {
                     reader.Read();
-                    error = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    error = reader.TokenType == JsonTokenType.String ? JsonReaderHelpers.GetValidString(ref reader, "error") : null;
                 }
                 else
                 {
@@ -152,6 +163,13 @@ public static class HandshakeProtocol
         catch (JsonException ex)
         {
             throw new InvalidDataException("Handshake response is malformed.", ex);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
         }
 
         response = error is null ? HandshakeResponseMessage.Empty : new HandshakeResponseMessage(error);

@@ -119,14 +119,22 @@ public sealed class JsonHubProtocol : IHubProtocol
 
     private HubMessage? ParseMessage(ReadOnlySequence<byte> payload, IInvocationBinder binder)
     {
+        var span = JsonReaderHelpers.Contiguous(payload, out var rented);
         try
         {
-            var reader = new Utf8JsonReader(payload, _readerOptions);
+            var reader = new Utf8JsonReader(span, _readerOptions);
             return ParseMessage(ref reader, binder);
         }
         catch (JsonException ex)
         {
             throw new InvalidDataException($"Error reading JSON: {ex.Message}", ex);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
         }
     }
 
@@ -145,6 +153,8 @@ public sealed class JsonHubProtocol : IHubProtocol
         long? sequenceId = null;
         Dictionary<string, string>? headers = null;
         string[]? streamIds = null;
+        var invocationIdSeen = false;
+        var targetSeen = false;
 
         // Payloads are bound as soon as the property that gives their type (target, invocationId) is known;
         // when the payload comes first, the reader is checkpointed there and the payload bound at the end.
@@ -164,6 +174,7 @@ public sealed class JsonHubProtocol : IHubProtocol
                 throw new InvalidDataException($"Unexpected JSON token '{reader.TokenType}'. Expected a property name.");
             }
 
+            JsonReaderHelpers.ValidatePropertyName(ref reader);
             if (reader.ValueTextEquals(TypeName.EncodedUtf8Bytes))
             {
                 Read(ref reader, JsonTokenType.Number, "type");
@@ -176,12 +187,16 @@ public sealed class JsonHubProtocol : IHubProtocol
             }
             else if (reader.ValueTextEquals(InvocationIdName.EncodedUtf8Bytes))
             {
+                // The id and the target choose the types payloads are bound to: a second value would
+                // leave a payload bound for one id or method in a message for another.
+                RequireFirst(ref invocationIdSeen, "invocationId");
                 invocationId = ReadNullableString(ref reader, "invocationId");
             }
             else if (reader.ValueTextEquals(TargetName.EncodedUtf8Bytes))
             {
+                RequireFirst(ref targetSeen, "target");
                 Read(ref reader, JsonTokenType.String, "target");
-                target = (reader.ValueIsEscaped ? null : binder.GetTarget(reader.ValueSpan)) ?? reader.GetString();
+                target = (reader.ValueIsEscaped ? null : binder.GetTarget(reader.ValueSpan)) ?? JsonReaderHelpers.GetValidString(ref reader, "target");
             }
             else if (reader.ValueTextEquals(ErrorName.EncodedUtf8Bytes))
             {
@@ -413,6 +428,16 @@ public sealed class JsonHubProtocol : IHubProtocol
         return JsonSerializer.Deserialize(ref reader, _payloadSerializerOptions.GetTypeInfo(type));
     }
 
+    private static void RequireFirst(ref bool seen, string property)
+    {
+        if (seen)
+        {
+            throw new InvalidDataException($"Duplicate property '{property}'.");
+        }
+
+        seen = true;
+    }
+
     private static void RequireInvocationId(string? invocationId)
     {
         if (invocationId is null)
@@ -434,7 +459,7 @@ public sealed class JsonHubProtocol : IHubProtocol
         reader.Read();
         return reader.TokenType switch
         {
-            JsonTokenType.String => reader.GetString(),
+            JsonTokenType.String => JsonReaderHelpers.GetValidString(ref reader, property),
             JsonTokenType.Null => null,
             _ => throw new InvalidDataException($"Expected '{property}' to be of type String."),
         };
@@ -446,9 +471,9 @@ public sealed class JsonHubProtocol : IHubProtocol
         var headers = new Dictionary<string, string>(StringComparer.Ordinal);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var name = reader.GetString()!;
+            var name = JsonReaderHelpers.GetValidString(ref reader, "headers");
             Read(ref reader, JsonTokenType.String, "headers");
-            headers[name] = reader.GetString()!;
+            headers[name] = JsonReaderHelpers.GetValidString(ref reader, "headers");
         }
 
         return headers;
@@ -465,7 +490,7 @@ public sealed class JsonHubProtocol : IHubProtocol
                 throw new InvalidDataException("Expected 'streamIds' to be an array of strings.");
             }
 
-            ids.Add(reader.GetString()!);
+            ids.Add(JsonReaderHelpers.GetValidString(ref reader, "streamIds"));
         }
 
         return ids.ToArray();

@@ -3,24 +3,22 @@ using System.Runtime.CompilerServices;
 
 namespace SignalRLite.Tests.Transports;
 
-/// <summary>Runs only when <c>SIGNALR_JS_DIR</c> names a folder where <c>npm install @microsoft/signalr@10.0.11</c> was run.</summary>
-public sealed class JavaScriptClientTheoryAttribute : TheoryAttribute
-{
-    public JavaScriptClientTheoryAttribute()
-    {
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("SIGNALR_JS_DIR")) || !File.Exists("/usr/bin/node"))
-        {
-            Skip = "Set SIGNALR_JS_DIR to a folder with node_modules/@microsoft/signalr (10.0.11) and install node.";
-        }
-    }
-}
-
 /// <summary>The official JavaScript client (Node) over each transport against the transport layer alone (see <see cref="OfficialClientTransportTests.MiniHub"/>).</summary>
 public class JavaScriptClientTransportTests
 {
     private static string ProbePath([CallerFilePath] string source = "") => Path.Combine(Path.GetDirectoryName(source)!, "js", "probe.js");
 
-    [JavaScriptClientTheory]
+    // The client comes from tests/js (installed by `npm ci` in ./test.sh), or from SIGNALR_JS_DIR when set.
+    private static string NodeModules([CallerFilePath] string source = "")
+    {
+        var custom = Environment.GetEnvironmentVariable("SIGNALR_JS_DIR");
+        var root = string.IsNullOrEmpty(custom) ? Path.Combine(Path.GetDirectoryName(source)!, "..", "..", "js") : custom;
+        var modules = Path.GetFullPath(Path.Combine(root, "node_modules"));
+        Assert.True(Directory.Exists(Path.Combine(modules, "@microsoft", "signalr")), $"Run `npm ci` in tests/js first: {modules} has no @microsoft/signalr.");
+        return modules;
+    }
+
+    [Theory]
     [InlineData("WebSockets", false)]
     [InlineData("WebSockets", true)]
     [InlineData("ServerSentEvents", false)]
@@ -33,6 +31,7 @@ public class JavaScriptClientTransportTests
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            Environment = { ["NODE_PATH"] = NodeModules() },
         };
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();

@@ -72,7 +72,9 @@ for (const variant of variants()) {
       assert.equal(await observer.invoke('EchoInt', 5), 5);
     });
 
-    it('connects with skipNegotiation over WebSockets', { skip: variant.transport !== 'websockets' && 'WebSockets only' }, async (t) => {
+    // skipNegotiation exists only for WebSockets: the test is not defined for the other transports.
+    const itOnWebSockets = variant.transport === 'websockets' ? it : () => {};
+    itOnWebSockets('connects with skipNegotiation over WebSockets', async (t) => {
       const s = session(t, variant);
       const a = s.create('a', { skipNegotiation: true });
       await a.start();

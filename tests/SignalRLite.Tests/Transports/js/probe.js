@@ -1,8 +1,7 @@
 // Official JavaScript client probe for JavaScriptClientTransportTests.
 // Usage: node probe.js <hub url> <WebSockets|ServerSentEvents|LongPolling> <skipNegotiation true|false>
-// Needs @microsoft/signalr (10.0.11) resolvable from SIGNALR_JS_DIR/node_modules.
-const path = require("path");
-const signalR = require(path.join(process.env.SIGNALR_JS_DIR, "node_modules", "@microsoft", "signalr"));
+// Needs @microsoft/signalr (10.0.11) resolvable through NODE_PATH (the test points it at tests/js/node_modules).
+const signalR = require("@microsoft/signalr");
 
 async function main() {
     const [url, transportName, skip] = process.argv.slice(2);
