@@ -9,6 +9,8 @@ namespace SignalRLite.Internal.Protocol;
 /// </summary>
 internal static class ReusableUtf8JsonWriter
 {
+    private static readonly ArrayBufferWriter<byte> DetachedOutput = new(1);
+
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
 
@@ -27,8 +29,9 @@ internal static class ReusableUtf8JsonWriter
 
     public static void Return(Utf8JsonWriter writer)
     {
-        // Drop the reference to the output so a pipe or pooled buffer is not kept alive by the cache.
-        writer.Reset(Stream.Null);
+        // Drop the reference to the output so a pipe or pooled buffer is not kept alive by the cache. A shared,
+        // never-written buffer writer: Reset(Stream) would allocate an internal ArrayBufferWriter on every return.
+        writer.Reset(DetachedOutput);
         t_writer = writer;
     }
 
