@@ -13,15 +13,18 @@ namespace SignalRLite.Tests.Performance;
 internal sealed class EchoPipeClient
 {
     private readonly Pipe _toServer = new(new PipeOptions(useSynchronizationContext: false, pauseWriterThreshold: 0));
-    private readonly Pipe _toClient = new(new PipeOptions(useSynchronizationContext: false, pauseWriterThreshold: 0));
+    private readonly Pipe _toClient;
     private readonly byte[] _frame;
     private readonly int _idAt;
     private readonly bool _binary;
     private long _nextId;
 
-    public EchoPipeClient(bool binary)
+    /// <param name="binary">MessagePack instead of JSON.</param>
+    /// <param name="inlineReader">The client's reads continue on the server's writing thread (no thread-pool work item per write).</param>
+    public EchoPipeClient(bool binary, bool inlineReader = false)
     {
         _binary = binary;
+        _toClient = new(new PipeOptions(readerScheduler: inlineReader ? PipeScheduler.Inline : PipeScheduler.ThreadPool, useSynchronizationContext: false, pauseWriterThreshold: 0));
         _frame = binary
             ? [0x37, 0x96, 0x01, 0x80, 0xAA, .. "0000000000"u8, 0xA4, (byte)'E', (byte)'c', (byte)'h', (byte)'o', 0x91, 0xD9, 0x20, .. Encoding.ASCII.GetBytes(new string('x', 32)), 0x90]
             : Encoding.UTF8.GetBytes("{\"type\":1,\"invocationId\":\"0000000000\",\"target\":\"Echo\",\"arguments\":[\"" + new string('x', 32) + "\"]}\u001e");
@@ -86,6 +89,31 @@ internal sealed class EchoPipeClient
     }
 
     public void Close() => _toServer.Writer.Complete();
+
+    /// <summary>The number of whole messages received by <see cref="DrainAsync"/>.</summary>
+    public long Received => Volatile.Read(ref _received);
+
+    private long _received;
+
+    /// <summary>Reads and counts messages until the server closes the connection.</summary>
+    public async Task DrainAsync()
+    {
+        while (true)
+        {
+            var result = await _toClient.Reader.ReadAsync();
+            var buffer = result.Buffer;
+            while (TryFrame(ref buffer, out _))
+            {
+                Interlocked.Increment(ref _received);
+            }
+
+            _toClient.Reader.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted)
+            {
+                return;
+            }
+        }
+    }
 
     private bool TryFrame(ref ReadOnlySequence<byte> buffer, out int type)
     {
