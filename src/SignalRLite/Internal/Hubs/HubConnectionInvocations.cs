@@ -15,6 +15,7 @@ internal sealed class HubConnectionInvocations
     private readonly Lock _lock = new();
     private readonly Queue<QueuedInvocation> _waiting = new();
     private readonly int _maxParallel;
+    private QueuedInvocation? _spare;
     private int _running;
     private bool _closed;
 
@@ -68,6 +69,11 @@ internal sealed class HubConnectionInvocations
             _waiting.Clear();
         }
     }
+
+    /// <summary>A finished invocation object kept for reuse by the next invocation of this connection, if any.</summary>
+    public T? TakeSpare<T>() where T : QueuedInvocation => Interlocked.Exchange(ref _spare, null) as T;
+
+    internal void ReturnSpare(QueuedInvocation invocation) => Volatile.Write(ref _spare, invocation);
 
     internal void ReleaseSlot()
     {

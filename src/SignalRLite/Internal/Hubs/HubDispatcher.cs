@@ -282,7 +282,9 @@ internal sealed class HubDispatcher<THub> where THub : Hub
             }
         }
 
-        invocations.Enqueue(new Invocation(this, connection, message, descriptor, cts, streams));
+        var invocation = invocations.TakeSpare<Invocation>() ?? new Invocation();
+        invocation.Set(this, connection, message, descriptor, cts, streams);
+        invocations.Enqueue(invocation);
         return default;
     }
 
@@ -567,14 +569,36 @@ internal sealed class HubDispatcher<THub> where THub : Hub
         }
     }
 
-    private sealed class Invocation(
-        HubDispatcher<THub> dispatcher,
-        HubConnectionContext connection,
-        HubMethodInvocationMessage message,
-        HubMethodDescriptor descriptor,
-        CancellationTokenSource? cts,
-        IUploadStream[]? streams) : QueuedInvocation
+    /// <summary>A queued invocation; reused by the next invocation of its connection once it finished synchronously.</summary>
+    private sealed class Invocation : QueuedInvocation
     {
-        protected override ValueTask RunAsync() => dispatcher.InvokeAsync(connection, message, descriptor, cts, streams, this);
+        private HubDispatcher<THub>? _dispatcher;
+        private HubConnectionContext? _connection;
+        private HubMethodInvocationMessage? _message;
+        private HubMethodDescriptor? _descriptor;
+        private CancellationTokenSource? _cts;
+        private IUploadStream[]? _streams;
+
+        public void Set(HubDispatcher<THub> dispatcher, HubConnectionContext connection, HubMethodInvocationMessage message, HubMethodDescriptor descriptor, CancellationTokenSource? cts, IUploadStream[]? streams)
+        {
+            _dispatcher = dispatcher;
+            _connection = connection;
+            _message = message;
+            _descriptor = descriptor;
+            _cts = cts;
+            _streams = streams;
+        }
+
+        protected override ValueTask RunAsync() => _dispatcher!.InvokeAsync(_connection!, _message!, _descriptor!, _cts, _streams, this);
+
+        protected override void Clear()
+        {
+            _dispatcher = null;
+            _connection = null;
+            _message = null;
+            _descriptor = null;
+            _cts = null;
+            _streams = null;
+        }
     }
 }

@@ -17,6 +17,9 @@ internal abstract class QueuedInvocation : IThreadPoolWorkItem
     /// <summary>Runs the invocation; must not throw.</summary>
     protected abstract ValueTask RunAsync();
 
+    /// <summary>Drops the references to the finished invocation before this object is kept for reuse.</summary>
+    protected abstract void Clear();
+
     /// <summary>Gives the slot back before the invocation ends.</summary>
     public void Release()
     {
@@ -63,6 +66,14 @@ internal abstract class QueuedInvocation : IThreadPoolWorkItem
         if (run.IsCompleted)
         {
             Release();
+
+            // Finished synchronously: nothing refers to this object any more, so the connection may reuse it.
+            var owner = _owner!;
+            Clear();
+            _owner = null;
+            _executionContext = null;
+            _released = 0;
+            owner.ReturnSpare(this);
             return;
         }
 
