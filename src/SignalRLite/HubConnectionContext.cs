@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using SignalRLite.Internal.Hubs;
+using SignalRLite.Internal.Protocol;
 using SignalRLite.Internal.Transports;
 using SignalRLite.Protocol;
 
@@ -108,10 +109,25 @@ public class HubConnectionContext
     public virtual ValueTask WriteAsync(HubMessage message, CancellationToken cancellationToken = default)
     {
         // Serialised before taking the lock, so that a serialisation failure never leaves half a message in the pipe.
-        var bytes = Protocol.GetMessageBytes(message);
-        return _replay is not null && message is HubInvocationMessage
-            ? WriteTrackedAsync(bytes, cancellationToken)
-            : WriteBytesAsync(bytes, cancellationToken);
+        if (_replay is not null && message is HubInvocationMessage)
+        {
+            // Kept for replay: the replay buffer holds on to the bytes, so they get their own array, never a pooled one.
+            return WriteTrackedAsync(Protocol.GetMessageBytes(message), cancellationToken);
+        }
+
+        var buffer = PooledBufferWriter.Rent();
+        try
+        {
+            Protocol.WriteMessage(message, buffer);
+            // The pipe copies the bytes on Write, so the pooled buffer may go back once the locked write returns.
+            return _writeLock.Wait(0)
+                ? WriteLockedAsync(buffer.WrittenSpan, cancellationToken)
+                : WriteSlowAsync(buffer.WrittenSpan.ToArray(), cancellationToken);
+        }
+        finally
+        {
+            PooledBufferWriter.Return(buffer);
+        }
     }
 
     /// <summary>Writes one message whose bytes may already be serialised for this connection's protocol.</summary>
@@ -130,6 +146,12 @@ public class HubConnectionContext
             return WriteSlowAsync(bytes, cancellationToken);
         }
 
+        return WriteLockedAsync(bytes.Span, cancellationToken);
+    }
+
+    /// <summary>Writes and flushes with the write lock held; releases it when the flush completes.</summary>
+    private ValueTask WriteLockedAsync(ReadOnlySpan<byte> bytes, CancellationToken cancellationToken)
+    {
         var release = true;
         try
         {
@@ -138,7 +160,7 @@ public class HubConnectionContext
                 return default;
             }
 
-            _output.Write(bytes.Span);
+            _output.Write(bytes);
             Volatile.Write(ref _lastSendTicks, Environment.TickCount64);
             var flush = _output.FlushAsync(cancellationToken);
             if (flush.IsCompletedSuccessfully)

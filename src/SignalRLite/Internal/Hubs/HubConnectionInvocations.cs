@@ -19,8 +19,9 @@ internal sealed class HubConnectionInvocations
     public const int MaxQueuedInvocations = 32;
 
     private readonly Lock _lock = new();
-    private readonly Queue<Func<InvocationSlot, Task>> _waiting = new();
+    private readonly Queue<QueuedInvocation> _waiting = new();
     private readonly int _maxParallel;
+    private QueuedInvocation? _spare;
     private int _running;
     private bool _closed;
     private TaskCompletionSource? _spaceAvailable;
@@ -30,11 +31,18 @@ internal sealed class HubConnectionInvocations
         _maxParallel = Math.Max(1, maxParallel);
     }
 
+    // Created on first use: an idle connection holds neither (each is about half a kilobyte).
+    private ConcurrentDictionary<string, CancellationTokenSource?>? _active;
+    private ConcurrentDictionary<string, IUploadStream>? _streams;
+
     /// <summary>Client invocation id → its cancellation source (only invocations that can observe cancellation).</summary>
-    public ConcurrentDictionary<string, CancellationTokenSource?> Active { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, CancellationTokenSource?> Active => _active ?? Create(ref _active);
 
     /// <summary>Upload stream id → stream.</summary>
-    public ConcurrentDictionary<string, IUploadStream> Streams { get; } = new(StringComparer.Ordinal);
+    public ConcurrentDictionary<string, IUploadStream> Streams => _streams ?? Create(ref _streams);
+
+    /// <summary>Whether any upload stream was ever registered (reading <see cref="Streams"/> would create the map).</summary>
+    public bool HasStreams => _streams is not null;
 
     /// <summary>Invocations waiting for a slot.</summary>
     public int QueuedCount
@@ -50,11 +58,12 @@ internal sealed class HubConnectionInvocations
 
     /// <summary>
     /// Runs <paramref name="invocation"/> when a slot is free. The invocation releases its slot early by calling
-    /// <see cref="InvocationSlot.Release"/>. Returns null, or (queue full) a task the reader must await before it
+    /// <see cref="QueuedInvocation.Release"/>. Returns null, or (queue full) a task the reader must await before it
     /// reads more; called by the read loop only.
     /// </summary>
-    public Task? Enqueue(Func<InvocationSlot, Task> invocation)
+    public Task? Enqueue(QueuedInvocation invocation)
     {
+        invocation.Capture();
         lock (_lock)
         {
             if (_closed)
@@ -77,7 +86,7 @@ internal sealed class HubConnectionInvocations
             _running++;
         }
 
-        Start(invocation, new InvocationSlot(this, holdsSlot: true));
+        invocation.Start(this, holdsSlot: true);
         return null;
     }
 
@@ -86,8 +95,9 @@ internal sealed class HubConnectionInvocations
     /// streams, as the official server does (observed): otherwise a queued upload whose buffer is full would stop the
     /// reader while the running invocation waits for items behind it.
     /// </summary>
-    public void StartOutsideLimit(Func<InvocationSlot, Task> invocation)
+    public void StartOutsideLimit(QueuedInvocation invocation)
     {
+        invocation.Capture();
         lock (_lock)
         {
             if (_closed)
@@ -96,7 +106,7 @@ internal sealed class HubConnectionInvocations
             }
         }
 
-        Start(invocation, new InvocationSlot(this, holdsSlot: false));
+        invocation.Start(this, holdsSlot: false);
     }
 
     /// <summary>Drops invocations that have not started; called when the connection ends.</summary>
@@ -114,25 +124,14 @@ internal sealed class HubConnectionInvocations
         space?.TrySetResult();
     }
 
-    private static void Start(Func<InvocationSlot, Task> invocation, InvocationSlot slot)
-    {
-        // On the thread pool, so that a synchronous hub method never blocks the read loop.
-        _ = Task.Run(async () =>
-        {
-            try
-            {
-                await invocation(slot).ConfigureAwait(false);
-            }
-            finally
-            {
-                slot.Release();
-            }
-        });
-    }
+    /// <summary>A finished invocation object kept for reuse by the next invocation of this connection, if any.</summary>
+    public T? TakeSpare<T>() where T : QueuedInvocation => Interlocked.Exchange(ref _spare, null) as T;
 
-    private void ReleaseSlot()
+    internal void ReturnSpare(QueuedInvocation invocation) => Volatile.Write(ref _spare, invocation);
+
+    internal void ReleaseSlot()
     {
-        Func<InvocationSlot, Task>? next;
+        QueuedInvocation? next;
         TaskCompletionSource? space;
         lock (_lock)
         {
@@ -147,27 +146,12 @@ internal sealed class HubConnectionInvocations
         }
 
         space?.TrySetResult();
-        Start(next, new InvocationSlot(this, holdsSlot: true));
+        next.Start(this, holdsSlot: true);
     }
 
-    /// <summary>A running invocation's hold on one of the connection's parallel-invocation slots.</summary>
-    internal sealed class InvocationSlot
+    private static ConcurrentDictionary<string, T> Create<T>(ref ConcurrentDictionary<string, T>? field)
     {
-        private readonly HubConnectionInvocations _owner;
-        private int _released;
-
-        public InvocationSlot(HubConnectionInvocations owner, bool holdsSlot)
-        {
-            _owner = owner;
-            _released = holdsSlot ? 0 : 1;
-        }
-
-        public void Release()
-        {
-            if (Interlocked.Exchange(ref _released, 1) == 0)
-            {
-                _owner.ReleaseSlot();
-            }
-        }
+        Interlocked.CompareExchange(ref field, new ConcurrentDictionary<string, T>(StringComparer.Ordinal), null);
+        return field;
     }
 }

@@ -16,6 +16,8 @@ internal sealed class HubDispatcher<THub> where THub : Hub
     private const int MaxInvocationIdLength = 1024;
 
     private readonly IServiceScopeFactory _scopeFactory;
+    private readonly IServiceProvider _rootServices;
+    private readonly bool _scopeUnobservable;
     private readonly HubLifetimeManager<THub> _lifetimeManager;
     private readonly IHubContext<THub> _hubContext;
     private readonly ILogger _logger;
@@ -31,9 +33,11 @@ internal sealed class HubDispatcher<THub> where THub : Hub
         IOptions<HubOptions> globalOptions,
         IOptions<HubOptions<THub>> hubOptions,
         ILogger<HubDispatcher<THub>> logger,
+        IServiceProvider rootServices,
         IServiceProviderIsService? isService = null)
     {
         _scopeFactory = scopeFactory;
+        _rootServices = rootServices;
         _lifetimeManager = lifetimeManager;
         _hubContext = hubContext;
         _logger = logger;
@@ -59,6 +63,15 @@ internal sealed class HubDispatcher<THub> where THub : Hub
             connected = ctx => filter.OnConnectedAsync(ctx, nextConnected);
             disconnected = (ctx, ex) => filter.OnDisconnectedAsync(ctx, ex, nextDisconnected);
         }
+
+        // Hubs are transient and resolved from a scope per invocation. When nothing can observe that scope (no filter
+        // sees HubInvocationContext.ServiceProvider, the hub is not a registered service and has no constructor
+        // parameters), methods without [FromServices] parameters run without one: creating and disposing an empty
+        // scope would be the only effect.
+        _scopeUnobservable = filters.Count == 0
+            && isService is not null
+            && !isService.IsService(typeof(THub))
+            && typeof(THub).GetConstructors().All(c => c.GetParameters().Length == 0);
 
         _invokePipeline = invoke;
         _onConnectedPipeline = connected;
@@ -99,6 +112,11 @@ internal sealed class HubDispatcher<THub> where THub : Hub
     {
         var invocations = connection.Invocations!;
         invocations.Close();
+        if (!invocations.HasStreams)
+        {
+            return;
+        }
+
         foreach (var stream in invocations.Streams.Values)
         {
             stream.Complete(new OperationCanceledException("The connection was closed."));
@@ -267,13 +285,15 @@ internal sealed class HubDispatcher<THub> where THub : Hub
             }
         }
 
+        var invocation = invocations.TakeSpare<Invocation>() ?? new Invocation();
+        invocation.Set(this, connection, message, descriptor, cts, streams);
         if (streams is not null)
         {
-            invocations.StartOutsideLimit(slot => InvokeAsync(connection, message, descriptor, cts, streams, slot));
+            invocations.StartOutsideLimit(invocation);
             return default;
         }
 
-        var queueFull = invocations.Enqueue(slot => InvokeAsync(connection, message, descriptor, cts, streams, slot));
+        var queueFull = invocations.Enqueue(invocation);
         // With stateful reconnect the reader must stay free to read the Sequence message of a reattached transport
         // (running invocations may be waiting to write until then), so the queue is not bounded there.
         return queueFull is null || connection.StatefulReconnectEnabled || connection.Features.Get<SignalRLite.Internal.Transports.IStatefulReconnectFeature>() is not null
@@ -299,13 +319,127 @@ internal sealed class HubDispatcher<THub> where THub : Hub
         }
     }
 
-    private async Task InvokeAsync(
+    private static bool NeedsServices(HubMethodDescriptor descriptor)
+    {
+        foreach (var source in descriptor.Sources)
+        {
+            if (source is HubParameterSource.Services or HubParameterSource.KeyedServices)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Runs a non-streaming invocation without a scope and without an async state machine while the method and the
+    /// write of its completion finish synchronously; anything else continues in <see cref="CompleteInvocationAsync"/>.
+    /// </summary>
+    private ValueTask InvokeAsync(
         HubConnectionContext connection,
         HubMethodInvocationMessage message,
         HubMethodDescriptor descriptor,
         CancellationTokenSource? cts,
         IUploadStream[]? streams,
-        HubConnectionInvocations.InvocationSlot slot)
+        QueuedInvocation slot)
+    {
+        // [Authorize] is evaluated with the scope's services and the invocation context, so it takes the scoped path.
+        if (!_scopeUnobservable || descriptor.IsStreamingMethod || descriptor.AuthorizeData.Length > 0 || NeedsServices(descriptor))
+        {
+            return new ValueTask(InvokeInScopeAsync(connection, message, descriptor, cts, streams, slot));
+        }
+
+        THub? hub = null;
+        ValueTask<object?> pending;
+        try
+        {
+            hub = CreateHub(_rootServices, connection, out _);
+            var arguments = BuildArguments(descriptor, message.Arguments, _rootServices, cts?.Token ?? connection.ConnectionAborted, streams);
+            pending = descriptor.Invoker(hub, arguments);
+        }
+        catch (Exception ex)
+        {
+            pending = ValueTask.FromException<object?>(ex);
+        }
+
+        if (!pending.IsCompletedSuccessfully)
+        {
+            return CompleteInvocationAsync(pending, default, connection, message, descriptor, cts, streams, hub);
+        }
+
+        var result = pending.Result;
+        if (message.InvocationId is { } id)
+        {
+            ValueTask write;
+            try
+            {
+                write = connection.WriteAsync(descriptor.HasResult ? CompletionMessage.WithResult(id, result) : CompletionMessage.Empty(id));
+            }
+            catch (Exception ex)
+            {
+                return CompleteInvocationAsync(ValueTask.FromException<object?>(ex), default, connection, message, descriptor, cts, streams, hub);
+            }
+
+            if (!write.IsCompletedSuccessfully)
+            {
+                return CompleteInvocationAsync(pending, write, connection, message, descriptor, cts, streams, hub);
+            }
+        }
+
+        EndInvocation(connection, message, cts, streams);
+        ReleaseHub(hub, created: true);
+        return default;
+    }
+
+    /// <summary>The rest of a scope-less invocation: awaits the method (or the write of its completion when <paramref name="write"/> is pending) and completes it.</summary>
+    private async ValueTask CompleteInvocationAsync(
+        ValueTask<object?> pending,
+        ValueTask write,
+        HubConnectionContext connection,
+        HubMethodInvocationMessage message,
+        HubMethodDescriptor descriptor,
+        CancellationTokenSource? cts,
+        IUploadStream[]? streams,
+        THub? hub)
+    {
+        var id = message.InvocationId;
+        try
+        {
+            if (!write.IsCompleted)
+            {
+                await write.ConfigureAwait(false);
+                return;
+            }
+
+            var result = await pending.ConfigureAwait(false);
+            if (id is not null)
+            {
+                await connection.WriteAsync(descriptor.HasResult ? CompletionMessage.WithResult(id, result) : CompletionMessage.Empty(id)).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            HubLog.InvocationFailed(_logger, descriptor.Name, ex);
+            if (id is not null)
+            {
+                await connection.WriteAsync(CompletionMessage.WithError(id, HubErrors.InvocationFailed(message.Target, ex, EnableDetailedErrors))).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            EndInvocation(connection, message, cts, streams);
+            ReleaseHub(hub, created: true);
+        }
+    }
+
+    private async Task InvokeInScopeAsync(
+        HubConnectionContext connection,
+        HubMethodInvocationMessage message,
+        HubMethodDescriptor descriptor,
+        CancellationTokenSource? cts,
+        IUploadStream[]? streams,
+        QueuedInvocation slot)
     {
         var id = message.InvocationId;
         var scope = _scopeFactory.CreateAsyncScope();
@@ -495,6 +629,39 @@ internal sealed class HubDispatcher<THub> where THub : Hub
         if (created)
         {
             hub?.Dispose();
+        }
+    }
+
+    /// <summary>A queued invocation; reused by the next invocation of its connection once it finished synchronously.</summary>
+    private sealed class Invocation : QueuedInvocation
+    {
+        private HubDispatcher<THub>? _dispatcher;
+        private HubConnectionContext? _connection;
+        private HubMethodInvocationMessage? _message;
+        private HubMethodDescriptor? _descriptor;
+        private CancellationTokenSource? _cts;
+        private IUploadStream[]? _streams;
+
+        public void Set(HubDispatcher<THub> dispatcher, HubConnectionContext connection, HubMethodInvocationMessage message, HubMethodDescriptor descriptor, CancellationTokenSource? cts, IUploadStream[]? streams)
+        {
+            _dispatcher = dispatcher;
+            _connection = connection;
+            _message = message;
+            _descriptor = descriptor;
+            _cts = cts;
+            _streams = streams;
+        }
+
+        protected override ValueTask RunAsync() => _dispatcher!.InvokeAsync(_connection!, _message!, _descriptor!, _cts, _streams, this);
+
+        protected override void Clear()
+        {
+            _dispatcher = null;
+            _connection = null;
+            _message = null;
+            _descriptor = null;
+            _cts = null;
+            _streams = null;
         }
     }
 }

@@ -4,7 +4,8 @@ namespace SignalRLite.Internal.Protocol;
 
 /// <summary>
 /// A growable <see cref="IBufferWriter{T}"/> over arrays rented from <see cref="ArrayPool{T}.Shared"/>.
-/// One instance per thread is cached, so writing a message allocates no writer and, once warm, no buffer.
+/// Two instances per thread are cached (a protocol that frames a body rents one inside a caller's), so writing a
+/// message allocates no writer and, once warm, no buffer.
 /// </summary>
 internal sealed class PooledBufferWriter : IBufferWriter<byte>
 {
@@ -13,6 +14,9 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>
 
     [ThreadStatic]
     private static PooledBufferWriter? t_cached;
+
+    [ThreadStatic]
+    private static PooledBufferWriter? t_cachedNested;
 
     private byte[] _buffer;
     private int _written;
@@ -29,13 +33,20 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>
     public static PooledBufferWriter Rent()
     {
         var writer = t_cached;
-        if (writer is null)
+        if (writer is not null)
         {
-            return new PooledBufferWriter();
+            t_cached = null;
+            return writer;
         }
 
-        t_cached = null;
-        return writer;
+        writer = t_cachedNested;
+        if (writer is not null)
+        {
+            t_cachedNested = null;
+            return writer;
+        }
+
+        return new PooledBufferWriter();
     }
 
     /// <summary>Resets the writer and caches it for the thread; oversized buffers go back to the pool.</summary>
@@ -48,7 +59,18 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>
             writer._buffer = ArrayPool<byte>.Shared.Rent(InitialSize);
         }
 
-        t_cached = writer;
+        if (t_cached is null)
+        {
+            t_cached = writer;
+        }
+        else if (t_cachedNested is null)
+        {
+            t_cachedNested = writer;
+        }
+        else
+        {
+            ArrayPool<byte>.Shared.Return(writer._buffer);
+        }
     }
 
     /// <inheritdoc />

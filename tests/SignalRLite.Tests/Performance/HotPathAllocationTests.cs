@@ -1,0 +1,66 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Xunit.Abstractions;
+
+namespace SignalRLite.Tests.Performance;
+
+/// <summary>Runs alone: allocation counters are process-wide.</summary>
+[CollectionDefinition(nameof(AllocationCollection), DisableParallelization = true)]
+public sealed class AllocationCollection;
+
+/// <summary>
+/// Allocation budget of the hub hot path, measured in-process over pipes (no sockets): bytes allocated by the whole
+/// process per echo round trip (Invocation in, Completion out), after warm-up. Not timed.
+/// </summary>
+[Collection(nameof(AllocationCollection))]
+public sealed class HotPathAllocationTests(ITestOutputHelper output)
+{
+    private const int Warmup = 2_000;
+    private const int Measured = 5_000;
+
+    [Theory]
+    [InlineData(false, EchoRoundTripBudget)]
+    [InlineData(true, EchoRoundTripBudget)]
+    public async Task Echo_round_trip_stays_within_allocation_budget(bool messagePack, int budget)
+    {
+        var perRoundTrip = await MeasureEchoAsync(messagePack);
+        output.WriteLine($"{(messagePack ? "messagepack" : "json")}: {perRoundTrip:F1} B per echo round trip");
+        Assert.True(perRoundTrip <= budget, $"{perRoundTrip:F1} B per echo round trip exceeds the budget of {budget} B.");
+    }
+
+    // Measured 376 B (JSON and MessagePack): the parsed Invocation (message, ID and argument strings, arguments array,
+    // ~250 B) is inherent; the rest is the transient hub, the Completion message and the invocation-ID map entry.
+    // Before this budget existed: 1,392 B (JSON) and 1,328 B (MessagePack).
+    private const int EchoRoundTripBudget = 480;
+
+    private static async Task<double> MeasureEchoAsync(bool messagePack)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging(l => l.SetMinimumLevel(LogLevel.Error));
+        services.AddSignalRLite().AddMessagePackProtocol();
+        await using var provider = services.BuildServiceProvider();
+        var client = new EchoPipeClient(messagePack);
+        var handler = Task.Run(() => provider.GetRequiredService<HubConnectionHandler<EchoHub>>().OnConnectedAsync(client.Context));
+        await client.HandshakeAsync();
+        await client.RoundTripsAsync(Warmup).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var best = double.MaxValue;
+        for (var round = 0; round < 3; round++)
+        {
+            // The lowest of three rounds: a stray allocation elsewhere in the process (a timer, the test runner) only adds.
+            var before = GC.GetTotalAllocatedBytes(precise: true);
+            await client.RoundTripsAsync(Measured).WaitAsync(TimeSpan.FromSeconds(30));
+            var after = GC.GetTotalAllocatedBytes(precise: true);
+            best = Math.Min(best, (after - before) / (double)Measured);
+        }
+
+        client.Close();
+        await handler.WaitAsync(TimeSpan.FromSeconds(10));
+        return best;
+    }
+
+    public sealed class EchoHub : Hub
+    {
+        public string Echo(string message) => message;
+    }
+}
