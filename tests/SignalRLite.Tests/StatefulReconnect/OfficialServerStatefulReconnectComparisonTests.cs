@@ -12,6 +12,7 @@ using OfficialHub = Microsoft.AspNetCore.SignalR.Hub;
 namespace SignalRLite.Tests.StatefulReconnect;
 
 /// <summary>The same socket-drop scenario against the official server of the shared framework (black box), as a reference.</summary>
+[Collection(nameof(OfficialClientStatefulReconnectTests))]
 public class OfficialServerStatefulReconnectComparisonTests
 {
     public sealed class NumbersHub : OfficialHub
