@@ -5,6 +5,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SignalRLite.Protocol;
+using SignalRLite.Internal.Hubs;
 using SignalRLite.StackExchangeRedis.Internal;
 using StackExchange.Redis;
 
