@@ -1,5 +1,4 @@
 using System.Net;
-using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -65,7 +64,7 @@ public sealed class CorsTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         // The official client the Chat sample ships (@microsoft/signalr 10.0.11).
-        var script = await File.ReadAllTextAsync(Path.Combine(SourceDirectory(), "..", "..", "..", "samples", "Chat", "wwwroot", "lib", "signalr", "signalr.min.js"));
+        var script = await File.ReadAllTextAsync(RepositoryPaths.Combine("samples", "Chat", "wwwroot", "lib", "signalr", "signalr.min.js"));
         _pageApp = CreateApp();
         _pageApp.MapGet("/", () => Results.Content(Page, "text/html"));
         _pageApp.MapGet("/signalr.min.js", () => Results.Content(script, "text/javascript"));
@@ -148,6 +147,4 @@ public sealed class CorsTests : IAsyncLifetime
         await app.StartAsync();
         return new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
     }
-
-    private static string SourceDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
 }

@@ -1,18 +1,17 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 
 namespace SignalRLite.Tests.Transports;
 
 /// <summary>The official JavaScript client (Node) over each transport against the transport layer alone (see <see cref="OfficialClientTransportTests.MiniHub"/>).</summary>
 public class JavaScriptClientTransportTests
 {
-    private static string ProbePath([CallerFilePath] string source = "") => Path.Combine(Path.GetDirectoryName(source)!, "js", "probe.js");
+    private static string ProbePath() => RepositoryPaths.Combine("tests", "SignalRLite.Tests", "Transports", "js", "probe.js");
 
     // The client comes from tests/js (installed by `npm ci` in ./test.sh), or from SIGNALR_JS_DIR when set.
-    private static string NodeModules([CallerFilePath] string source = "")
+    private static string NodeModules()
     {
         var custom = Environment.GetEnvironmentVariable("SIGNALR_JS_DIR");
-        var root = string.IsNullOrEmpty(custom) ? Path.Combine(Path.GetDirectoryName(source)!, "..", "..", "js") : custom;
+        var root = string.IsNullOrEmpty(custom) ? RepositoryPaths.Combine("tests", "js") : custom;
         var modules = Path.GetFullPath(Path.Combine(root, "node_modules"));
         Assert.True(Directory.Exists(Path.Combine(modules, "@microsoft", "signalr")), $"Run `npm ci` in tests/js first: {modules} has no @microsoft/signalr.");
         return modules;
