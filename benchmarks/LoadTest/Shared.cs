@@ -9,7 +9,7 @@ public sealed class ScenarioSpec
     /// <summary>Unique report name, for example <c>echo json 32B x100</c>.</summary>
     public string Name { get; set; } = "";
 
-    /// <summary>echo, broadcast, broadcast-rate, group, idle, official-client.</summary>
+    /// <summary>echo, broadcast, broadcast-rate, broadcast-stall, group, idle, official-client.</summary>
     public string Kind { get; set; } = "echo";
 
     /// <summary>json or messagepack.</summary>
@@ -32,11 +32,16 @@ public sealed class ScenarioSpec
 
     public double MeasureSeconds { get; set; } = 2;
 
-    /// <summary>broadcast-rate: the send rates (broadcasts per second) to try, ascending.</summary>
+    /// <summary>broadcast-rate: the send rates (broadcasts per second) to try, ascending. broadcast-stall: the one fixed rate.</summary>
     public double[] Rates { get; set; } = [];
 
     /// <summary>broadcast-rate: delivery p99 objective in milliseconds.</summary>
     public double SloMs { get; set; } = 100;
+
+    /// <summary>broadcast-stall: broadcasts of <see cref="FillBytes"/> sent before the stalled phase's window, to fill the stalled connection's buffers.</summary>
+    public int FillMessages { get; set; }
+
+    public int FillBytes { get; set; }
 
     /// <summary>Host port; the client spreads connections over 127.0.0.1..8 (all served by the host).</summary>
     public int Port { get; set; }
@@ -92,6 +97,23 @@ public sealed class ScenarioResult
 
     /// <summary>broadcast-rate: one entry per rate tried: rate, achieved deliveries/s, p99 ms.</summary>
     public List<double[]> Steps { get; set; } = [];
+
+    /// <summary>broadcast-stall: the baseline phase (no stalled receiver); P50Us, P99Us and Rate hold the stalled phase.</summary>
+    public double BaselineP50Us { get; set; }
+
+    public double BaselineP99Us { get; set; }
+
+    public double BaselineRate { get; set; }
+
+    /// <summary>broadcast-stall: broadcasts the sender got out per second of the window (stalled phase; baseline).</summary>
+    public double SenderRate { get; set; }
+
+    public double BaselineSenderRate { get; set; }
+
+    /// <summary>broadcast-stall: the sender's Broadcast completion p99 (raw host: its own copy), stalled phase; baseline.</summary>
+    public double SenderP99Us { get; set; }
+
+    public double BaselineSenderP99Us { get; set; }
 
     public string? Note { get; set; }
 }

@@ -62,6 +62,7 @@ internal static partial class ClientAgent
         "echo" => EchoAsync(spec),
         "broadcast" => BroadcastAsync(spec, rateSweep: false),
         "broadcast-rate" => BroadcastAsync(spec, rateSweep: true),
+        "broadcast-stall" => BroadcastStallAsync(spec),
         "group" => BroadcastAsync(spec, rateSweep: false),
         "idle" => IdleAsync(spec),
         "official-client" => OfficialClientEchoAsync(spec),

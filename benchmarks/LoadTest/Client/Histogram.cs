@@ -31,9 +31,15 @@ internal sealed class Histogram
     }
 
     /// <summary>Upper bound of the bucket holding the quantile, in microseconds.</summary>
-    public double Quantile(double q)
+    public double Quantile(double q) => Quantile(q, Total);
+
+    /// <summary>
+    /// The quantile out of <paramref name="expected"/> samples, of which those never recorded count as infinitely
+    /// late: +infinity when the recorded ones do not reach it.
+    /// </summary>
+    public double Quantile(double q, long expected)
     {
-        var total = Total;
+        var total = expected;
         if (total == 0)
         {
             return double.NaN;
@@ -50,7 +56,7 @@ internal sealed class Histogram
             }
         }
 
-        return UpperBound(_counts.Length - 1);
+        return expected > Total ? double.PositiveInfinity : UpperBound(_counts.Length - 1);
     }
 
     private static int Index(long us)

@@ -112,8 +112,26 @@ internal static class Plan
             PayloadBytes = 32,
         });
 
+        // Last: the stalled connection may leave the host busy until the client aborts it.
+        Add(new ScenarioSpec
+        {
+            Name = $"broadcast to {StallReceivers} with one stalled receiver",
+            Kind = "broadcast-stall",
+            Protocol = "json",
+            Connections = StallReceivers,
+            PayloadBytes = 32,
+            Rates = [StallRate],
+            FillMessages = 300,
+            FillBytes = 16 * 1024,
+        });
+
         return list;
     }
+
+    /// <summary>broadcast-stall: healthy receivers, and the fixed send rate (broadcasts/s, well under capacity).</summary>
+    public const int StallReceivers = 100;
+
+    public const double StallRate = 500;
 
     /// <summary>Run on every fresh host before the measured scenarios, results discarded.</summary>
     public static IEnumerable<ScenarioSpec> Warmup(bool quick)
@@ -133,7 +151,7 @@ internal static class Plan
         var copy = Json.Deserialize<ScenarioSpec>(Json.Serialize(spec));
         copy.Port = port;
         copy.Raw = kind == "raw";
-        copy.Path = kind != "raw" ? "/hub" : spec.Kind is "broadcast" or "broadcast-rate" or "group" ? "/raw-all" : "/raw";
+        copy.Path = kind != "raw" ? "/hub" : spec.Kind is "broadcast" or "broadcast-rate" or "broadcast-stall" or "group" ? "/raw-all" : "/raw";
         return copy;
     }
 

@@ -173,6 +173,7 @@ internal static class Report
         sb.AppendLine("* **echo**: closed loop per connection (`Echo(string)` returns its argument; the next invocation goes out when the Completion arrives). *pipelined*: 16 invocations in flight on one connection.");
         sb.AppendLine("* **broadcast**: N receivers + 1 sender connection; the sender calls `Broadcast(string)` (`Clients.All.SendAsync(\"Receive\", ...)`) with up to 4 invocations in flight; deliveries are counted at the N receivers only. The payload carries a send timestamp, so delivery latency is measured. Raw: the host forwards every message to every socket.");
         sb.AppendLine("* **broadcast rate**: open loop (non-blocking invocations at a fixed rate) at 0.6, 0.9 and 1.2 times (quick run: 0.5 and 1.0) the closed-loop rate just measured on the same host; the reported rate is the highest whose delivery p99 (every delivery, including the drain after sending stops) stayed under 100 ms, with no delivery missing.");
+        sb.AppendLine(Inv, $"* **broadcast with one stalled receiver**: two phases on the same host, each with fresh connections: *baseline* ({Plan.StallReceivers} receivers + 1 sender) and *stalled* (the same plus one receiver whose socket has a 4 KB receive buffer, set before connecting, that completes the handshake and never reads again). The sender calls `Broadcast` at a fixed {Plan.StallRate:N0} broadcasts/s (open loop, 32 B, each with an invocation ID). Before the stalled window the sender broadcasts 300 x 16 KB to fill the stalled connection's kernel and server buffers (setup, not measured; then it waits until the healthy receivers have the burst, or it stops coming for 300 ms). Latency is from the *scheduled* send time to delivery at the healthy receivers, over the broadcasts scheduled in the window; a delivery still missing 300 ms after the last progress counts as infinitely late, so a p99 of ∞ means more than 1 % never arrived. The ratio row is stalled p99 / baseline p99 (issue 5's goal: <= 1.10). The sender's completion latency is Broadcast's Completion (raw: the sender's own copy). Raw: each socket has its own unbounded queue and writer, so a stalled socket only grows its own queue. Per-phase details (deliveries, whether the sender was blocked, what the stalled receiver finally read and whether the server closed it) are in the notes.");
         sb.AppendLine("* **group broadcast**: receivers join groups g0..g9 (`Groups.AddToGroupAsync`); the sender calls `GroupBroadcast(group, payload)` rotating over the groups.");
         sb.AppendLine("* **idle memory**: connections opened and handshaken, then `/stats?gc=1` (two forced compacting gen2 GCs, `GC.GetTotalMemory(true)`, `Environment.WorkingSet`) at the lower and the upper count; the slope is per added connection.");
         sb.AppendLine("* **official .NET client**: `Microsoft.AspNetCore.SignalR.Client` `HubConnection.InvokeAsync<string>(\"Echo\")` closed loop on 10 connections (WebSockets, negotiate skipped): a sanity check that the server works with the official client, not a measure of the server alone (that client is much heavier than the lean one).");
@@ -181,7 +182,7 @@ internal static class Report
 
     public static string Svg(List<ScenarioSpec> plan, Results results, RunInfo run)
     {
-        var metrics = Results.Metrics(plan);
+        var metrics = Results.Metrics(plan).Where(m => m.InChart).ToList();
         const int labelWidth = 430;
         const int plotWidth = 420;
         const int rowHeight = 26;
@@ -208,7 +209,7 @@ internal static class Report
         foreach (var metric in metrics)
         {
             var y = top + (row * rowHeight);
-            var label = metric.Scenario + (metric.Label.Contains("working set") ? " (working set)" : metric.Label.Contains("GC heap") ? " (GC heap)" : "");
+            var label = metric.Scenario + (metric.Label.Contains("working set") ? " (working set)" : metric.Label.Contains("GC heap") ? " (GC heap)" : metric.Label.Contains("p99") ? " (p99)" : "");
             sb.AppendLine(Inv, $"<text x=\"{labelWidth - 8}\" y=\"{y + 15}\" text-anchor=\"end\">{Escape(label)}</text>");
             var vsOfficial = results.Ratios(metric, "lite", "official").Select(r => metric.HigherIsBetter ? r : 1 / r).ToList();
             if (vsOfficial.Count > 0)
@@ -261,6 +262,11 @@ internal static class Report
 
     private static string Number(double v)
     {
+        if (double.IsPositiveInfinity(v))
+        {
+            return "∞";
+        }
+
         if (!double.IsFinite(v))
         {
             return "-";
@@ -272,7 +278,7 @@ internal static class Report
 
     private static string Percent(double v) => double.IsFinite(v) ? v.ToString("P0", Inv) : "-";
 
-    private static string Ratio(double v) => double.IsFinite(v) ? v.ToString("F2", Inv) : "-";
+    private static string Ratio(double v) => double.IsPositiveInfinity(v) ? "∞" : double.IsFinite(v) ? v.ToString("F2", Inv) : "-";
 
     private static string Escape(string s) => s.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
 }

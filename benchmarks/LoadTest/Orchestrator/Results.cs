@@ -2,8 +2,8 @@ using System.Globalization;
 
 namespace LoadTest.Orchestrator;
 
-/// <summary>One reported quantity of a scenario.</summary>
-internal sealed record Metric(string Scenario, string Label, bool HigherIsBetter, Func<ScenarioResult, double?> Value);
+/// <summary>One reported quantity of a scenario; <paramref name="InChart"/>: also a row of the SVG chart.</summary>
+internal sealed record Metric(string Scenario, string Label, bool HigherIsBetter, Func<ScenarioResult, double?> Value, bool InChart = true);
 
 internal sealed class Results(List<string> scenarios, string[] kinds)
 {
@@ -32,7 +32,8 @@ internal sealed class Results(List<string> scenarios, string[] kinds)
         var values = new SortedDictionary<int, double>();
         foreach (var (round, result) in Get(metric.Scenario, kind))
         {
-            if (result.Ok && metric.Value(result) is { } v && double.IsFinite(v))
+            // +infinity stays (a p99 with deliveries missing); NaN (nothing to measure) does not.
+            if (result.Ok && metric.Value(result) is { } v && !double.IsNaN(v))
             {
                 values[round] = v;
             }
@@ -46,7 +47,10 @@ internal sealed class Results(List<string> scenarios, string[] kinds)
     {
         var va = Values(metric, a);
         var vb = Values(metric, b);
-        return va.Where(kv => vb.TryGetValue(kv.Key, out var d) && d != 0).Select(kv => kv.Value / vb[kv.Key]).ToList();
+        return va.Where(kv => vb.TryGetValue(kv.Key, out var d) && d != 0)
+            .Select(kv => kv.Value / vb[kv.Key])
+            .Where(r => !double.IsNaN(r))
+            .ToList();
     }
 
     public static double Median(IEnumerable<double> values)
@@ -78,6 +82,14 @@ internal sealed class Results(List<string> scenarios, string[] kinds)
                 case "broadcast-rate":
                     list.Add(new Metric(s.Name, "broadcasts/s with p99 < 100 ms", true, r => r.MaxRateUnderSlo > 0 ? r.MaxRateUnderSlo : null));
                     break;
+                case "broadcast-stall":
+                    list.Add(new Metric(s.Name, "delivery p99 ms, baseline (no stalled receiver)", false, r => r.BaselineP99Us / 1000, InChart: false));
+                    list.Add(new Metric(s.Name, "delivery p99 ms", false, r => r.P99Us / 1000));
+                    list.Add(new Metric(s.Name, "p99 ratio stalled/baseline (goal <= 1.10)", false, r => r.P99Us / r.BaselineP99Us, InChart: false));
+                    list.Add(new Metric(s.Name, $"deliveries/s to the healthy receivers (target {s.Connections * s.Rates[0]:N0})", true, r => r.Rate, InChart: false));
+                    list.Add(new Metric(s.Name, $"sender broadcasts/s (target {s.Rates[0]:N0})", true, r => r.SenderRate, InChart: false));
+                    list.Add(new Metric(s.Name, "sender Broadcast completion p99 ms", false, r => r.SenderP99Us / 1000, InChart: false));
+                    break;
                 case "idle":
                     list.Add(new Metric(s.Name, "GC heap bytes/connection", false, r => r.HeapBytesPerConnection));
                     list.Add(new Metric(s.Name, "working set bytes/connection", false, r => r.WorkingSetBytesPerConnection));
@@ -91,7 +103,7 @@ internal sealed class Results(List<string> scenarios, string[] kinds)
     /// <summary>The efficiency metrics of a throughput scenario.</summary>
     public static List<Metric> Efficiency(ScenarioSpec s, int cores)
     {
-        if (s.Kind is "idle" or "broadcast-rate")
+        if (s.Kind is "idle" or "broadcast-rate" or "broadcast-stall")
         {
             return [];
         }
@@ -116,6 +128,7 @@ internal sealed class Results(List<string> scenarios, string[] kinds)
         {
             "idle" => F($"heap {r.HeapBytesPerConnection:F0} B/conn, ws {r.WorkingSetBytesPerConnection:F0} B/conn; {r.Note}; setup {r.SetupSeconds:F1} s"),
             "broadcast-rate" => F($"max {r.MaxRateUnderSlo:F0}/s under SLO; {r.Note}"),
+            "broadcast-stall" => F($"p99 {r.BaselineP99Us / 1000:F2} -> {r.P99Us / 1000:F2} ms (x{r.P99Us / r.BaselineP99Us:F2}), deliveries {r.BaselineRate:F0} -> {r.Rate:F0}/s, sender {r.BaselineSenderRate:F0} -> {r.SenderRate:F0}/s; {r.Note}"),
             _ => F($"{r.Rate,10:F0}/s p99 {r.P99Us / 1000:F2} ms alloc {(r.Count > 0 ? r.ServerAllocatedBytes / (double)r.Count : 0):F0} B/msg srvcpu {r.ServerCpuSeconds / r.Seconds:P0} clicpu {r.ClientCpuSeconds / r.Seconds:P0} setup {r.SetupSeconds:F1} s {r.Note}"),
         };
     }
