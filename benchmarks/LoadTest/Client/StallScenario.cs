@@ -7,8 +7,8 @@ namespace LoadTest.Client;
 /// <summary>
 /// broadcast-stall: does one receiver that stopped reading slow delivery to the others? Two phases on the same host,
 /// each with fresh connections: baseline (N receivers + sender) and stalled (the same plus one receiver with a tiny
-/// socket receive buffer that completes the handshake and never reads again, its server-side buffers filled by a
-/// burst of large broadcasts before the window). In both phases the sender broadcasts at one fixed rate (open loop).
+/// socket receive buffer that completes the handshake and never reads again). Before the window of each phase, a
+/// burst of large broadcasts fills the stalled receiver's server-side buffers. In both phases the sender broadcasts at one fixed rate (open loop).
 /// </summary>
 internal static partial class ClientAgent
 {
@@ -258,8 +258,10 @@ internal static partial class ClientAgent
             {
                 // Never read after the handshake (until the phase is over).
                 slow = await Conn.ConnectAsync(HubUri(spec, receivers + 1), binary: false, receivers + 1, TinyReceiveBufferInvoker, CancellationToken.None);
-                notes.Add(await FillAsync(spec, gate, receiverSink, receivers));
             }
+
+            // Both phases get the fill burst, so that they differ only by the stalled receiver.
+            notes.Add(await FillAsync(spec, gate, receiverSink, receivers));
 
             // Open loop: broadcast i is scheduled at t0 + i / rate; its timestamp is the scheduled time, so a sender
             // held back by the server counts against the latency. The window covers the broadcasts scheduled in it.
