@@ -154,6 +154,9 @@ internal static partial class ClientAgent
     {
         private Task? _pending;
 
+        /// <summary>Why the last send failed (the connection broke), rather than just not completing in time.</summary>
+        public string? Failure { get; private set; }
+
         /// <summary>Waits for the previous send; false when it is still pending after <paramref name="timeout"/> or failed.</summary>
         public async Task<bool> ReadyAsync(TimeSpan timeout)
         {
@@ -167,8 +170,13 @@ internal static partial class ClientAgent
                 await _pending.WaitAsync(timeout > TimeSpan.Zero ? timeout : TimeSpan.Zero);
                 return true;
             }
-            catch (Exception)
+            catch (TimeoutException)
             {
+                return false;
+            }
+            catch (Exception ex)
+            {
+                Failure = ex.GetType().Name + ": " + ex.Message;
                 return false;
             }
         }
@@ -322,7 +330,9 @@ internal static partial class ClientAgent
 
             if (blocked)
             {
-                notes.Add($"sender blocked (the server stopped reading it) after {sent} of {firstInWindow + scheduledInWindow} broadcasts");
+                notes.Add(gate.Failure is { } failure
+                    ? $"sender failed after {sent} of {firstInWindow + scheduledInWindow} broadcasts ({failure})"
+                    : $"sender blocked (the server stopped reading it) after {sent} of {firstInWindow + scheduledInWindow} broadcasts");
             }
 
             // Drain: until every delivery and completion arrived, or nothing arrives for 300 ms (at most 2 s).
@@ -383,13 +393,11 @@ internal static partial class ClientAgent
         var fill = Frames.Invocation(false, null, "Broadcast", Frames.Payload(spec.FillBytes, timestamped: false));
         var started = Stopwatch.GetTimestamp();
         var sent = 0;
-        while (sent < spec.FillMessages)
+        var stuck = false;
+        while (sent < spec.FillMessages && !stuck)
         {
             sent++;
-            if (!await sender.SendAsync(fill, TimeSpan.FromSeconds(2)))
-            {
-                break;
-            }
+            stuck = !await sender.SendAsync(fill, TimeSpan.FromSeconds(2));
         }
 
         var expected = (long)sent * receivers;
@@ -406,8 +414,9 @@ internal static partial class ClientAgent
             }
         }
 
+        var blocked = stuck ? sender.Failure is { } failure ? $" (sender failed: {failure})" : " (sender blocked)" : "";
         return string.Create(CultureInfo.InvariantCulture,
-            $"fill {sent}/{spec.FillMessages} x {spec.FillBytes / 1024} KB sent, {last}/{expected} delivered to the healthy receivers in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
+            $"fill {sent}/{spec.FillMessages} x {spec.FillBytes / 1024} KB sent{blocked}, {last}/{expected} delivered to the healthy receivers in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
     }
 
     /// <summary>After the window: reads the stalled receiver for up to 1 s to see what the server kept for it, or whether it closed it.</summary>
