@@ -92,6 +92,9 @@ public class HubConnectionContext
     /// <summary>Why the connection is closing; <see cref="HubConnectionCloseReason.None"/> while it runs.</summary>
     internal HubConnectionCloseReason CloseReason => (HubConnectionCloseReason)Volatile.Read(ref _closeReason);
 
+    /// <summary>The spare invocation objects the parser reuses.</summary>
+    internal InvocationMessageCache InvocationMessages { get; } = new();
+
     /// <summary>Per-connection dispatch state (running invocations, upload streams), owned by the dispatcher.</summary>
     internal HubConnectionInvocations? Invocations { get; set; }
 
