@@ -548,7 +548,7 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
 
         SkipExclusions(ref reader, out var excluded);
         var message = RedisEnvelope.ReadFrames(ref reader, _protocolNames);
-        List<Task>? pending = null;
+        var pending = new FanOutWrites();
         foreach (var (id, connection) in targets)
         {
             if (excluded is not null && excluded.Contains(id))
@@ -556,26 +556,20 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
                 continue;
             }
 
-            ValueTask write;
             try
             {
-                write = connection.WriteAsync(message);
+                pending.Add(connection, connection.WriteFanOut(message, CancellationToken.None));
             }
             catch (InvalidOperationException ex)
             {
                 // The sender had no frame for this connection's protocol (servers registered different protocols).
                 RedisLog.NoFrameForProtocol(_logger, id, connection.Protocol.Name, ex);
-                continue;
-            }
-
-            if (!write.IsCompletedSuccessfully)
-            {
-                (pending ??= []).Add(write.AsTask());
             }
         }
 
-        // Awaited so that the next message of this channel is written after this one (per-channel order).
-        return pending is null ? Task.CompletedTask : Task.WhenAll(pending);
+        // Awaited so that the next message of this channel is written after this one (per-channel order); a queued
+        // write keeps its place on the connection's write lock, so not awaiting it keeps the order too.
+        return pending.WhenAll();
     }
 
     private static void SkipExclusions(ref RedisEnvelope.Reader reader, out HashSet<string>? excluded)

@@ -150,12 +150,12 @@ public class DefaultHubLifetimeManager<THub> : HubLifetimeManager<THub> where TH
     public override Task SendConnectionsAsync(IReadOnlyList<string> connectionIds, string methodName, object?[] args, CancellationToken cancellationToken = default)
     {
         var message = Create(methodName, args);
-        var pending = new PendingWrites();
+        var pending = new FanOutWrites();
         foreach (var id in connectionIds)
         {
             if (_connections.TryGetValue(id, out var connection))
             {
-                pending.Add(connection.WriteAsync(message, cancellationToken));
+                pending.Add(connection, connection.WriteFanOut(message, cancellationToken));
             }
         }
 
@@ -261,12 +261,12 @@ public class DefaultHubLifetimeManager<THub> : HubLifetimeManager<THub> where TH
 
     private static Task SendToAsync(ConcurrentDictionary<string, HubConnectionContext> targets, SerializedHubMessage message, IReadOnlyList<string>? excluded, CancellationToken cancellationToken)
     {
-        var pending = new PendingWrites();
+        var pending = new FanOutWrites();
         foreach (var (id, connection) in targets)
         {
             if (excluded is null || !Contains(excluded, id))
             {
-                pending.Add(connection.WriteAsync(message, cancellationToken));
+                pending.Add(connection, connection.WriteFanOut(message, cancellationToken));
             }
         }
 
@@ -277,7 +277,7 @@ public class DefaultHubLifetimeManager<THub> : HubLifetimeManager<THub> where TH
     {
         // A connection in several of the sets gets the message once.
         HashSet<string>? seen = keys.Count > 1 ? new(StringComparer.Ordinal) : null;
-        var pending = new PendingWrites();
+        var pending = new FanOutWrites();
         foreach (var key in keys)
         {
             if (key is null || !sets.TryGetValue(key, out var members))
@@ -289,7 +289,7 @@ public class DefaultHubLifetimeManager<THub> : HubLifetimeManager<THub> where TH
             {
                 if (seen is null || seen.Add(id))
                 {
-                    pending.Add(connection.WriteAsync(message, cancellationToken));
+                    pending.Add(connection, connection.WriteFanOut(message, cancellationToken));
                 }
             }
         }
@@ -308,24 +308,5 @@ public class DefaultHubLifetimeManager<THub> : HubLifetimeManager<THub> where TH
         }
 
         return false;
-    }
-
-    /// <summary>Collects the writes of a fan-out that did not complete synchronously.</summary>
-    private struct PendingWrites
-    {
-        private List<Task>? _tasks;
-
-        public void Add(ValueTask write)
-        {
-            if (write.IsCompletedSuccessfully)
-            {
-                write.GetAwaiter().GetResult();
-                return;
-            }
-
-            (_tasks ??= []).Add(write.AsTask());
-        }
-
-        public readonly Task WhenAll() => _tasks is null ? Task.CompletedTask : Task.WhenAll(_tasks);
     }
 }

@@ -18,9 +18,9 @@ namespace SignalRLite;
 /// </summary>
 /// <remarks>
 /// Backpressure comes from the transport's output pipe: a write waits while the pipe holds more than the endpoint's
-/// <c>ApplicationMaxBufferSize</c>, so a slow client holds at most that much memory. Later writers queue on the write
-/// lock; a broadcast starts its writes to all connections before awaiting any, so one slow client delays only the
-/// completion of the broadcast task, not the delivery to others.
+/// <c>ApplicationMaxBufferSize</c>. Later writers queue on the write lock, in order (FIFO). A send to many connections
+/// waits for a slow client as any send does, but not for a stalled one (see <see cref="WriteFanOut"/>): its messages
+/// queue, up to <see cref="HubConnectionContextOptions.MaximumQueuedMessages"/>, beyond which it is closed.
 /// </remarks>
 public class HubConnectionContext
 {
@@ -43,6 +43,8 @@ public class HubConnectionContext
     private bool _outputClosed; // guarded by _writeLock
     private ReplayBuffer? _replay;
     private IStatefulReconnectFeature? _reconnectFeature;
+    private int _queuedFanOutWrites;
+    private long _lastFlushTicks;
 
     /// <summary>Creates the context for a connection of the connection layer.</summary>
     public HubConnectionContext(ConnectionContext connectionContext, HubConnectionContextOptions contextOptions, ILoggerFactory loggerFactory)
@@ -89,6 +91,9 @@ public class HubConnectionContext
 
     /// <summary>Why the connection is closing; <see cref="HubConnectionCloseReason.None"/> while it runs.</summary>
     internal HubConnectionCloseReason CloseReason => (HubConnectionCloseReason)Volatile.Read(ref _closeReason);
+
+    /// <summary>The spare invocation objects the parser reuses.</summary>
+    internal InvocationMessageCache InvocationMessages { get; } = new();
 
     /// <summary>Per-connection dispatch state (running invocations, upload streams), owned by the dispatcher.</summary>
     internal HubConnectionInvocations? Invocations { get; set; }
@@ -137,6 +142,70 @@ public class HubConnectionContext
         return _replay is not null && message.Message is null or HubInvocationMessage
             ? WriteTrackedAsync(bytes, cancellationToken)
             : WriteBytesAsync(bytes, cancellationToken);
+    }
+
+    /// <summary>A client whose output has been full for this long, with nothing flushed meanwhile, is stalled.</summary>
+    internal static readonly TimeSpan StalledAfter = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Writes one message of a send to many connections; returns what the fan-out should wait for (null: nothing).
+    /// A write that cannot complete at once (the client's pipe is full) is awaited, which slows the sender to the
+    /// pace of its slow clients, unless the client is stalled (nothing flushed for <see cref="StalledAfter"/>): then
+    /// the message just queues, and the client is closed once more than
+    /// <see cref="HubConnectionContextOptions.MaximumQueuedMessages"/> wait. The fan-out bounds its wait for writes
+    /// that stall meanwhile by <see cref="StalledAfter"/> (see <see cref="Internal.Hubs.FanOutWrites"/>).
+    /// </summary>
+    internal Task? WriteFanOut(SerializedHubMessage message, CancellationToken cancellationToken)
+    {
+        var write = WriteAsync(message, cancellationToken);
+        if (write.IsCompletedSuccessfully)
+        {
+            write.GetAwaiter().GetResult();
+            return null;
+        }
+
+        if (Options.MaximumQueuedMessages is not { } limit)
+        {
+            return write.AsTask();
+        }
+
+        if (Interlocked.Increment(ref _queuedFanOutWrites) > limit)
+        {
+            CloseSlowClient(limit);
+        }
+
+        var queued = AwaitQueuedFanOutWriteAsync(write);
+        return Environment.TickCount64 - Volatile.Read(ref _lastFlushTicks) > (long)StalledAfter.TotalMilliseconds ? null : queued;
+    }
+
+    private async Task AwaitQueuedFanOutWriteAsync(ValueTask write)
+    {
+        try
+        {
+            await write.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The sender's token: the message is simply not sent.
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _queuedFanOutWrites);
+        }
+    }
+
+    /// <summary>The client reads nothing while its queue overflows: abort the transport (a Close message could not get through).</summary>
+    private void CloseSlowClient(int limit)
+    {
+        if (CloseReason != HubConnectionCloseReason.None)
+        {
+            return;
+        }
+
+        HubLog.SlowClient(_logger, ConnectionId, limit);
+        RequestClose(HubConnectionCloseReason.SlowClient);
+        // Ends the pending flush, which lets the queued writes drain (they find the output closed).
+        _connectionContext.Abort(new ConnectionAbortedException($"The client read nothing while more than {limit} messages waited for it."));
     }
 
     private ValueTask WriteBytesAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
@@ -368,6 +437,7 @@ public class HubConnectionContext
 
     private void OnFlushed(FlushResult result)
     {
+        Volatile.Write(ref _lastFlushTicks, Environment.TickCount64);
         if (result.IsCompleted)
         {
             // The transport stopped reading: the client is gone.

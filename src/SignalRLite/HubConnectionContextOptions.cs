@@ -20,4 +20,7 @@ public class HubConnectionContextOptions
 
     /// <summary>Bytes of unacknowledged messages buffered for stateful reconnect.</summary>
     public long StatefulReconnectBufferSize { get; set; } = 100_000;
+
+    /// <summary>Fan-out messages that may queue for this client while its output is full; <c>null</c>: fan-out sends wait for it. See <see cref="HubOptions.MaximumQueuedMessagesPerClient"/>.</summary>
+    public int? MaximumQueuedMessages { get; set; } = 1_000;
 }

@@ -68,6 +68,7 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
             MaximumReceiveMessageSize = options.MaximumReceiveMessageSize,
             MaximumParallelInvocations = options.MaximumParallelInvocationsPerClient,
             StatefulReconnectBufferSize = options.StatefulReconnectBufferSize,
+            MaximumQueuedMessages = options.MaximumQueuedMessagesPerClient,
         };
 
         _heartbeat.EnsureResolution(_handshakeTimeout);
@@ -261,6 +262,8 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
                 return (new CloseMessage(null, allowReconnect: true), null);
             case HubConnectionCloseReason.TransportFailed:
                 return (null, new IOException("Writing to the transport failed."));
+            case HubConnectionCloseReason.SlowClient:
+                return (null, new IOException("The client was closed as a slow consumer: it read nothing while its queue of messages overflowed."));
             default:
                 return (CloseMessage.Empty, null);
         }

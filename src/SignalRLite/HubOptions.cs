@@ -33,6 +33,15 @@ public class HubOptions
     /// <summary>Bytes of unacknowledged messages buffered per connection for stateful reconnect. 100,000 by default.</summary>
     public long StatefulReconnectBufferSize { get; set; } = 100_000;
 
+    /// <summary>
+    /// SignalRLite addition. Messages a send to many connections (All, AllExcept, groups, users, a list of
+    /// connections) may queue for one client whose output buffer is full, so that a slow or stalled client does not
+    /// hold up the sender and, through it, everyone else. The next one closes that client's connection (a slow
+    /// consumer). 1,000 by default; <c>null</c> makes such sends wait for every client, as the official server does.
+    /// Sends to one connection always wait for it.
+    /// </summary>
+    public int? MaximumQueuedMessagesPerClient { get; set; } = 1_000;
+
     internal List<IHubFilter>? HubFilters { get; set; }
 }
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.ExceptionServices;
 using System.Text;
 using MessagePack;
+using SignalRLite.Internal.Protocol;
 using SignalRLite.Protocol;
 
 namespace SignalRLite.Protocols.MessagePack.Internal;
@@ -160,9 +161,16 @@ internal static class MessagePackHubMessageReader
             return new InvocationBindingFailureMessage(invocationId, target, bindingFailure) { Headers = headers };
         }
 
-        return streaming
-            ? new StreamInvocationMessage(invocationId!, target, arguments!, streamIds) { Headers = headers }
-            : new InvocationMessage(invocationId, target, arguments!, streamIds) { Headers = headers };
+        if (streaming)
+        {
+            return new StreamInvocationMessage(invocationId!, target, arguments!, streamIds) { Headers = headers };
+        }
+
+        var invocation = binder is IInvocationMessageCacheOwner owner
+            ? owner.InvocationMessages.CreateInvocation(invocationId, target, arguments!, streamIds)
+            : new InvocationMessage(invocationId, target, arguments!, streamIds);
+        invocation.Headers = headers;
+        return invocation;
     }
 
     private static object?[]? BindArguments(ref MessagePackReader reader, IInvocationBinder binder, string target, MessagePackSerializerOptions options, out ExceptionDispatchInfo? failure)
@@ -199,7 +207,7 @@ internal static class MessagePackHubMessageReader
             return Array.Empty<object?>();
         }
 
-        var arguments = new object?[argumentCount];
+        var arguments = binder is IInvocationMessageCacheOwner owner ? owner.InvocationMessages.RentArguments(argumentCount) : new object?[argumentCount];
         for (var i = 0; i < argumentCount; i++)
         {
             if (!TryDeserialize(ref reader, parameterTypes[i], options, out arguments[i], out var error))

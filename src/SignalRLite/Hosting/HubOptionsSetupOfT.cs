@@ -24,6 +24,7 @@ internal sealed class HubOptionsSetup<THub> : IConfigureOptions<HubOptions<THub>
         options.MaximumParallelInvocationsPerClient = _global.MaximumParallelInvocationsPerClient;
         options.DisableImplicitFromServicesParameters = _global.DisableImplicitFromServicesParameters;
         options.StatefulReconnectBufferSize = _global.StatefulReconnectBufferSize;
+        options.MaximumQueuedMessagesPerClient = _global.MaximumQueuedMessagesPerClient;
         options.HubFilters = _global.HubFilters is null ? null : [.. _global.HubFilters];
         options.UserHasSetValues = true;
     }

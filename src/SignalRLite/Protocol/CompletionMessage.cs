@@ -21,10 +21,10 @@ public class CompletionMessage : HubInvocationMessage
     public string? Error { get; }
 
     /// <summary>The result, meaningful only when <see cref="HasResult"/>.</summary>
-    public object? Result { get; }
+    public object? Result { get; private set; }
 
     /// <summary>Whether the completion carries a result (possibly <c>null</c>): false for void methods and streams.</summary>
-    public bool HasResult { get; }
+    public bool HasResult { get; private set; }
 
     /// <summary>A completion with an error.</summary>
     public static CompletionMessage WithError(string invocationId, string? error) => new(invocationId, error, null, false);
@@ -34,6 +34,18 @@ public class CompletionMessage : HubInvocationMessage
 
     /// <summary>A completion of a void method or of a stream.</summary>
     public static CompletionMessage Empty(string invocationId) => new(invocationId, null, null, false);
+
+    /// <summary>
+    /// Turns a completion owned by the hub runtime (never one handed to user code) into the completion of another
+    /// invocation without an error; it must be written (serialised) before it is set again.
+    /// </summary>
+    internal CompletionMessage Reuse(string invocationId, object? result, bool hasResult)
+    {
+        InvocationId = invocationId;
+        Result = result;
+        HasResult = hasResult;
+        return this;
+    }
 
     /// <inheritdoc />
     public override string ToString() => $"Completion {{ InvocationId: \"{InvocationId}\", Error: \"{Error}\", HasResult: {HasResult} }}";

@@ -13,5 +13,5 @@ public abstract class HubInvocationMessage : HubMessage
     public IDictionary<string, string>? Headers { get; set; }
 
     /// <summary>The invocation id, or <c>null</c> for a non-blocking invocation.</summary>
-    public string? InvocationId { get; }
+    public string? InvocationId { get; private protected set; }
 }

@@ -15,11 +15,20 @@ public abstract class HubMethodInvocationMessage : HubInvocationMessage
     }
 
     /// <summary>The name of the method to call.</summary>
-    public string Target { get; }
+    public string Target { get; private set; }
 
     /// <summary>The arguments, without upload-stream parameters.</summary>
     public object?[] Arguments { get; set; }
 
     /// <summary>The ids of the upload streams bound to the method's stream parameters, in order.</summary>
-    public string[]? StreamIds { get; }
+    public string[]? StreamIds { get; private set; }
+
+    /// <summary>Makes a message owned by the hub runtime (see <c>InvocationMessageCache</c>) another invocation.</summary>
+    internal void Reuse(string? invocationId, string target, object?[] arguments, string[]? streamIds)
+    {
+        InvocationId = invocationId;
+        Target = target;
+        Arguments = arguments;
+        StreamIds = streamIds;
+    }
 }

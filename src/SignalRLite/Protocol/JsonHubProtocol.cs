@@ -236,7 +236,7 @@ public sealed class JsonHubProtocol : IHubProtocol
                 arguments.Seen = true;
                 if (target is not null)
                 {
-                    arguments.Bind(ref reader, this, static (p, ref r, s) => p.BindArguments(ref r, s.binder.GetParameterTypes(s.target!)), (binder, target));
+                    arguments.Bind(ref reader, this, static (p, ref r, s) => p.BindArguments(ref r, s.binder.GetParameterTypes(s.target!), s.binder), (binder, target));
                 }
                 else
                 {
@@ -312,14 +312,16 @@ public sealed class JsonHubProtocol : IHubProtocol
                     throw new InvalidDataException("Missing required property 'invocationId'.");
                 }
 
-                arguments.BindDeferred(this, static (p, ref r, s) => p.BindArguments(ref r, s.binder.GetParameterTypes(s.target!)), (binder, target));
+                arguments.BindDeferred(this, static (p, ref r, s) => p.BindArguments(ref r, s.binder.GetParameterTypes(s.target!), s.binder), (binder, target));
                 if (arguments.Failure is not null)
                 {
                     message = new InvocationBindingFailureMessage(invocationId, target, arguments.Failure);
                 }
                 else if (type == HubProtocolConstants.InvocationMessageType)
                 {
-                    message = new InvocationMessage(invocationId, target, arguments.Value!, streamIds);
+                    message = binder is IInvocationMessageCacheOwner owner
+                        ? owner.InvocationMessages.CreateInvocation(invocationId, target, arguments.Value!, streamIds)
+                        : new InvocationMessage(invocationId, target, arguments.Value!, streamIds);
                 }
                 else
                 {
@@ -394,10 +396,10 @@ public sealed class JsonHubProtocol : IHubProtocol
         return message;
     }
 
-    private object?[] BindArguments(ref Utf8JsonReader reader, IReadOnlyList<Type> parameterTypes)
+    private object?[] BindArguments(ref Utf8JsonReader reader, IReadOnlyList<Type> parameterTypes, IInvocationBinder binder)
     {
         var count = parameterTypes.Count;
-        var arguments = count == 0 ? [] : new object?[count];
+        var arguments = binder is IInvocationMessageCacheOwner owner ? owner.InvocationMessages.RentArguments(count) : count == 0 ? [] : new object?[count];
         var index = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {

@@ -253,7 +253,7 @@ public class InvocationTests
     }
 
     [Fact]
-    public async Task DuplicateInFlightInvocationIdClosesTheConnection()
+    public async Task DuplicateInFlightInvocationIdRunsBothAsTheOfficialServerDoes()
     {
         await using var server = Create<TestHub>();
         var probe = server.Probe();
@@ -261,9 +261,14 @@ public class InvocationTests
         await connection.SendAsync(Invocation("same", "Gate", "d1"));
         await probe.Started("d1").WaitAsync();
         await connection.SendAsync(Invocation("same", "Echo", "x"));
-        var close = await connection.ReadNonPingAsync();
-        Assert.Equal(7, close.GetProperty("type").GetInt32());
-        Assert.Equal("Connection closed with an error.", close.GetProperty("error").GetString());
         probe.Gate("d1").TrySetResult();
+
+        foreach (var expected in new[] { "d1", "x" })
+        {
+            var completion = await connection.ReadNonPingAsync();
+            Assert.Equal(3, completion.GetProperty("type").GetInt32());
+            Assert.Equal("same", completion.GetProperty("invocationId").GetString());
+            Assert.Equal(expected, completion.GetProperty("result").GetString());
+        }
     }
 }

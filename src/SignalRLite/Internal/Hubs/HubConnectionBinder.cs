@@ -1,9 +1,10 @@
+using SignalRLite.Internal.Protocol;
 using SignalRLite.Protocol;
 
 namespace SignalRLite.Internal.Hubs;
 
 /// <summary>Tells the protocol parser of one connection the types to bind payloads to.</summary>
-internal sealed class HubConnectionBinder<THub> : IInvocationBinder where THub : Hub
+internal sealed class HubConnectionBinder<THub> : IInvocationBinder, IInvocationMessageCacheOwner where THub : Hub
 {
     private readonly HubMethodTable _methods;
     private readonly HubLifetimeManager<THub> _lifetimeManager;
@@ -32,4 +33,6 @@ internal sealed class HubConnectionBinder<THub> : IInvocationBinder where THub :
             : throw new InvalidOperationException($"No upload stream with id '{streamId}'.");
 
     public string? GetTarget(ReadOnlySpan<byte> utf8Bytes) => _methods.GetTarget(utf8Bytes);
+
+    public InvocationMessageCache InvocationMessages => _connection.InvocationMessages;
 }

@@ -13,4 +13,6 @@ internal enum HubConnectionCloseReason
     AuthenticationExpired,
     /// <summary>A write to the transport failed: nothing more can be sent.</summary>
     TransportFailed,
+    /// <summary>More fan-out messages queued for the client than <c>MaximumQueuedMessagesPerClient</c>: it does not read.</summary>
+    SlowClient,
 }

@@ -32,11 +32,11 @@ internal sealed class HubConnectionInvocations
     }
 
     // Created on first use: an idle connection holds neither (each is about half a kilobyte).
-    private ConcurrentDictionary<string, CancellationTokenSource?>? _active;
+    private ConcurrentDictionary<string, CancellationTokenSource>? _active;
     private ConcurrentDictionary<string, IUploadStream>? _streams;
 
     /// <summary>Client invocation id → its cancellation source (only invocations that can observe cancellation).</summary>
-    public ConcurrentDictionary<string, CancellationTokenSource?> Active => _active ?? Create(ref _active);
+    public ConcurrentDictionary<string, CancellationTokenSource> Active => _active ?? Create(ref _active);
 
     /// <summary>Upload stream id → stream.</summary>
     public ConcurrentDictionary<string, IUploadStream> Streams => _streams ?? Create(ref _streams);

@@ -184,7 +184,7 @@ internal sealed class HubDispatcher<THub> where THub : Hub
                 return new ValueTask(SetClientResultAsync(connection, completion));
 
             case CancelInvocationMessage cancel:
-                if (connection.Invocations!.Active.TryGetValue(cancel.InvocationId!, out var cts) && cts is not null)
+                if (connection.Invocations!.Active.TryGetValue(cancel.InvocationId!, out var cts))
                 {
                     try
                     {
@@ -257,18 +257,12 @@ internal sealed class HubDispatcher<THub> where THub : Hub
 
         var invocations = connection.Invocations!;
         CancellationTokenSource? cts = null;
-        if (id is not null)
+        if (id is not null && (descriptor.HasCancellationToken || descriptor.IsStreamingMethod))
         {
-            if (descriptor.HasCancellationToken || descriptor.IsStreamingMethod)
-            {
-                cts = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionAborted);
-            }
-
-            if (!invocations.Active.TryAdd(id, cts))
-            {
-                cts?.Dispose();
-                throw new InvalidDataException($"Invocation ID '{id}' is already in use.");
-            }
+            cts = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionAborted);
+            // Only invocations that can observe CancelInvocation are registered. A duplicate in-flight id runs, as on
+            // the official server (observed); CancelInvocation reaches the one registered first.
+            invocations.Active.TryAdd(id, cts);
         }
 
         IUploadStream[]? streams = null;
@@ -374,7 +368,10 @@ internal sealed class HubDispatcher<THub> where THub : Hub
             ValueTask write;
             try
             {
-                write = connection.WriteAsync(descriptor.HasResult ? CompletionMessage.WithResult(id, result) : CompletionMessage.Empty(id));
+                // Serialised synchronously by WriteAsync, so the invocation's own completion object can be reused.
+                var completion = ((Invocation)slot).Completion.Reuse(id, result, descriptor.HasResult);
+                write = connection.WriteAsync(completion);
+                completion.Reuse("", null, false);
             }
             catch (Exception ex)
             {
@@ -389,6 +386,12 @@ internal sealed class HubDispatcher<THub> where THub : Hub
 
         EndInvocation(connection, message, cts, streams);
         ReleaseHub(hub, created: true);
+        if (message.GetType() == typeof(InvocationMessage))
+        {
+            // Nothing else saw the message (no filter, no scope) and nothing refers to it any more.
+            connection.InvocationMessages.Return((InvocationMessage)message);
+        }
+
         return default;
     }
 
@@ -557,7 +560,7 @@ internal sealed class HubDispatcher<THub> where THub : Hub
         }
         finally
         {
-            connection.Invocations!.Active.TryRemove(id, out _);
+            connection.Invocations!.Active.TryRemove(KeyValuePair.Create(id, cts));
             cts.Dispose();
             ReleaseHub(hub, created);
             await scope.DisposeAsync().ConfigureAwait(false);
@@ -569,12 +572,12 @@ internal sealed class HubDispatcher<THub> where THub : Hub
     private static void EndInvocation(HubConnectionContext connection, HubMethodInvocationMessage message, CancellationTokenSource? cts, IUploadStream[]? streams)
     {
         var invocations = connection.Invocations!;
-        if (message.InvocationId is not null)
+        if (cts is not null)
         {
-            invocations.Active.TryRemove(message.InvocationId, out _);
+            invocations.Active.TryRemove(KeyValuePair.Create(message.InvocationId!, cts));
+            cts.Dispose();
         }
 
-        cts?.Dispose();
         if (streams is not null)
         {
             // Later StreamItem/Completion messages for these ids are ignored.
@@ -641,6 +644,9 @@ internal sealed class HubDispatcher<THub> where THub : Hub
         private HubMethodDescriptor? _descriptor;
         private CancellationTokenSource? _cts;
         private IUploadStream[]? _streams;
+
+        /// <summary>The completion written by the synchronous fast path; see <see cref="CompletionMessage.Reuse"/>.</summary>
+        public CompletionMessage Completion { get; } = CompletionMessage.Empty("");
 
         public void Set(HubDispatcher<THub> dispatcher, HubConnectionContext connection, HubMethodInvocationMessage message, HubMethodDescriptor descriptor, CancellationTokenSource? cts, IUploadStream[]? streams)
         {

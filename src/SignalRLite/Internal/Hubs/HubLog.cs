@@ -60,4 +60,7 @@ internal static partial class HubLog
 
     [LoggerMessage(42, LogLevel.Debug, "Connection {ConnectionId} is closing: its authentication expired.", EventName = "AuthenticationExpired")]
     public static partial void AuthenticationExpired(ILogger logger, string connectionId);
+
+    [LoggerMessage(43, LogLevel.Warning, "Connection {ConnectionId} is closing as a slow consumer: it reads nothing while more than {Limit} messages wait for it (HubOptions.MaximumQueuedMessagesPerClient).", EventName = "SlowClient")]
+    public static partial void SlowClient(ILogger logger, string connectionId, int limit);
 }

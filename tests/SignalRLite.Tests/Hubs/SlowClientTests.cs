@@ -1,0 +1,154 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using SignalRLite.Tests.Infrastructure;
+
+namespace SignalRLite.Tests.Hubs;
+
+/// <summary>
+/// A client that stops reading its socket (on Kestrel, with a 4 KB receive buffer so that the stall bites) while the
+/// server sends to everyone: the sends and the other clients keep going, and the stalled client is closed as a slow
+/// consumer once more than <see cref="HubOptions.MaximumQueuedMessagesPerClient"/> messages wait for it.
+/// </summary>
+public class SlowClientTests
+{
+    private const int Limit = 100;
+    private const int MaxMessages = 3_000;
+    private static readonly string Payload = new('x', 16 * 1024);
+
+    [Fact]
+    public async Task A_stalled_client_neither_holds_up_a_broadcast_nor_the_other_clients_and_is_closed()
+    {
+        var disconnected = new Signal<string>();
+        await using var host = await HubAppHost.StartAsync(
+            HubHostKind.Kestrel,
+            services =>
+            {
+                services.AddSingleton(disconnected);
+                services.AddSignalRLite(o => o.MaximumQueuedMessagesPerClient = Limit);
+            },
+            app => app.MapHub<SlowClientHub>("/slow"));
+
+        var received = 0;
+        var all = new Signal();
+        var healthy = host.CreateClient("/slow", configure: b => b.AddJsonProtocol());
+        var target = MaxMessages;
+        var outOfOrder = -1;
+        healthy.On<int, string>("m", (i, payload) =>
+        {
+            if (i != Volatile.Read(ref received))
+            {
+                Interlocked.CompareExchange(ref outOfOrder, i, -1);
+            }
+
+            if (Interlocked.Increment(ref received) == Volatile.Read(ref target))
+            {
+                all.TrySetResult();
+            }
+        });
+        await healthy.StartAsync().WaitAsync(TestConnection.DefaultTimeout);
+
+        using var stalled = await ConnectStalledAsync(host.BaseAddress);
+
+        // Send until the stalled client is closed (its kernel buffers absorb a few megabytes first); each send must
+        // complete although one recipient reads nothing.
+        var context = host.Services.GetRequiredService<IHubContext<SlowClientHub>>();
+        var sent = 0;
+        while (sent < MaxMessages && !disconnected.Task.IsCompleted)
+        {
+            await context.Clients.All.SendAsync("m", sent, Payload).WaitAsync(TimeSpan.FromSeconds(10));
+            sent++;
+        }
+
+        // Closing runs off the sender's path; the disconnect callback follows shortly.
+        var closed = await disconnected.WaitAsync();
+        Assert.NotEqual(healthy.ConnectionId, closed);
+
+        // The healthy client got every message, in order, and its connection still works.
+        Volatile.Write(ref target, sent);
+        if (Volatile.Read(ref received) == sent)
+        {
+            all.TrySetResult();
+        }
+
+        await all.WaitAsync();
+        Assert.Equal(-1, outOfOrder);
+        Assert.Equal(sent, received);
+        Assert.Equal(HubConnectionState.Connected, healthy.State);
+        Assert.Equal("pong", await healthy.InvokeAsync<string>("Ping").WaitAsync(TestConnection.DefaultTimeout));
+    }
+
+    [Fact]
+    public async Task Without_a_limit_a_broadcast_waits_for_the_stalled_client_as_the_official_server_does()
+    {
+        var disconnected = new Signal<string>();
+        await using var host = await HubAppHost.StartAsync(
+            HubHostKind.Kestrel,
+            services =>
+            {
+                services.AddSingleton(disconnected);
+                services.AddSignalRLite(o => o.MaximumQueuedMessagesPerClient = null);
+            },
+            app => app.MapHub<SlowClientHub>("/slow"));
+
+        using var stalled = await ConnectStalledAsync(host.BaseAddress);
+        var context = host.Services.GetRequiredService<IHubContext<SlowClientHub>>();
+
+        // Some send eventually stays pending: the stalled client's buffers are full and the send waits for them.
+        Task? pending = null;
+        for (var sent = 0; sent < MaxMessages && pending is null; sent++)
+        {
+            var send = context.Clients.All.SendAsync("m", sent, Payload);
+            if (!send.IsCompleted)
+            {
+                // A write that only raced with the transport completes quickly; one held by the stalled client does not.
+                var finished = await Task.WhenAny(send, Task.Delay(TimeSpan.FromSeconds(2))) == send;
+                pending = finished ? null : send;
+            }
+        }
+
+        Assert.NotNull(pending);
+        Assert.False(disconnected.Task.IsCompleted);
+
+        // Closing the stalled client ends the wait.
+        stalled.Abort();
+        await pending!.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>A raw WebSocket hub client with a 4 KB socket receive buffer that completes the handshake and then never reads.</summary>
+    private static async Task<ClientWebSocket> ConnectStalledAsync(Uri baseAddress)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096, NoDelay = true };
+                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        var socket = new ClientWebSocket();
+        var uri = new UriBuilder(new Uri(baseAddress, "/slow")) { Scheme = "ws" }.Uri;
+        await socket.ConnectAsync(uri, new HttpMessageInvoker(handler), CancellationToken.None);
+        await socket.SendAsync("{\"protocol\":\"json\",\"version\":1}\u001e"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+        var buffer = new byte[64];
+        var result = await socket.ReceiveAsync(buffer, CancellationToken.None).WaitAsync(TestConnection.DefaultTimeout);
+        Assert.Equal("{}\u001e", Encoding.UTF8.GetString(buffer, 0, result.Count));
+        return socket;
+    }
+
+    public sealed class SlowClientHub(Signal<string> disconnected) : Hub
+    {
+        public string Ping() => "pong";
+
+        public override Task OnDisconnectedAsync(Exception? exception)
+        {
+            disconnected.TrySetResult(Context.ConnectionId);
+            return Task.CompletedTask;
+        }
+    }
+}
