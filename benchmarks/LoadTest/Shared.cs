@@ -115,6 +115,11 @@ public sealed class ScenarioResult
 
     public double BaselineSenderP99Us { get; set; }
 
+    /// <summary>broadcast-stall: the longest pause in delivery of the fill burst to the healthy receivers, ms (stalled phase; baseline).</summary>
+    public double FillPauseMs { get; set; }
+
+    public double BaselineFillPauseMs { get; set; }
+
     public string? Note { get; set; }
 }
 

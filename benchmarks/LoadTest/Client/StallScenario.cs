@@ -44,6 +44,10 @@ internal static partial class ClientAgent
         /// <summary>Deliveries of unstamped broadcasts (the fill burst).</summary>
         public long Fill;
 
+        /// <summary>When the last fill delivery arrived (any receiver), and the longest gap between two (Stopwatch ticks).</summary>
+        public long LastFill;
+        public long LongestFillGap;
+
         public bool OnFrame(Conn conn, ReadOnlySpan<byte> frame)
         {
             if (Frames.MessageType(conn.Binary, frame) != 1)
@@ -55,6 +59,8 @@ internal static partial class ClientAgent
             if (stamp < 0)
             {
                 Interlocked.Increment(ref Fill);
+                var now = Stopwatch.GetTimestamp();
+                NoteFillGap(now - Interlocked.Exchange(ref LastFill, now));
             }
             else if (stamp >= Volatile.Read(ref WindowStart))
             {
@@ -62,6 +68,21 @@ internal static partial class ClientAgent
             }
 
             return false;
+        }
+
+        public void NoteFillGap(long gap)
+        {
+            var longest = Volatile.Read(ref LongestFillGap);
+            while (gap > longest)
+            {
+                var seen = Interlocked.CompareExchange(ref LongestFillGap, gap, longest);
+                if (seen == longest)
+                {
+                    return;
+                }
+
+                longest = seen;
+            }
         }
 
         public ValueTask AfterResponsesAsync(Conn conn, int responses) => ValueTask.CompletedTask;
@@ -202,6 +223,7 @@ internal static partial class ClientAgent
         public double DeliveryRate;
         public double SenderRate;
         public double SenderP99Us = double.NaN;
+        public double FillPauseMs = double.NaN;
         public string Note = "";
     }
 
@@ -213,8 +235,17 @@ internal static partial class ClientAgent
         }
 
         var setup = Stopwatch.StartNew();
+
+        // Unmeasured, small: without it the first phase pays for paths (large messages, new connections) the host's
+        // warm-up did not run, which biased the baseline high.
+        var warm = Json.Deserialize<ScenarioSpec>(Json.Serialize(spec));
+        warm.Connections = 20;
+        warm.FillMessages = 50;
+        warm.WarmupSeconds = 0.1;
+        warm.MeasureSeconds = 0.2;
+        await StallPhaseAsync(warm, stalled: false);
+
         var baseline = await StallPhaseAsync(spec, stalled: false);
-        await Task.Delay(300);
         var stalled = await StallPhaseAsync(spec, stalled: true);
         var rate = spec.Rates.Length > 0 ? spec.Rates[0] : 500;
         return new ScenarioResult
@@ -231,6 +262,8 @@ internal static partial class ClientAgent
             BaselineRate = baseline.DeliveryRate,
             BaselineSenderRate = baseline.SenderRate,
             BaselineSenderP99Us = baseline.SenderP99Us,
+            FillPauseMs = stalled.FillPauseMs,
+            BaselineFillPauseMs = baseline.FillPauseMs,
             SetupSeconds = setup.Elapsed.TotalSeconds,
             Note = string.Create(CultureInfo.InvariantCulture, $"target {rate:F0} broadcasts/s; baseline: {baseline.Note}; stalled: {stalled.Note}"),
         };
@@ -269,7 +302,12 @@ internal static partial class ClientAgent
             }
 
             // Both phases get the fill burst, so that they differ only by the stalled receiver.
-            notes.Add(await FillAsync(spec, gate, receiverSink, receivers));
+            var (fillNote, pauseMs) = await FillAsync(spec, gate, receiverSink, receivers);
+            notes.Add(fillNote);
+            phase.FillPauseMs = pauseMs;
+
+            // Let the server and client digest the burst, the same in both phases.
+            await Task.Delay(500);
 
             // Open loop: broadcast i is scheduled at t0 + i / rate; its timestamp is the scheduled time, so a sender
             // held back by the server counts against the latency. The window covers the broadcasts scheduled in it.
@@ -388,10 +426,11 @@ internal static partial class ClientAgent
     }
 
     /// <summary>Broadcasts the fill burst, then waits until the healthy receivers have it (or it stops coming).</summary>
-    private static async Task<string> FillAsync(ScenarioSpec spec, SendGate sender, StallReceiverSink receiverSink, int receivers)
+    private static async Task<(string Note, double PauseMs)> FillAsync(ScenarioSpec spec, SendGate sender, StallReceiverSink receiverSink, int receivers)
     {
         var fill = Frames.Invocation(false, null, "Broadcast", Frames.Payload(spec.FillBytes, timestamped: false));
         var started = Stopwatch.GetTimestamp();
+        Interlocked.Exchange(ref receiverSink.LastFill, started);
         var sent = 0;
         var stuck = false;
         while (sent < spec.FillMessages && !stuck)
@@ -400,10 +439,12 @@ internal static partial class ClientAgent
             stuck = !await sender.SendAsync(fill, TimeSpan.FromSeconds(2));
         }
 
+        // Waits out a pause longer than a server's stall detection (SignalRLite: 1 s), so that the window measures a
+        // receiver that is stalled already, not the moment it stalls (that pause is reported from the fill).
         var expected = (long)sent * receivers;
         var last = Interlocked.Read(ref receiverSink.Fill);
         var lastProgress = Stopwatch.GetTimestamp();
-        while (last < expected && Stopwatch.GetElapsedTime(started).TotalSeconds < 5 && Stopwatch.GetElapsedTime(lastProgress).TotalMilliseconds < 300)
+        while (last < expected && Stopwatch.GetElapsedTime(started).TotalSeconds < 5 && Stopwatch.GetElapsedTime(lastProgress).TotalMilliseconds < 1200)
         {
             await Task.Delay(20);
             var now = Interlocked.Read(ref receiverSink.Fill);
@@ -414,9 +455,16 @@ internal static partial class ClientAgent
             }
         }
 
+        if (last < expected)
+        {
+            // Still missing: the pause lasts at least until now.
+            receiverSink.NoteFillGap(Stopwatch.GetTimestamp() - Interlocked.Read(ref receiverSink.LastFill));
+        }
+
+        var pause = Interlocked.Read(ref receiverSink.LongestFillGap) * 1000.0 / Stopwatch.Frequency;
         var blocked = stuck ? sender.Failure is { } failure ? $" (sender failed: {failure})" : " (sender blocked)" : "";
-        return string.Create(CultureInfo.InvariantCulture,
-            $"fill {sent}/{spec.FillMessages} x {spec.FillBytes / 1024} KB sent{blocked}, {last}/{expected} delivered to the healthy receivers in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s");
+        return (string.Create(CultureInfo.InvariantCulture,
+            $"fill {sent}/{spec.FillMessages} x {spec.FillBytes / 1024} KB sent{blocked}, {last}/{expected} delivered to the healthy receivers in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s, longest pause {pause:F0} ms{(last < expected ? " (not over)" : "")}"), pause);
     }
 
     /// <summary>After the window: reads the stalled receiver for up to 1 s to see what the server kept for it, or whether it closed it.</summary>

@@ -89,6 +89,7 @@ internal sealed class Results(List<string> scenarios, string[] kinds)
                     list.Add(new Metric(s.Name, $"deliveries/s to the healthy receivers (target {s.Connections * s.Rates[0]:N0})", true, r => r.Rate, InChart: false));
                     list.Add(new Metric(s.Name, $"sender broadcasts/s (target {s.Rates[0]:N0})", true, r => r.SenderRate, InChart: false));
                     list.Add(new Metric(s.Name, "sender Broadcast completion p99 ms", false, r => r.SenderP99Us / 1000, InChart: false));
+                    list.Add(new Metric(s.Name, "longest delivery pause while the receiver stalls (fill burst) ms", false, r => r.FillPauseMs, InChart: false));
                     break;
                 case "idle":
                     list.Add(new Metric(s.Name, "GC heap bytes/connection", false, r => r.HeapBytesPerConnection));
@@ -128,7 +129,7 @@ internal sealed class Results(List<string> scenarios, string[] kinds)
         {
             "idle" => F($"heap {r.HeapBytesPerConnection:F0} B/conn, ws {r.WorkingSetBytesPerConnection:F0} B/conn; {r.Note}; setup {r.SetupSeconds:F1} s"),
             "broadcast-rate" => F($"max {r.MaxRateUnderSlo:F0}/s under SLO; {r.Note}"),
-            "broadcast-stall" => F($"p99 {r.BaselineP99Us / 1000:F2} -> {r.P99Us / 1000:F2} ms (x{r.P99Us / r.BaselineP99Us:F2}), deliveries {r.BaselineRate:F0} -> {r.Rate:F0}/s, sender {r.BaselineSenderRate:F0} -> {r.SenderRate:F0}/s; {r.Note}"),
+            "broadcast-stall" => F($"p99 {r.BaselineP99Us / 1000:F2} -> {r.P99Us / 1000:F2} ms (x{r.P99Us / r.BaselineP99Us:F2}), deliveries {r.BaselineRate:F0} -> {r.Rate:F0}/s, sender {r.BaselineSenderRate:F0} -> {r.SenderRate:F0}/s, fill pause {r.BaselineFillPauseMs:F0} -> {r.FillPauseMs:F0} ms; {r.Note}"),
             _ => F($"{r.Rate,10:F0}/s p99 {r.P99Us / 1000:F2} ms alloc {(r.Count > 0 ? r.ServerAllocatedBytes / (double)r.Count : 0):F0} B/msg srvcpu {r.ServerCpuSeconds / r.Seconds:P0} clicpu {r.ClientCpuSeconds / r.Seconds:P0} setup {r.SetupSeconds:F1} s {r.Note}"),
         };
     }
