@@ -240,13 +240,13 @@ internal static partial class ClientAgent
         // warm-up did not run, which biased the baseline high.
         var warm = Json.Deserialize<ScenarioSpec>(Json.Serialize(spec));
         warm.Connections = 20;
-        warm.FillMessages = 50;
+        warm.FillMessages = 30;
         warm.WarmupSeconds = 0.1;
-        warm.MeasureSeconds = 0.2;
-        await StallPhaseAsync(warm, stalled: false);
+        warm.MeasureSeconds = 0.1;
+        await StallPhaseAsync(warm, stalled: false, last: false);
 
-        var baseline = await StallPhaseAsync(spec, stalled: false);
-        var stalled = await StallPhaseAsync(spec, stalled: true);
+        var baseline = await StallPhaseAsync(spec, stalled: false, last: false);
+        var stalled = await StallPhaseAsync(spec, stalled: true, last: true);
         var rate = spec.Rates.Length > 0 ? spec.Rates[0] : 500;
         return new ScenarioResult
         {
@@ -269,7 +269,7 @@ internal static partial class ClientAgent
         };
     }
 
-    private static async Task<StallPhase> StallPhaseAsync(ScenarioSpec spec, bool stalled)
+    private static async Task<StallPhase> StallPhaseAsync(ScenarioSpec spec, bool stalled, bool last)
     {
         var receivers = spec.Connections;
         var rate = spec.Rates.Length > 0 ? spec.Rates[0] : 500;
@@ -307,7 +307,7 @@ internal static partial class ClientAgent
             phase.FillPauseMs = pauseMs;
 
             // Let the server and client digest the burst, the same in both phases.
-            await Task.Delay(500);
+            await Task.Delay(300);
 
             // Open loop: broadcast i is scheduled at t0 + i / rate; its timestamp is the scheduled time, so a sender
             // held back by the server counts against the latency. The window covers the broadcasts scheduled in it.
@@ -418,7 +418,19 @@ internal static partial class ClientAgent
         }
         finally
         {
-            await CloseAsync(slow is null ? conns : [.. conns, slow]);
+            IEnumerable<Conn> all = slow is null ? conns : [.. conns, slow];
+            if (last)
+            {
+                await CloseAsync(all);
+            }
+            else
+            {
+                // The next phase opens new connections; only the next scenario needs the server to have dropped these.
+                foreach (var c in all)
+                {
+                    c.Abort();
+                }
+            }
         }
 
         phase.Note = string.Join(", ", notes);
@@ -444,7 +456,7 @@ internal static partial class ClientAgent
         var expected = (long)sent * receivers;
         var last = Interlocked.Read(ref receiverSink.Fill);
         var lastProgress = Stopwatch.GetTimestamp();
-        while (last < expected && Stopwatch.GetElapsedTime(started).TotalSeconds < 5 && Stopwatch.GetElapsedTime(lastProgress).TotalMilliseconds < 1200)
+        while (last < expected && Stopwatch.GetElapsedTime(started).TotalSeconds < 5 && Stopwatch.GetElapsedTime(lastProgress).TotalMilliseconds < 1100)
         {
             await Task.Delay(20);
             var now = Interlocked.Read(ref receiverSink.Fill);
@@ -467,7 +479,7 @@ internal static partial class ClientAgent
             $"fill {sent}/{spec.FillMessages} x {spec.FillBytes / 1024} KB sent{blocked}, {last}/{expected} delivered to the healthy receivers in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s, longest pause {pause:F0} ms{(last < expected ? " (not over)" : "")}"), pause);
     }
 
-    /// <summary>After the window: reads the stalled receiver for up to 1 s to see what the server kept for it, or whether it closed it.</summary>
+    /// <summary>After the window: reads the stalled receiver for up to 0.5 s to see what the server kept for it, or whether it closed it.</summary>
     private static async Task<string> DrainStalledAsync(Conn slow)
     {
         var sink = new CountingSink();
@@ -476,7 +488,7 @@ internal static partial class ClientAgent
         var started = Stopwatch.GetTimestamp();
         long last = 0;
         var lastProgress = started;
-        while (!slow.ReceiveLoop!.IsCompleted && Stopwatch.GetElapsedTime(started).TotalSeconds < 1 && Stopwatch.GetElapsedTime(lastProgress).TotalMilliseconds < 300)
+        while (!slow.ReceiveLoop!.IsCompleted && Stopwatch.GetElapsedTime(started).TotalSeconds < 0.5 && Stopwatch.GetElapsedTime(lastProgress).TotalMilliseconds < 200)
         {
             await Task.Delay(20);
             var now = Volatile.Read(ref sink.Count);

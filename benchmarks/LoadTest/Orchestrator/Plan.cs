@@ -124,6 +124,12 @@ internal static class Plan
             FillMessages = 300,
             FillBytes = 16 * 1024,
         });
+        if (quick)
+        {
+            // Shorter windows: the scenario runs three phases per host.
+            list[^1].WarmupSeconds = Math.Min(warmupSeconds, 0.25);
+            list[^1].MeasureSeconds = Math.Min(measureSeconds, 0.6);
+        }
 
         return list;
     }
