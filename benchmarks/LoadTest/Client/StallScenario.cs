@@ -243,10 +243,10 @@ internal static partial class ClientAgent
         warm.FillMessages = 30;
         warm.WarmupSeconds = 0.1;
         warm.MeasureSeconds = 0.1;
-        await StallPhaseAsync(warm, stalled: false, last: false);
+        await StallPhaseAsync(warm, stalled: false, lastPhase: false);
 
-        var baseline = await StallPhaseAsync(spec, stalled: false, last: false);
-        var stalled = await StallPhaseAsync(spec, stalled: true, last: true);
+        var baseline = await StallPhaseAsync(spec, stalled: false, lastPhase: false);
+        var stalled = await StallPhaseAsync(spec, stalled: true, lastPhase: true);
         var rate = spec.Rates.Length > 0 ? spec.Rates[0] : 500;
         return new ScenarioResult
         {
@@ -269,7 +269,7 @@ internal static partial class ClientAgent
         };
     }
 
-    private static async Task<StallPhase> StallPhaseAsync(ScenarioSpec spec, bool stalled, bool last)
+    private static async Task<StallPhase> StallPhaseAsync(ScenarioSpec spec, bool stalled, bool lastPhase)
     {
         var receivers = spec.Connections;
         var rate = spec.Rates.Length > 0 ? spec.Rates[0] : 500;
@@ -419,7 +419,7 @@ internal static partial class ClientAgent
         finally
         {
             IEnumerable<Conn> all = slow is null ? conns : [.. conns, slow];
-            if (last)
+            if (lastPhase)
             {
                 await CloseAsync(all);
             }
