@@ -476,7 +476,7 @@ internal static partial class ClientAgent
         var pause = Interlocked.Read(ref receiverSink.LongestFillGap) * 1000.0 / Stopwatch.Frequency;
         var blocked = stuck ? sender.Failure is { } failure ? $" (sender failed: {failure})" : " (sender blocked)" : "";
         return (string.Create(CultureInfo.InvariantCulture,
-            $"fill {sent}/{spec.FillMessages} x {spec.FillBytes / 1024} KB sent{blocked}, {last}/{expected} delivered to the healthy receivers in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s, longest pause {pause:F0} ms{(last < expected ? " (not over)" : "")}"), pause);
+            $"fill {sent}/{spec.FillMessages} x {spec.FillBytes / 1024} KB sent{blocked}, {last}/{expected} delivered to the healthy receivers in {Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s, longest pause {pause:F0} ms{(last < expected ? " (not over)" : "")}"), last < expected ? double.PositiveInfinity : pause);
     }
 
     /// <summary>After the window: reads the stalled receiver for up to 0.5 s to see what the server kept for it, or whether it closed it.</summary>
