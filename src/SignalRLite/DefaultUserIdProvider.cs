@@ -7,5 +7,5 @@ public class DefaultUserIdProvider : IUserIdProvider
 {
     /// <inheritdoc />
     public virtual string? GetUserId(HubConnectionContext connection) =>
-        connection.User?.FindFirst(ClaimTypes.NameIdentifier)?.Value;
+        connection.AuthenticatedUser?.FindFirst(ClaimTypes.NameIdentifier)?.Value;
 }

@@ -65,10 +65,16 @@ public class HubConnectionContext
     public virtual string ConnectionId => _connectionContext.ConnectionId;
 
     /// <summary>The authenticated user (an empty principal when the connection is anonymous).</summary>
-    public virtual ClaimsPrincipal User =>
-        Features.Get<IConnectionUserFeature>()?.User
-        ?? Features.Get<IHttpContextFeature>()?.HttpContext?.User
-        ?? (_anonymous ??= new ClaimsPrincipal(new ClaimsIdentity()));
+    public virtual ClaimsPrincipal User => AuthenticatedUser ?? (_anonymous ??= new ClaimsPrincipal(new ClaimsIdentity()));
+
+    /// <summary>The user the connection layer knows, without creating the empty principal of an anonymous connection.</summary>
+    internal ClaimsPrincipal? AuthenticatedUser =>
+        Features.Get<IConnectionUserFeature>() switch
+        {
+            HttpConnectionContext http => http.AuthenticatedUser,
+            { } feature => feature.User,
+            null => Features.Get<IHttpContextFeature>()?.HttpContext?.User,
+        };
 
     /// <summary>The user id given by <see cref="IUserIdProvider"/>.</summary>
     public string? UserIdentifier { get; set; }

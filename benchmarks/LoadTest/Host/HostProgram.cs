@@ -120,18 +120,33 @@ internal static class RawHost
             }
 
             using var ws = await context.WebSockets.AcceptWebSocketAsync();
-            var buffer = new byte[8192];
             try
             {
                 while (true)
                 {
-                    var result = await ws.ReceiveAsync(buffer.AsMemory(), context.RequestAborted);
-                    if (result.MessageType == WebSocketMessageType.Close)
+                    // A zero-byte read first, as the hub servers do: an idle socket holds no receive buffer (the
+                    // idle-memory floor), and a message is read into a pooled buffer.
+                    var ready = await ws.ReceiveAsync(Memory<byte>.Empty, context.RequestAborted);
+                    if (ready.MessageType == WebSocketMessageType.Close)
                     {
                         break;
                     }
 
-                    await ws.SendAsync(buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage, context.RequestAborted);
+                    var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(8192);
+                    try
+                    {
+                        var result = await ws.ReceiveAsync(buffer.AsMemory(), context.RequestAborted);
+                        if (result.MessageType == WebSocketMessageType.Close)
+                        {
+                            break;
+                        }
+
+                        await ws.SendAsync(buffer.AsMemory(0, result.Count), result.MessageType, result.EndOfMessage, context.RequestAborted);
+                    }
+                    finally
+                    {
+                        System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                    }
                 }
             }
             catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException)

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Features.Authentication;
 using Microsoft.Extensions.Logging;
 
 namespace SignalRLite.Internal.Transports;
@@ -46,6 +47,7 @@ internal sealed class HttpConnectionContext : ConnectionContext,
     private bool _inputCompleted;
     private bool _outputCompleted;
     private long _lastSeenTicks;
+    private long _sendDeadlineTicks; // 0: no transport send in progress (or no send timeout)
     private readonly Pipe _input;
     private readonly long _outputMaxBufferSize;
     private Func<PipeWriter, Task>? _reconnectCallback;
@@ -77,25 +79,8 @@ internal sealed class HttpConnectionContext : ConnectionContext,
         SupportedFormats = TransferFormat.Text | TransferFormat.Binary;
         ActiveFormat = TransferFormat.Text;
 
-        var features = new FeatureCollection();
-        features.Set<IConnectionIdFeature>(this);
-        features.Set<IConnectionItemsFeature>(this);
-        features.Set<IConnectionTransportFeature>(this);
-        features.Set<IConnectionLifetimeFeature>(this);
-        features.Set<IConnectionUserFeature>(this);
-        features.Set<IConnectionHeartbeatFeature>(this);
-        features.Set<IConnectionEndPointFeature>(this);
-        features.Set<IConnectionInherentKeepAliveFeature>(this);
-        features.Set<ITransferFormatFeature>(this);
-        features.Set<IHttpContextFeature>(this);
-        features.Set<IHttpTransportFeature>(this);
-        if (useStatefulReconnect)
-        {
-            features.Set<IStatefulReconnectFeature>(this);
-        }
-
         UseStatefulReconnect = useStatefulReconnect;
-        Features = features;
+        Features = new HttpConnectionFeatures(this, useStatefulReconnect);
     }
 
     public override string ConnectionId { get; set; }
@@ -105,7 +90,14 @@ internal sealed class HttpConnectionContext : ConnectionContext,
 
     public override IFeatureCollection Features { get; }
 
-    public override IDictionary<object, object?> Items { get; set; } = new ConnectionItems();
+    // Created on first use: most hubs never touch Context.Items.
+    public override IDictionary<object, object?> Items
+    {
+        get => _items ?? Interlocked.CompareExchange(ref _items, new ConnectionItems(), null) ?? _items;
+        set => _items = value;
+    }
+
+    private IDictionary<object, object?>? _items;
 
     public override IDuplexPipe Transport { get; set; }
 
@@ -114,7 +106,17 @@ internal sealed class HttpConnectionContext : ConnectionContext,
 
     public override CancellationToken ConnectionClosed { get; set; }
 
-    public ClaimsPrincipal? User { get; set; }
+    /// <summary>The request's user; an empty principal (created on first read) for anonymous connections.</summary>
+    public ClaimsPrincipal? User
+    {
+        get => _user ??= new ClaimsPrincipal(new ClaimsIdentity());
+        set => _user = value;
+    }
+
+    /// <summary>The authenticated user, or null: reading it creates nothing.</summary>
+    internal ClaimsPrincipal? AuthenticatedUser => _user;
+
+    private ClaimsPrincipal? _user;
 
     /// <summary>Long Polling answers every poll within the poll timeout, which tells the client the server is alive.</summary>
     public bool HasInherentKeepAlive => TransportType == HttpTransportType.LongPolling;
@@ -163,17 +165,21 @@ internal sealed class HttpConnectionContext : ConnectionContext,
 
     public Task? ApplicationTask => _applicationTask;
 
+    // Shared by every connection with the same limit (PipeOptions is immutable); apps use one or two limits.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<long, PipeOptions> s_pipeOptions = new();
+
     private static PipeOptions CreatePipeOptions(long maxBufferSize) =>
-        new(
-            pauseWriterThreshold: maxBufferSize,
-            resumeWriterThreshold: maxBufferSize == 0 ? 0 : Math.Max(1, maxBufferSize / 2),
+        s_pipeOptions.GetOrAdd(maxBufferSize, static size => new(
+            pauseWriterThreshold: size,
+            resumeWriterThreshold: size == 0 ? 0 : Math.Max(1, size / 2),
             readerScheduler: PipeScheduler.ThreadPool,
-            useSynchronizationContext: false);
+            useSynchronizationContext: false));
 
     /// <summary>Takes the user of each request that reaches this connection, and the addresses of the first.</summary>
     public void UpdateFromRequest(HttpContext context)
     {
-        User = context.User;
+        // The authenticated user only: HttpContext.User would create an empty principal for every anonymous request.
+        User = context.Features.Get<IHttpAuthenticationFeature>()?.User;
         var http = context.Connection;
         if (RemoteEndPoint is null && http.RemoteIpAddress is { } remote)
         {
@@ -195,8 +201,31 @@ internal sealed class HttpConnectionContext : ConnectionContext,
         }
     }
 
-    internal void TickHeartbeat()
+    /// <summary>
+    /// A transport starts a send that must complete within <paramref name="timeout"/>. Checked by the shared heartbeat
+    /// (<see cref="TickHeartbeat"/>, at most a second late) instead of a timer per connection, which an idle connection
+    /// would otherwise hold and every send would re-arm.
+    /// </summary>
+    internal void SendStarting(TimeSpan timeout)
     {
+        if (timeout > TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+        {
+            Volatile.Write(ref _sendDeadlineTicks, Environment.TickCount64 + (long)timeout.TotalMilliseconds);
+        }
+    }
+
+    internal void SendCompleted() => Volatile.Write(ref _sendDeadlineTicks, 0);
+
+    internal void TickHeartbeat(long nowTicks)
+    {
+        var deadline = Volatile.Read(ref _sendDeadlineTicks);
+        if (deadline != 0 && nowTicks > deadline && Interlocked.CompareExchange(ref _sendDeadlineTicks, 0, deadline) == deadline)
+        {
+            TransportLog.SendTimedOut(_logger, ConnectionId);
+            // Closing with an error aborts the transport, which ends the stuck send.
+            _ = CloseAsync(new ConnectionAbortedException("A send did not complete within the transport send timeout."));
+        }
+
         var callbacks = Volatile.Read(ref _heartbeats);
         foreach (var (callback, state) in callbacks)
         {

@@ -82,7 +82,7 @@ internal sealed class HttpConnectionManager : IDisposable
                 }
                 else
                 {
-                    connection.TickHeartbeat();
+                    connection.TickHeartbeat(now);
                 }
             }
         }

@@ -44,29 +44,21 @@ internal sealed class WebSocketsTransport
         var receiving = ReceiveAsync();
         var sending = SendAsync();
 
-        if (await Task.WhenAny(receiving, sending).ConfigureAwait(false) == receiving)
-        {
-            var receiveError = await receiving.ConfigureAwait(false);
-            if (receiveError is not null)
-            {
-                _outputReader.CancelPendingRead();
-            }
-
-            // Graceful: the application sees its input end, finishes, and completes its output; the send loop then
-            // answers the client's close frame.
-            await sending.ConfigureAwait(false);
-            return receiveError;
-        }
-
+        // The send loop ends last in every graceful case: when the client closes, the application sees its input end and
+        // completes its output, and the send loop answers the close frame; a receive error stops it (ReceiveAsync).
         await sending.ConfigureAwait(false);
-        try
+        if (!receiving.IsCompleted)
         {
-            await receiving.WaitAsync(_options.WebSockets.CloseTimeout).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            TransportLog.WebSocketCloseTimedOut(_logger, _connection.ConnectionId);
-            Abort();
+            // The server closed first: wait (bounded) for the client's close frame.
+            try
+            {
+                await receiving.WaitAsync(_options.WebSockets.CloseTimeout).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                TransportLog.WebSocketCloseTimedOut(_logger, _connection.ConnectionId);
+                Abort();
+            }
         }
 
         return await receiving.ConfigureAwait(false);
@@ -107,7 +99,32 @@ internal sealed class WebSocketsTransport
             }
             else
             {
-                await ReceiveFramesAsync(writer).ConfigureAwait(false);
+                // Frames go to the pipe as they come (inline, to keep one state machine per idle connection).
+                while (true)
+                {
+                    // Zero-byte read first: an idle connection holds no pipe memory while it waits.
+                    var result = await _socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None).ConfigureAwait(false);
+                    if (result.MessageType != WebSocketMessageType.Close)
+                    {
+                        var memory = writer.GetMemory();
+                        result = await _socket.ReceiveAsync(memory, CancellationToken.None).ConfigureAwait(false);
+                    }
+
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        TransportLog.WebSocketClientClosed(_logger, _connection.ConnectionId, _socket.CloseStatus);
+                        break;
+                    }
+
+                    writer.Advance(result.Count);
+                    var flush = await writer.FlushAsync().ConfigureAwait(false);
+                    if (flush.IsCompleted)
+                    {
+                        // The application stopped reading: discard further frames until the client's close frame.
+                        await DrainAsync().ConfigureAwait(false);
+                        break;
+                    }
+                }
             }
         }
         catch (Exception ex)
@@ -127,40 +144,19 @@ internal sealed class WebSocketsTransport
             // Keep the application's input open for the next socket.
             _lost = true;
             TransportLog.WaitingForReconnect(_logger, _connection.ConnectionId);
-            return error;
         }
-
-        _connection.CompleteTransportInput(error);
-        return error;
-    }
-
-    private async Task ReceiveFramesAsync(PipeWriter writer)
-    {
-        while (true)
+        else
         {
-            // Zero-byte read first: an idle connection holds no pipe memory while it waits.
-            var result = await _socket.ReceiveAsync(Memory<byte>.Empty, CancellationToken.None).ConfigureAwait(false);
-            if (result.MessageType != WebSocketMessageType.Close)
-            {
-                var memory = writer.GetMemory();
-                result = await _socket.ReceiveAsync(memory, CancellationToken.None).ConfigureAwait(false);
-            }
-
-            if (result.MessageType == WebSocketMessageType.Close)
-            {
-                TransportLog.WebSocketClientClosed(_logger, _connection.ConnectionId, _socket.CloseStatus);
-                break;
-            }
-
-            writer.Advance(result.Count);
-            var flush = await writer.FlushAsync().ConfigureAwait(false);
-            if (flush.IsCompleted)
-            {
-                // The application stopped reading: discard further frames until the client's close frame.
-                await DrainAsync().ConfigureAwait(false);
-                break;
-            }
+            _connection.CompleteTransportInput(error);
         }
+
+        if (error is not null)
+        {
+            // The send loop stops too (ProcessAsync waits for it); it sees _lost, set above.
+            _outputReader.CancelPendingRead();
+        }
+
+        return error;
     }
 
     /// <summary>
@@ -234,7 +230,6 @@ internal sealed class WebSocketsTransport
     {
         var reader = _outputReader;
         var closeStatus = WebSocketCloseStatus.NormalClosure;
-        using var sendTimeout = new CancellationTokenSource();
         var timeout = _options.TransportSendTimeout;
         var readingOutput = false;
         try
@@ -257,29 +252,15 @@ internal sealed class WebSocketsTransport
                         var messageType = _connection.ActiveFormat == TransferFormat.Binary
                             ? WebSocketMessageType.Binary
                             : WebSocketMessageType.Text;
-                        if (timeout > TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
-                        {
-                            sendTimeout.CancelAfter(timeout);
-                        }
-
+                        // TransportSendTimeout: the connection's heartbeat closes it if this send is still pending then.
+                        _connection.SendStarting(timeout);
                         try
                         {
-                            await SendBufferAsync(buffer, messageType, sendTimeout.Token).ConfigureAwait(false);
+                            await SendBufferAsync(buffer, messageType, CancellationToken.None).ConfigureAwait(false);
                         }
-                        catch (OperationCanceledException) when (sendTimeout.IsCancellationRequested)
+                        finally
                         {
-                            TransportLog.SendTimedOut(_logger, _connection.ConnectionId);
-                            Abort();
-                            _ = _connection.CloseAsync(new ConnectionAbortedException("A send did not complete within the transport send timeout."));
-                            break;
-                        }
-
-                        if (!sendTimeout.TryReset())
-                        {
-                            TransportLog.SendTimedOut(_logger, _connection.ConnectionId);
-                            Abort();
-                            _ = _connection.CloseAsync(new ConnectionAbortedException("A send did not complete within the transport send timeout."));
-                            break;
+                            _connection.SendCompleted();
                         }
                     }
                     else if (result.IsCompleted)
