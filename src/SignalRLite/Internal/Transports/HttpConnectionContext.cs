@@ -70,9 +70,9 @@ internal sealed class HttpConnectionContext : ConnectionContext,
         _logger = logger;
         _lastSeenTicks = Environment.TickCount64;
 
-        var input = _input = new Pipe(CreatePipeOptions(options.TransportMaxBufferSize));
+        var input = _input = new Pipe(manager.GetPipeOptions(options.TransportMaxBufferSize));
         _outputMaxBufferSize = options.ApplicationMaxBufferSize;
-        var output = new Pipe(CreatePipeOptions(options.ApplicationMaxBufferSize));
+        var output = new Pipe(manager.GetPipeOptions(options.ApplicationMaxBufferSize));
         Transport = new DuplexPipe(input.Reader, output.Writer);
         Application = new DuplexPipe(output.Reader, input.Writer);
         ConnectionClosed = _closedCts.Token;
@@ -164,16 +164,6 @@ internal sealed class HttpConnectionContext : ConnectionContext,
     public bool OutputDrained { get; private set; }
 
     public Task? ApplicationTask => _applicationTask;
-
-    // Shared by every connection with the same limit (PipeOptions is immutable); apps use one or two limits.
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<long, PipeOptions> s_pipeOptions = new();
-
-    private static PipeOptions CreatePipeOptions(long maxBufferSize) =>
-        s_pipeOptions.GetOrAdd(maxBufferSize, static size => new(
-            pauseWriterThreshold: size,
-            resumeWriterThreshold: size == 0 ? 0 : Math.Max(1, size / 2),
-            readerScheduler: PipeScheduler.ThreadPool,
-            useSynchronizationContext: false));
 
     /// <summary>Takes the user of each request that reaches this connection, and the addresses of the first.</summary>
     public void UpdateFromRequest(HttpContext context)
@@ -488,7 +478,7 @@ internal sealed class HttpConnectionContext : ConnectionContext,
     /// </summary>
     public PipeWriter BeginReattach()
     {
-        var output = new Pipe(CreatePipeOptions(_outputMaxBufferSize));
+        var output = new Pipe(_manager.GetPipeOptions(_outputMaxBufferSize));
         lock (_lock)
         {
             _oldOutput = (Application.Input, Transport.Output);

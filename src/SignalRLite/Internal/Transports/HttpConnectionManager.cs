@@ -1,4 +1,7 @@
+using System.Buffers;
 using System.Collections.Concurrent;
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -20,9 +23,18 @@ internal sealed class HttpConnectionManager : IDisposable
     private readonly Timer _timer;
     private readonly CancellationTokenRegistration _stoppingRegistration;
     private int _scanning;
+    private readonly MemoryPool<byte>? _memoryPool;
+    private readonly ConcurrentDictionary<long, PipeOptions> _pipeOptions = new();
 
-    public HttpConnectionManager(ILoggerFactory loggerFactory, IOptions<ConnectionOptions> options, IHostApplicationLifetime? lifetime = null)
+    public HttpConnectionManager(
+        ILoggerFactory loggerFactory,
+        IOptions<ConnectionOptions> options,
+        IHostApplicationLifetime? lifetime = null,
+        IMemoryPoolFactory<byte>? memoryPoolFactory = null)
     {
+        // The server's pool (Kestrel's pinned blocks, evicted when idle) when the host provides one: with a thousand
+        // busy connections the shared ArrayPool runs dry and every pipe segment becomes a fresh 4 KB array.
+        _memoryPool = memoryPoolFactory?.Create(new MemoryPoolOptions { Owner = "signalrlite" });
         _logger = loggerFactory.CreateLogger<HttpConnectionManager>();
         _connectionLogger = loggerFactory.CreateLogger<HttpConnectionContext>();
         var timeout = options.Value.DisconnectTimeout ?? ConnectionOptions.DefaultDisconnectTimeout;
@@ -41,6 +53,15 @@ internal sealed class HttpConnectionManager : IDisposable
     }
 
     public int Count => _connections.Count;
+
+    /// <summary>Options of the connections' pipes, shared by all connections with the same buffer limit (PipeOptions is immutable).</summary>
+    public PipeOptions GetPipeOptions(long maxBufferSize) =>
+        _pipeOptions.GetOrAdd(maxBufferSize, static (size, pool) => new PipeOptions(
+            pool: pool,
+            pauseWriterThreshold: size,
+            resumeWriterThreshold: size == 0 ? 0 : Math.Max(1, size / 2),
+            readerScheduler: PipeScheduler.ThreadPool,
+            useSynchronizationContext: false), _memoryPool);
 
     public HttpConnectionContext CreateConnection(HttpConnectionDispatcherOptions options, int negotiateVersion = 1, bool useStatefulReconnect = false)
     {
@@ -112,5 +133,6 @@ internal sealed class HttpConnectionManager : IDisposable
     {
         _stoppingRegistration.Dispose();
         _timer.Dispose();
+        _memoryPool?.Dispose();
     }
 }
