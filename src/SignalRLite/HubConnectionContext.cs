@@ -44,6 +44,7 @@ public class HubConnectionContext
     private ReplayBuffer? _replay;
     private IStatefulReconnectFeature? _reconnectFeature;
     private int _queuedFanOutWrites;
+    private bool _flushDeferred; // written bytes not flushed yet; guarded by _writeLock
     private long _lastFlushTicks;
 
     /// <summary>Creates the context for a connection of the connection layer.</summary>
@@ -117,7 +118,14 @@ public class HubConnectionContext
     public virtual void Abort() => RequestClose(HubConnectionCloseReason.Aborted);
 
     /// <summary>Writes one message.</summary>
-    public virtual ValueTask WriteAsync(HubMessage message, CancellationToken cancellationToken = default)
+    public virtual ValueTask WriteAsync(HubMessage message, CancellationToken cancellationToken = default) =>
+        WriteAsync(message, flush: true, cancellationToken);
+
+    /// <summary>
+    /// Writes one message; without <paramref name="flush"/> (and when the write lock is free) the bytes stay in the pipe
+    /// until the next flush, which the caller guarantees (<see cref="FlushDeferredWrites"/> or a later write).
+    /// </summary>
+    internal ValueTask WriteAsync(HubMessage message, bool flush, CancellationToken cancellationToken = default)
     {
         // Serialised before taking the lock, so that a serialisation failure never leaves half a message in the pipe.
         if (_replay is not null && message is HubInvocationMessage)
@@ -131,9 +139,31 @@ public class HubConnectionContext
         {
             Protocol.WriteMessage(message, buffer);
             // The pipe copies the bytes on Write, so the pooled buffer may go back once the locked write returns.
-            return _writeLock.Wait(0)
-                ? WriteLockedAsync(buffer.WrittenSpan, cancellationToken)
-                : WriteSlowAsync(buffer.WrittenSpan.ToArray(), cancellationToken);
+            if (!_writeLock.Wait(0))
+            {
+                return WriteSlowAsync(buffer.WrittenSpan.ToArray(), cancellationToken);
+            }
+
+            if (!flush && !_outputClosed)
+            {
+                try
+                {
+                    _output.Write(buffer.WrittenSpan);
+                    _flushDeferred = true;
+                    return default;
+                }
+                catch (Exception ex)
+                {
+                    OnWriteFailed(ex);
+                    return default;
+                }
+                finally
+                {
+                    _writeLock.Release();
+                }
+            }
+
+            return WriteLockedAsync(buffer.WrittenSpan, cancellationToken);
         }
         finally
         {
@@ -441,8 +471,75 @@ public class HubConnectionContext
         }
     }
 
+    /// <summary>Flushes bytes written without a flush (<see cref="WriteAsync(HubMessage, bool, CancellationToken)"/>), if any.</summary>
+    internal void FlushDeferredWrites()
+    {
+        if (!Volatile.Read(ref _flushDeferred))
+        {
+            return;
+        }
+
+        if (!_writeLock.Wait(0))
+        {
+            // A writer holds the lock (its flush most likely takes the bytes along): check again once it is done.
+            _ = FlushDeferredSlowAsync();
+            return;
+        }
+
+        var release = true;
+        try
+        {
+            if (!_flushDeferred || _outputClosed)
+            {
+                return;
+            }
+
+            var flush = _output.FlushAsync();
+            if (flush.IsCompletedSuccessfully)
+            {
+                OnFlushed(flush.Result);
+                return;
+            }
+
+            release = false;
+            _ = AwaitFlushAndReleaseAsync(flush).AsTask();
+        }
+        catch (Exception ex)
+        {
+            OnWriteFailed(ex);
+        }
+        finally
+        {
+            if (release)
+            {
+                _writeLock.Release();
+            }
+        }
+    }
+
+    private async Task FlushDeferredSlowAsync()
+    {
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_flushDeferred && !_outputClosed)
+            {
+                OnFlushed(await _output.FlushAsync().ConfigureAwait(false));
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            OnWriteFailed(ex);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
     private void OnFlushed(FlushResult result)
     {
+        _flushDeferred = false;
         Volatile.Write(ref _lastFlushTicks, Environment.TickCount64);
         if (result.IsCompleted)
         {

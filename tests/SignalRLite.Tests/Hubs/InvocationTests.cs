@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
 using SignalRLite.Tests.Infrastructure;
 using static SignalRLite.Tests.Hubs.HubTestServer;
@@ -269,6 +270,74 @@ public class InvocationTests
             Assert.Equal(3, completion.GetProperty("type").GetInt32());
             Assert.Equal("same", completion.GetProperty("invocationId").GetString());
             Assert.Equal(expected, completion.GetProperty("result").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task PipelinedInvocationsAreAllAnsweredAndNoneWaitsForALaterOne()
+    {
+        // A hub on the scope-less fast path (no constructor parameters, no filters), where completions of invocations
+        // run back to back are written without a flush until the run ends. No keep-alive ping during the test: a ping's
+        // flush would hide a completion left unflushed.
+        await using var server = InMemoryHubServer<PipelineHub>.Create(o => o.KeepAliveInterval = TimeSpan.FromMinutes(5));
+        var connection = await server.ConnectAsync();
+        var first = PipelineHub.Gate("first-" + Guid.NewGuid());
+        var held = PipelineHub.Gate("held-" + Guid.NewGuid());
+
+        // While "first" holds the only slot, three more queue up. Once it ends they run back to back on one thread: the
+        // completions of a and b go out in one flush, which must not wait for c (still running).
+        await connection.SendAsync(Invocation("first", "Wait", first.Key));
+        await connection.SendAsync(Invocation("a", "Echo", "x") + Invocation("b", "Echo", "y") + Invocation("c", "Wait", held.Key));
+        var queued = QueuedInvocations(server);
+        for (var start = DateTime.UtcNow; queued.QueuedCount < 3; await Task.Delay(5))
+        {
+            Assert.True(DateTime.UtcNow - start < TimeSpan.FromSeconds(10), "the three invocations were never queued");
+        }
+
+        first.Gate.TrySetResult();
+        Assert.Equal(first.Key, (await connection.ReadNonPingAsync()).GetProperty("result").GetString());
+        foreach (var (id, result) in new[] { ("a", "x"), ("b", "y") })
+        {
+            var completion = await connection.ReadNonPingAsync();
+            Assert.Equal(id, completion.GetProperty("invocationId").GetString());
+            Assert.Equal(result, completion.GetProperty("result").GetString());
+        }
+
+        held.Gate.TrySetResult();
+        Assert.Equal(held.Key, (await connection.ReadNonPingAsync()).GetProperty("result").GetString());
+
+        // Many at once: every one answered, in order.
+        var batch = string.Concat(Enumerable.Range(0, 200).Select(i => Invocation("p" + i, "Echo", "v" + i)));
+        await connection.SendAsync(batch);
+        for (var i = 0; i < 200; i++)
+        {
+            var completion = await connection.ReadNonPingAsync();
+            Assert.Equal("p" + i, completion.GetProperty("invocationId").GetString());
+            Assert.Equal("v" + i, completion.GetProperty("result").GetString());
+        }
+    }
+
+    private static Internal.Hubs.HubConnectionInvocations QueuedInvocations<THub>(InMemoryHubServer<THub> server)
+        where THub : Hub
+    {
+        var manager = server.Services.GetRequiredService<HubLifetimeManager<THub>>();
+        var field = manager.GetType().GetField("_connections", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
+        return ((System.Collections.Concurrent.ConcurrentDictionary<string, HubConnectionContext>)field.GetValue(manager)!).Values.Single().Invocations!;
+    }
+
+    public sealed class PipelineHub : Hub
+    {
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> Gates = new();
+
+        public static (string Key, TaskCompletionSource Gate) Gate(string key) =>
+            (key, Gates.GetOrAdd(key, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)));
+
+        public string Echo(string value) => value;
+
+        public async Task<string> Wait(string key)
+        {
+            await Gate(key).Gate.Task;
+            return key;
         }
     }
 }

@@ -26,10 +26,16 @@ internal sealed class HubConnectionInvocations
     private bool _closed;
     private TaskCompletionSource? _spaceAvailable;
 
-    public HubConnectionInvocations(int maxParallel)
+    private readonly HubConnectionContext? _connection;
+
+    public HubConnectionInvocations(int maxParallel, HubConnectionContext? connection = null)
     {
         _maxParallel = Math.Max(1, maxParallel);
+        _connection = connection;
     }
+
+    /// <summary>A thread-pool work item stopped running invocations: completions whose flush was deferred go out now.</summary>
+    internal void OnRunEnded() => _connection?.FlushDeferredWrites();
 
     // Created on first use: an idle connection holds neither (each is about half a kilobyte).
     private ConcurrentDictionary<string, CancellationTokenSource>? _active;
@@ -74,6 +80,7 @@ internal sealed class HubConnectionInvocations
             if (_running >= _maxParallel)
             {
                 _waiting.Enqueue(invocation);
+                _waitingCount = _waiting.Count;
                 if (_waiting.Count < MaxQueuedInvocations)
                 {
                     return null;
@@ -117,6 +124,7 @@ internal sealed class HubConnectionInvocations
         {
             _closed = true;
             _waiting.Clear();
+            _waitingCount = 0;
             space = _spaceAvailable;
             _spaceAvailable = null;
         }
@@ -129,7 +137,18 @@ internal sealed class HubConnectionInvocations
 
     internal void ReturnSpare(QueuedInvocation invocation) => Volatile.Write(ref _spare, invocation);
 
-    internal void ReleaseSlot()
+    /// <summary>Whether invocations wait for a slot (a hint: read without the lock).</summary>
+    public bool HasWaiting => Volatile.Read(ref _waitingCount) > 0;
+
+    private int _waitingCount;
+
+    internal void ReleaseSlot() => TakeNextOrReleaseSlot(runInline: false);
+
+    /// <summary>
+    /// Gives the slot to the next waiting invocation: returned to run on the caller's thread when
+    /// <paramref name="runInline"/> (the caller runs it at once), else queued on the thread pool; or frees the slot.
+    /// </summary>
+    internal QueuedInvocation? TakeNextOrReleaseSlot(bool runInline)
     {
         QueuedInvocation? next;
         TaskCompletionSource? space;
@@ -138,15 +157,23 @@ internal sealed class HubConnectionInvocations
             if (_closed || !_waiting.TryDequeue(out next))
             {
                 _running--;
-                return;
+                return null;
             }
 
+            _waitingCount = _waiting.Count;
             space = _spaceAvailable;
             _spaceAvailable = null;
         }
 
         space?.TrySetResult();
+        if (runInline)
+        {
+            next.Adopt(this);
+            return next;
+        }
+
         next.Start(this, holdsSlot: true);
+        return null;
     }
 
     private static ConcurrentDictionary<string, T> Create<T>(ref ConcurrentDictionary<string, T>? field)

@@ -90,7 +90,7 @@ internal sealed class HubDispatcher<THub> where THub : Hub
     {
         connection.CallerContext = new DefaultHubCallerContext(connection);
         connection.CallerClients = new HubCallerClients(_hubContext.Clients, connection.ConnectionId);
-        connection.Invocations = new HubConnectionInvocations(Options.MaximumParallelInvocationsPerClient);
+        connection.Invocations = new HubConnectionInvocations(Options.MaximumParallelInvocationsPerClient, connection);
     }
 
     public async Task OnConnectedAsync(HubConnectionContext connection)
@@ -370,7 +370,9 @@ internal sealed class HubDispatcher<THub> where THub : Hub
             {
                 // Serialised synchronously by WriteAsync, so the invocation's own completion object can be reused.
                 var completion = ((Invocation)slot).Completion.Reuse(id, result, descriptor.HasResult);
-                write = connection.WriteAsync(completion);
+                // With more invocations waiting, the next one runs on this thread right after this one: its completion
+                // (or the end of the run) flushes this one too.
+                write = connection.WriteAsync(completion, flush: !connection.Invocations!.HasWaiting);
                 completion.Reuse("", null, false);
             }
             catch (Exception ex)

@@ -40,19 +40,52 @@ internal abstract class QueuedInvocation : IThreadPoolWorkItem
         ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
 
+    /// <summary>Invocations one thread-pool work item may run back to back before it hands the rest to the pool.</summary>
+    private const int MaxInlineRun = 32;
+
+    [ThreadStatic]
+    private static QueuedInvocation? t_next;
+
+    /// <summary>Takes the slot of the invocation that ran before it on the same thread.</summary>
+    internal void Adopt(HubConnectionInvocations owner)
+    {
+        _owner = owner;
+        _released = 0;
+    }
+
     void IThreadPoolWorkItem.Execute()
+    {
+        // Invocations that finish synchronously hand their slot to the next waiting one, which runs right here: no
+        // thread-pool hop per message of a pipelining client, and their completions go out in one flush (see
+        // HubConnectionInvocations.OnRunEnded).
+        var owner = _owner!;
+        QueuedInvocation? current = this;
+        for (var budget = MaxInlineRun; current is not null; budget--)
+        {
+            current = current.RunOnce(allowInline: budget > 1);
+        }
+
+        owner.OnRunEnded();
+    }
+
+    /// <summary>Runs in the captured context; returns the next invocation to run inline, if any. Must not touch this object after returning it to the spare slot.</summary>
+    private QueuedInvocation? RunOnce(bool allowInline)
     {
         if (_executionContext is { } context)
         {
-            ExecutionContext.Run(context, static state => ((QueuedInvocation)state!).Run(), this);
+            ExecutionContext.Run(context, allowInline ? s_runInline : s_runAlone, this);
+            var next = t_next;
+            t_next = null;
+            return next;
         }
-        else
-        {
-            Run();
-        }
+
+        return Run(allowInline);
     }
 
-    private void Run()
+    private static readonly ContextCallback s_runInline = static state => t_next = ((QueuedInvocation)state!).Run(allowInline: true);
+    private static readonly ContextCallback s_runAlone = static state => t_next = ((QueuedInvocation)state!).Run(allowInline: false);
+
+    private QueuedInvocation? Run(bool allowInline)
     {
         ValueTask run;
         try
@@ -62,24 +95,25 @@ internal abstract class QueuedInvocation : IThreadPoolWorkItem
         catch
         {
             Release();
-            return;
+            return null;
         }
 
-        if (run.IsCompleted)
+        if (!run.IsCompleted)
         {
-            Release();
-
-            // Finished synchronously: nothing refers to this object any more, so the connection may reuse it.
-            var owner = _owner!;
-            Clear();
-            _owner = null;
-            _executionContext = null;
-            _released = 0;
-            owner.ReturnSpare(this);
-            return;
+            _ = ReleaseWhenDoneAsync(run);
+            return null;
         }
 
-        _ = ReleaseWhenDoneAsync(run);
+        var owner = _owner!;
+        var next = Interlocked.Exchange(ref _released, 1) == 0 ? owner.TakeNextOrReleaseSlot(allowInline) : null;
+
+        // Finished synchronously: nothing refers to this object any more, so the connection may reuse it.
+        Clear();
+        _owner = null;
+        _executionContext = null;
+        _released = 0;
+        owner.ReturnSpare(this);
+        return next;
     }
 
     private async Task ReleaseWhenDoneAsync(ValueTask run)
