@@ -317,6 +317,29 @@ public class InvocationTests
         }
     }
 
+    [Fact]
+    public async Task ASynchronousMethodRunOnTheReadLoopDoesNotTripTheClientTimeout()
+    {
+        // Block is synchronous, so it runs on the read loop (nothing else queued); the client sends nothing meanwhile.
+        await using var server = InMemoryHubServer<PipelineHub>.Create(o =>
+        {
+            o.ClientTimeoutInterval = TimeSpan.FromMilliseconds(300);
+            o.KeepAliveInterval = TimeSpan.FromMilliseconds(100);
+        });
+        var connection = await server.ConnectAsync();
+        await connection.SendAsync(Invocation("block", "Block", 1500));
+        var completion = await connection.ReadNonPingAsync();
+        Assert.Equal(3, completion.GetProperty("type").GetInt32());
+        Assert.Equal("done", completion.GetProperty("result").GetString());
+        Assert.Equal("x", await EchoAsync(connection, "x"));
+    }
+
+    private static async Task<string?> EchoAsync(TestConnection connection, string value)
+    {
+        await connection.SendAsync(Invocation("echo", "Echo", value));
+        return (await connection.ReadNonPingAsync()).GetProperty("result").GetString();
+    }
+
     private static Internal.Hubs.HubConnectionInvocations QueuedInvocations<THub>(InMemoryHubServer<THub> server)
         where THub : Hub
     {
@@ -333,6 +356,12 @@ public class InvocationTests
             (key, Gates.GetOrAdd(key, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)));
 
         public string Echo(string value) => value;
+
+        public string Block(int milliseconds)
+        {
+            Thread.Sleep(milliseconds);
+            return "done";
+        }
 
         public async Task<string> Wait(string key)
         {

@@ -98,6 +98,26 @@ internal sealed class HubConnectionInvocations
     }
 
     /// <summary>
+    /// Runs <paramref name="invocation"/> on the caller's thread (the read loop) when a slot is free and nothing waits;
+    /// false when it must be queued instead (<see cref="Enqueue"/>).
+    /// </summary>
+    public bool TryRunInline(QueuedInvocation invocation)
+    {
+        lock (_lock)
+        {
+            if (_closed || _running >= _maxParallel || _waiting.Count > 0)
+            {
+                return false;
+            }
+
+            _running++;
+        }
+
+        invocation.RunInline(this);
+        return true;
+    }
+
+    /// <summary>
     /// Runs <paramref name="invocation"/> now, outside the parallel-invocation limit. Used for invocations with upload
     /// streams, as the official server does (observed): otherwise a queued upload whose buffer is full would stop the
     /// reader while the running invocation waits for items behind it.

@@ -94,6 +94,10 @@ internal sealed class HubMethodDescriptor
         }
 
         HasResult = unwrapped is not null && !IsStreamingMethod;
+        IsSynchronous = !IsStreamingMethod
+            && !typeof(Task).IsAssignableFrom(returnType)
+            && returnType != typeof(ValueTask)
+            && !(returnType.IsGenericType && returnType.GetGenericTypeDefinition() == typeof(ValueTask<>));
         Invoker = CompileInvoker(method);
 
         // [Authorize] on the method (or inherited from its declaration); [AllowAnonymous] on the method lifts it.
@@ -129,6 +133,9 @@ internal sealed class HubMethodDescriptor
 
     /// <summary>The method produces a value (the Completion carries <c>result</c>); false for void, Task, ValueTask and streams.</summary>
     public bool HasResult { get; }
+
+    /// <summary>The method returns no awaitable (and no stream): it cannot wait for anything, such as a client result.</summary>
+    public bool IsSynchronous { get; }
 
     /// <summary>Calls the method on a hub with a full argument array and awaits it; yields the result or the stream object.</summary>
     public Func<object, object?[], ValueTask<object?>> Invoker { get; }

@@ -53,6 +53,15 @@ internal abstract class QueuedInvocation : IThreadPoolWorkItem
         _released = 0;
     }
 
+    /// <summary>Runs the invocation on the caller's thread, in its context, holding the slot the caller took.</summary>
+    internal void RunInline(HubConnectionInvocations owner)
+    {
+        _owner = owner;
+        _released = 0;
+        _executionContext = null;
+        ((IThreadPoolWorkItem)this).Execute();
+    }
+
     void IThreadPoolWorkItem.Execute()
     {
         // Invocations that finish synchronously hand their slot to the next waiting one, which runs right here: no
