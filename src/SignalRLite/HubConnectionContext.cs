@@ -139,31 +139,9 @@ public class HubConnectionContext
         {
             Protocol.WriteMessage(message, buffer);
             // The pipe copies the bytes on Write, so the pooled buffer may go back once the locked write returns.
-            if (!_writeLock.Wait(0))
-            {
-                return WriteSlowAsync(buffer.WrittenSpan.ToArray(), cancellationToken);
-            }
-
-            if (!flush && !_outputClosed)
-            {
-                try
-                {
-                    _output.Write(buffer.WrittenSpan);
-                    _flushDeferred = true;
-                    return default;
-                }
-                catch (Exception ex)
-                {
-                    OnWriteFailed(ex);
-                    return default;
-                }
-                finally
-                {
-                    _writeLock.Release();
-                }
-            }
-
-            return WriteLockedAsync(buffer.WrittenSpan, cancellationToken);
+            return _writeLock.Wait(0)
+                ? WriteLockedAsync(buffer.WrittenSpan, cancellationToken, flush)
+                : WriteSlowAsync(buffer.WrittenSpan.ToArray(), cancellationToken);
         }
         finally
         {
@@ -254,8 +232,11 @@ public class HubConnectionContext
         return WriteLockedAsync(bytes.Span, cancellationToken);
     }
 
-    /// <summary>Writes and flushes with the write lock held; releases it when the flush completes.</summary>
-    private ValueTask WriteLockedAsync(ReadOnlySpan<byte> bytes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes and flushes with the write lock held; releases it when the flush completes. Without
+    /// <paramref name="flush"/> the bytes wait in the pipe for the next flush (<see cref="FlushDeferredWrites"/>).
+    /// </summary>
+    private ValueTask WriteLockedAsync(ReadOnlySpan<byte> bytes, CancellationToken cancellationToken, bool flush = true)
     {
         var release = true;
         try
@@ -267,15 +248,21 @@ public class HubConnectionContext
 
             _output.Write(bytes);
             Volatile.Write(ref _lastSendTicks, Environment.TickCount64);
-            var flush = _output.FlushAsync(cancellationToken);
-            if (flush.IsCompletedSuccessfully)
+            if (!flush)
             {
-                OnFlushed(flush.Result);
+                _flushDeferred = true;
+                return default;
+            }
+
+            var flushing = _output.FlushAsync(cancellationToken);
+            if (flushing.IsCompletedSuccessfully)
+            {
+                OnFlushed(flushing.Result);
                 return default;
             }
 
             release = false;
-            return AwaitFlushAndReleaseAsync(flush);
+            return AwaitFlushAndReleaseAsync(flushing);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -425,15 +412,7 @@ public class HubConnectionContext
 
             Protocol.WriteMessage(new AckMessage(ack), _output);
             replay.AckSent(ack);
-            var flush = _output.FlushAsync();
-            if (flush.IsCompletedSuccessfully)
-            {
-                OnFlushed(flush.Result);
-                return;
-            }
-
-            release = false;
-            _ = AwaitFlushAndReleaseAsync(flush).AsTask();
+            release = FlushHoldingLock();
         }
         catch (Exception ex)
         {
@@ -471,6 +450,23 @@ public class HubConnectionContext
         }
     }
 
+    /// <summary>
+    /// Flushes with the write lock held, for writers that do not wait: true when the flush completed (the caller releases
+    /// the lock), false when it goes on in the background and releases the lock itself.
+    /// </summary>
+    private bool FlushHoldingLock()
+    {
+        var flush = _output.FlushAsync();
+        if (flush.IsCompletedSuccessfully)
+        {
+            OnFlushed(flush.Result);
+            return true;
+        }
+
+        _ = AwaitFlushAndReleaseAsync(flush).AsTask();
+        return false;
+    }
+
     /// <summary>Flushes bytes written without a flush (<see cref="WriteAsync(HubMessage, bool, CancellationToken)"/>), if any.</summary>
     internal void FlushDeferredWrites()
     {
@@ -494,15 +490,7 @@ public class HubConnectionContext
                 return;
             }
 
-            var flush = _output.FlushAsync();
-            if (flush.IsCompletedSuccessfully)
-            {
-                OnFlushed(flush.Result);
-                return;
-            }
-
-            release = false;
-            _ = AwaitFlushAndReleaseAsync(flush).AsTask();
+            release = FlushHoldingLock();
         }
         catch (Exception ex)
         {
@@ -746,15 +734,7 @@ public class HubConnectionContext
 
             _output.Write(_pingBytes.Span);
             Volatile.Write(ref _lastSendTicks, Environment.TickCount64);
-            var flush = _output.FlushAsync();
-            if (flush.IsCompletedSuccessfully)
-            {
-                OnFlushed(flush.Result);
-                return;
-            }
-
-            release = false;
-            _ = AwaitFlushAndReleaseAsync(flush).AsTask();
+            release = FlushHoldingLock();
         }
         catch (Exception ex)
         {

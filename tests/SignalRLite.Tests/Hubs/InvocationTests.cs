@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
 using SignalRLite.Tests.Infrastructure;
 using static SignalRLite.Tests.Hubs.HubTestServer;
@@ -341,12 +340,8 @@ public class InvocationTests
     }
 
     private static Internal.Hubs.HubConnectionInvocations QueuedInvocations<THub>(InMemoryHubServer<THub> server)
-        where THub : Hub
-    {
-        var manager = server.Services.GetRequiredService<HubLifetimeManager<THub>>();
-        var field = manager.GetType().GetField("_connections", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
-        return ((System.Collections.Concurrent.ConcurrentDictionary<string, HubConnectionContext>)field.GetValue(manager)!).Values.Single().Invocations!;
-    }
+        where THub : Hub =>
+        HubConnections.Of<THub>(server.Services).Values.Single().Invocations!;
 
     public sealed class PipelineHub : Hub
     {

@@ -1,9 +1,7 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.WebSockets;
-using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -425,12 +423,8 @@ public class HostileInputTests(Xunit.Abstractions.ITestOutputHelper output)
         await AssertWitnessWorksAsync(witness);
     }
 
-    private static HubConnectionContext Connection(HubAppHost host, string connectionId)
-    {
-        var manager = host.Services.GetRequiredService<HubLifetimeManager<TestHub>>();
-        var field = manager.GetType().GetField("_connections", BindingFlags.NonPublic | BindingFlags.Instance)!;
-        return ((ConcurrentDictionary<string, HubConnectionContext>)field.GetValue(manager)!)[connectionId];
-    }
+    private static HubConnectionContext Connection(HubAppHost host, string connectionId) =>
+        HubConnections.Of<TestHub>(host.Services)[connectionId];
 
     private static async Task<WebSocket> ConnectWebSocketAsync(Uri uri)
     {

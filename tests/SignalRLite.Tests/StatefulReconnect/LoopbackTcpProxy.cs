@@ -50,14 +50,7 @@ internal sealed class LoopbackTcpProxy : IAsyncDisposable
 
         foreach (var socket in sockets)
         {
-            try
-            {
-                socket.LingerState = new LingerOption(true, 0);
-                socket.Close();
-            }
-            catch (Exception)
-            {
-            }
+            Reset(socket);
         }
 
         return sockets.Length;
@@ -144,6 +137,19 @@ internal sealed class LoopbackTcpProxy : IAsyncDisposable
         }
     }
 
+    /// <summary>Closes with RST (linger 0), as a network failure does.</summary>
+    private static void Reset(Socket socket)
+    {
+        try
+        {
+            socket.LingerState = new LingerOption(true, 0);
+            socket.Close();
+        }
+        catch (Exception)
+        {
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         _stop.Cancel();
@@ -201,18 +207,8 @@ internal sealed class LoopbackTcpProxy : IAsyncDisposable
 
         private void Reset()
         {
-            foreach (var socket in new[] { client, server })
-            {
-                try
-                {
-                    socket.LingerState = new LingerOption(true, 0);
-                    socket.Close();
-                }
-                catch (Exception)
-                {
-                }
-            }
-
+            LoopbackTcpProxy.Reset(client);
+            LoopbackTcpProxy.Reset(server);
             Cut.TrySetResult();
         }
 

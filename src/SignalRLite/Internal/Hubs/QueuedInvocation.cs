@@ -56,8 +56,7 @@ internal abstract class QueuedInvocation : IThreadPoolWorkItem
     /// <summary>Runs the invocation on the caller's thread, in its context, holding the slot the caller took.</summary>
     internal void RunInline(HubConnectionInvocations owner)
     {
-        _owner = owner;
-        _released = 0;
+        Adopt(owner);
         _executionContext = null;
         ((IThreadPoolWorkItem)this).Execute();
     }

@@ -1,0 +1,17 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace SignalRLite.Tests.Infrastructure;
+
+/// <summary>The live connections of a hub's <see cref="DefaultHubLifetimeManager{THub}"/> (a private map, read by reflection), for tests that inspect server-side state.</summary>
+internal static class HubConnections
+{
+    public static ConcurrentDictionary<string, HubConnectionContext> Of<THub>(IServiceProvider services)
+        where THub : Hub
+    {
+        var manager = services.GetRequiredService<HubLifetimeManager<THub>>();
+        var field = manager.GetType().GetField("_connections", BindingFlags.NonPublic | BindingFlags.Instance)!;
+        return (ConcurrentDictionary<string, HubConnectionContext>)field.GetValue(manager)!;
+    }
+}
