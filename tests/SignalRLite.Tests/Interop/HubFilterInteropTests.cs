@@ -14,6 +14,9 @@ public sealed class FilterLog
 
     public Signal Disconnected { get; } = new();
 
+    /// <summary>Set by the hub's OnConnectedAsync: the handshake is answered before it runs, so a client's StartAsync may return first.</summary>
+    public Signal Connected { get; } = new();
+
     public string[] Take()
     {
         var items = new List<string>();
@@ -31,6 +34,7 @@ public class FilteredHub(FilterLog log) : Hub
     public override Task OnConnectedAsync()
     {
         log.Entries.Enqueue("hub:connected");
+        log.Connected.TrySetResult();
         return Task.CompletedTask;
     }
 
@@ -161,6 +165,7 @@ public class HubFilterInteropTests
             app => app.MapHub<FilteredHub>("/filtered"));
 
         var client = await host.ConnectAsync("/filtered", transport);
+        await log.Connected.WaitAsync();
         Assert.Equal(["global1:connected", "global2:connected", "hub1:connected", "hub2:connected", "hub:connected"], log.Take());
         Assert.Equal(5, await client.InvokeAsync<int>("Add", 2, 3));
         Assert.Equal(
@@ -184,8 +189,7 @@ public class HubFilterInteropTests
             }),
             app => app.MapHub<FilteredHub>("/filtered"));
 
-        var client = await host.ConnectAsync("/filtered");
-        log.Take();
+        var client = await ConnectSettledAsync(host, log);
         Assert.Equal(5, await client.InvokeAsync<int>("Add", 2, 3));
         Assert.Equal(["di:True:True", "activated:invoke", "hub:Add", "activated:disposed"], log.Take());
     }
@@ -199,8 +203,7 @@ public class HubFilterInteropTests
             services => services.AddSingleton(log).AddSignalRLite(o => o.AddFilter(new ContextInspectingFilter(log))),
             app => app.MapHub<FilteredHub>("/filtered"));
 
-        var client = await host.ConnectAsync("/filtered", ClientTransport.ServerSentEvents);
-        log.Take();
+        var client = await ConnectSettledAsync(host, log, ClientTransport.ServerSentEvents);
         Assert.Equal(7, await client.InvokeAsync<int>("Add", 3, 4));
         Assert.Equal(["ctx:FilteredHub:Add:3,4:True:True", "hub:Add"], log.Take());
     }
@@ -214,8 +217,7 @@ public class HubFilterInteropTests
             services => services.AddSingleton(log).AddSignalRLite().AddHubOptions<FilteredHub>(o => o.AddFilter(new BehaviourFilter(log))),
             app => app.MapHub<FilteredHub>("/filtered"));
 
-        var client = await host.ConnectAsync("/filtered");
-        log.Take();
+        var client = await ConnectSettledAsync(host, log);
 
         var blocked = await Assert.ThrowsAsync<ClientHubException>(() => client.InvokeAsync<string>("Secret"));
         Assert.Equal("An unexpected error occurred invoking 'Secret' on the server. HubException: blocked by filter", blocked.Message);
@@ -226,5 +228,17 @@ public class HubFilterInteropTests
         Assert.Equal("An unexpected error occurred invoking 'Fail' on the server.", failed.Message);
         Assert.Equal(["observed:InvalidOperationException:hub failure"], log.Take());
         Assert.Equal(5, await client.InvokeAsync<int>("Add", 2, 3));
+    }
+
+    /// <summary>
+    /// Connects and waits until the server is done with OnConnectedAsync and its filters (a first invocation is dispatched
+    /// only after them; the handshake is answered before), then clears the log.
+    /// </summary>
+    private static async Task<HubConnection> ConnectSettledAsync(HubAppHost host, FilterLog log, ClientTransport transport = ClientTransport.WebSockets)
+    {
+        var client = await host.ConnectAsync("/filtered", transport);
+        await client.InvokeAsync<string>("Echo", "ready");
+        log.Take();
+        return client;
     }
 }
