@@ -64,7 +64,7 @@ internal static class Messages
 }
 
 /// <summary>Binds every argument, result and stream item as a string (what the messages above carry).</summary>
-internal sealed class OurBinder : Ours.IInvocationBinder
+internal sealed class OurBinder : SignalRLite.IInvocationBinder
 {
     private static readonly Type[] OneString = [typeof(string)];
 

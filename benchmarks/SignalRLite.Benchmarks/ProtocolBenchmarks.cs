@@ -97,7 +97,7 @@ public class JsonProtocolBenchmarks : ProtocolBenchmarksBase
 #if HAS_LITE_MSGPACK
 public class MessagePackProtocolBenchmarks : ProtocolBenchmarksBase
 {
-    protected override Ours.IHubProtocol CreateOurs() => new SignalRLite.Protocols.MessagePack.MessagePackHubProtocol();
+    protected override Ours.IHubProtocol CreateOurs() => new SignalRLite.Protocol.MessagePackHubProtocol();
 
     protected override Official.IHubProtocol CreateOfficial() => new Official.MessagePackHubProtocol();
 }

@@ -6,7 +6,7 @@ using SignalRLite.Internal.Protocol;
 using SignalRLite.Protocol;
 using SignalRLite.Protocols.MessagePack.Internal;
 
-namespace SignalRLite.Protocols.MessagePack;
+namespace SignalRLite.Protocol;
 
 /// <summary>
 /// The <c>messagepack</c> hub protocol (binary): each message is a MessagePack array preceded by

@@ -1,9 +1,9 @@
 using MessagePack;
 using SignalRLite.Protocols.MessagePack.Internal;
 
-namespace SignalRLite.Protocols.MessagePack;
+namespace SignalRLite;
 
-/// <summary>Options of <see cref="MessagePackHubProtocol"/>.</summary>
+/// <summary>Options of <see cref="Protocol.MessagePackHubProtocol"/>.</summary>
 public class MessagePackHubProtocolOptions
 {
     private MessagePackSerializerOptions _serializerOptions = MessagePackDefaults.SerializerOptions;

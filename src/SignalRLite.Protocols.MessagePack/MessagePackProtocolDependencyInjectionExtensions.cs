@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using SignalRLite;
 using SignalRLite.Protocol;
-using SignalRLite.Protocols.MessagePack;
 
 namespace Microsoft.Extensions.DependencyInjection;
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using SignalRLite.Internal.Transports;
+using SignalRLite.Http.Connections.Features;
 
 namespace SignalRLite;
 

@@ -9,6 +9,7 @@ using SignalRLite.Internal.Hubs;
 using SignalRLite.Internal.Protocol;
 using SignalRLite.Internal.Transports;
 using SignalRLite.Protocol;
+using SignalRLite.Http.Connections.Features;
 
 namespace SignalRLite;
 

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using SignalRLite;
 using SignalRLite.Hosting;
 using SignalRLite.Internal.Transports;
+using SignalRLite.Http.Connections;
 
 namespace Microsoft.AspNetCore.Builder;
 

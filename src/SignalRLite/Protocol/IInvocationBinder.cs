@@ -1,4 +1,4 @@
-namespace SignalRLite.Protocol;
+namespace SignalRLite;
 
 /// <summary>
 /// Tells a parser the .NET types to bind payloads to. Implemented by the hub runtime for one connection.

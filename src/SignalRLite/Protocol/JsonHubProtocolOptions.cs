@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
-namespace SignalRLite.Protocol;
+namespace SignalRLite;
 
 /// <summary>Options of the JSON hub protocol, set with <c>AddJsonProtocol(o =&gt; ...)</c>.</summary>
 public class JsonHubProtocolOptions

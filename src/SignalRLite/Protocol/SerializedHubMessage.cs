@@ -1,11 +1,13 @@
-namespace SignalRLite.Protocol;
+using SignalRLite.Protocol;
+
+namespace SignalRLite;
 
 /// <summary>
 /// A hub message with its serialised forms cached per protocol, so that a message sent to many
 /// connections is serialised once per protocol in use, not once per connection.
 /// Thread-safe: connections of different protocols may ask for their bytes concurrently.
 /// </summary>
-public sealed class SerializedHubMessage
+public class SerializedHubMessage
 {
     private readonly object _lock = new();
     private SerializedMessage _first;

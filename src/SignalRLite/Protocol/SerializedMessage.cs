@@ -1,4 +1,4 @@
-namespace SignalRLite.Protocol;
+namespace SignalRLite;
 
 /// <summary>The framed bytes of one hub message in one protocol.</summary>
 public readonly struct SerializedMessage

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text;
 using Xunit.Abstractions;
+using SignalRLite.Http.Connections.Features;
 
 namespace SignalRLite.Tests.ApiParity;
 
@@ -67,7 +68,7 @@ public sealed class ApiParityTests(ITestOutputHelper output)
 
     internal static ParityReport Compare()
     {
-        var official = new ApiSurface(MapNamespace, (type, name) => MapMemberName(type, name));
+        var official = new ApiSurface(MapNamespace, (type, name) => MapMemberName(type, name), RenamedTypes);
         foreach (var assembly in OfficialAssemblies())
         {
             official.AddAssembly(assembly, IsAppFacing);
@@ -77,7 +78,7 @@ public sealed class ApiParityTests(ITestOutputHelper output)
         foreach (var assembly in new[]
                  {
                      typeof(SignalRLite.Hub).Assembly,
-                     typeof(SignalRLite.Protocols.MessagePack.MessagePackHubProtocol).Assembly,
+                     typeof(SignalRLite.Protocol.MessagePackHubProtocol).Assembly,
                      typeof(SignalRLite.StackExchangeRedis.RedisOptions).Assembly,
                  })
         {
@@ -86,6 +87,12 @@ public sealed class ApiParityTests(ITestOutputHelper output)
 
         var officialEntries = Rekey(official.Entries.Values);
         var ourEntries = Rekey(ours.Entries.Values);
+        if (Environment.GetEnvironmentVariable("SIGNALRLITE_API_DUMP") is { Length: > 0 } dump)
+        {
+            // Both surfaces as text, for reading when a member is added: SIGNALRLITE_API_DUMP=/tmp/api dotnet test ...
+            File.WriteAllLines(dump + ".official.txt", officialEntries.Values.Select(e => $"{e.Key}  =>  {e.Signature}").Order(StringComparer.Ordinal));
+            File.WriteAllLines(dump + ".ours.txt", ourEntries.Values.Select(e => $"{e.Key}  =>  {e.Signature}").Order(StringComparer.Ordinal));
+        }
         var excludedTypes = Exclusions.Select(e => e.Key).ToHashSet(StringComparer.Ordinal);
 
         var present = new List<ApiEntry>();
@@ -146,6 +153,16 @@ public sealed class ApiParityTests(ITestOutputHelper output)
     private static bool IsAppFacing(Type type) =>
         type.Namespace is { } ns && !ns.Contains(".Internal", StringComparison.Ordinal);
 
+    /// <summary>
+    /// Official types that SignalRLite declares under another full name, because the same full name would clash with
+    /// the shared framework's type in every Web SDK app (CS0433 wherever the app names it). Listed in
+    /// docs/migration.md.
+    /// </summary>
+    private static readonly Dictionary<string, string> RenamedTypes = new(StringComparer.Ordinal)
+    {
+        ["Microsoft.AspNetCore.Builder.HubEndpointConventionBuilder"] = "SignalRLite.HubEndpointConventionBuilder",
+    };
+
     private static string MapNamespace(string ns)
     {
         foreach (var (officialPrefix, ourPrefix) in Namespaces)
@@ -170,8 +187,10 @@ public sealed class ApiParityTests(ITestOutputHelper output)
         var result = new Dictionary<string, ApiEntry>(StringComparer.Ordinal);
         foreach (var entry in entries)
         {
-            var ns = ExtensionOnlyNamespaces.FirstOrDefault(n => entry.TypeKey.StartsWith(n + ".", StringComparison.Ordinal) &&
-                                                                 !entry.TypeKey[(n.Length + 1)..].Contains('.'));
+            var ns = entry.IsStaticClassMember
+                ? ExtensionOnlyNamespaces.FirstOrDefault(n => entry.TypeKey.StartsWith(n + ".", StringComparison.Ordinal) &&
+                                                              !entry.TypeKey[(n.Length + 1)..].Contains('.'))
+                : null;
             if (ns is null)
             {
                 result[entry.Key] = entry;

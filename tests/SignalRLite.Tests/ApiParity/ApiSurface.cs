@@ -20,8 +20,12 @@ internal sealed class ApiSurface
     private readonly Func<Type, string, string> _mapMemberName;
     private readonly NullabilityInfoContext _nullability = new();
 
-    public ApiSurface(Func<string, string> mapNamespace, Func<Type, string, string>? mapMemberName = null)
+    private readonly IReadOnlyDictionary<string, string> _renamedTypes;
+
+    public ApiSurface(Func<string, string> mapNamespace, Func<Type, string, string>? mapMemberName = null,
+        IReadOnlyDictionary<string, string>? renamedTypes = null)
     {
+        _renamedTypes = renamedTypes ?? new Dictionary<string, string>();
         _mapNamespace = mapNamespace;
         _mapMemberName = mapMemberName ?? ((_, name) => name);
     }
@@ -120,7 +124,8 @@ internal sealed class ApiSurface
 
     private void Add(string typeKey, string key, string signature, Type declaringType)
     {
-        Entries[key] = new ApiEntry(typeKey, key, signature, declaringType.Assembly.GetName().Name!);
+        Entries[key] = new ApiEntry(typeKey, key, signature, declaringType.Assembly.GetName().Name!,
+            declaringType.IsAbstract && declaringType.IsSealed);
     }
 
     public string TypeKey(Type type)
@@ -138,7 +143,7 @@ internal sealed class ApiSurface
         var generic = args.Length > 0 ? $"<{string.Join(", ", args)}>" : "";
         return type.DeclaringType is { } outer
             ? $"{TypeKey(outer)}.{name}{generic}"
-            : $"{_mapNamespace(type.Namespace ?? "")}.{name}{generic}";
+            : $"{MapTypeName(type.Namespace, name)}{generic}";
     }
 
     private string TypeSignature(Type type)
@@ -297,7 +302,7 @@ internal sealed class ApiSurface
                 simple = simple[..tick];
             }
 
-            name = raw.DeclaringType is { } outer ? $"{TypeName(outer, null)}.{simple}" : $"{_mapNamespace(raw.Namespace ?? "")}.{simple}";
+            name = raw.DeclaringType is { } outer ? $"{TypeName(outer, null)}.{simple}" : MapTypeName(raw.Namespace, simple);
             if (type.IsGenericType)
             {
                 var args = type.GetGenericArguments().Skip(raw.DeclaringType?.GetGenericArguments().Length ?? 0).ToArray();
@@ -314,6 +319,9 @@ internal sealed class ApiSurface
 
         return name;
     }
+
+    private string MapTypeName(string? ns, string simpleName) =>
+        _renamedTypes.TryGetValue($"{ns}.{simpleName}", out var renamed) ? renamed : $"{_mapNamespace(ns ?? "")}.{simpleName}";
 
     private static string Access(MethodBase method) => method.IsPublic ? "" : "protected ";
 
@@ -364,4 +372,5 @@ internal sealed class ApiSurface
 /// <param name="Key">What the entry is (type name, or member name and parameter types).</param>
 /// <param name="Signature">How it is declared.</param>
 /// <param name="Assembly">The assembly it was read from.</param>
-internal sealed record ApiEntry(string TypeKey, string Key, string Signature, string Assembly);
+/// <param name="IsStaticClassMember">Declared by a static class (or is one).</param>
+internal sealed record ApiEntry(string TypeKey, string Key, string Signature, string Assembly, bool IsStaticClassMember);

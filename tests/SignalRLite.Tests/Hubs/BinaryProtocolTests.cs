@@ -3,7 +3,6 @@ using System.Text;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
 using SignalRLite.Protocol;
-using SignalRLite.Protocols.MessagePack;
 using SignalRLite.Tests.Infrastructure;
 using SignalRLite.Tests.Protocol;
 

@@ -103,6 +103,6 @@ public class CustomLineProtocolTests
         // Shares the SerializedHubMessage cache with other protocols.
         var serialized = new SerializedHubMessage(PingMessage.Instance);
         Assert.Equal("P\n", Encoding.UTF8.GetString(serialized.GetSerializedMessage(protocol).Span));
-        Assert.Equal("02 91 06", Bytes.ToHex(serialized.GetSerializedMessage(new SignalRLite.Protocols.MessagePack.MessagePackHubProtocol())));
+        Assert.Equal("02 91 06", Bytes.ToHex(serialized.GetSerializedMessage(new SignalRLite.Protocol.MessagePackHubProtocol())));
     }
 }

@@ -1,6 +1,5 @@
 using System.Buffers;
 using SignalRLite.Protocol;
-using SignalRLite.Protocols.MessagePack;
 
 namespace SignalRLite.Tests.MessagePackProtocol;
 

@@ -4,7 +4,6 @@ using MessagePack.Resolvers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using SignalRLite.Protocol;
-using SignalRLite.Protocols.MessagePack;
 
 namespace SignalRLite.Tests.MessagePackProtocol;
 

@@ -13,7 +13,7 @@ public class OfficialMessagePackCrossCheckTests
 {
     private static readonly DateTime When = new(2021, 3, 4, 5, 6, 7, DateTimeKind.Utc);
 
-    private readonly SignalRLite.Protocols.MessagePack.MessagePackHubProtocol _ours = new();
+    private readonly SignalRLite.Protocol.MessagePackHubProtocol _ours = new();
     private readonly Ms.MessagePackHubProtocol _official = new();
 
     public static TheoryData<string> Cases => new()

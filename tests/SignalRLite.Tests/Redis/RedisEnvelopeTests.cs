@@ -1,5 +1,4 @@
 using SignalRLite.Protocol;
-using SignalRLite.Protocols.MessagePack;
 using SignalRLite.StackExchangeRedis.Internal;
 
 namespace SignalRLite.Tests.Redis;

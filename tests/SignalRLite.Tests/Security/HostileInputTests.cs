@@ -10,6 +10,7 @@ using SignalRLite.Internal.Transports;
 using SignalRLite.Tests.Hubs;
 using SignalRLite.Tests.Infrastructure;
 using SignalRLite.Tests.Interop;
+using SignalRLite.Http.Connections;
 
 namespace SignalRLite.Tests.Security;
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SignalRLite.Tests.Infrastructure;
+using SignalRLite.Http.Connections;
 
 namespace SignalRLite.Tests.StatefulReconnect;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.WebSockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
+using SignalRLite.Http.Connections;
 
 namespace SignalRLite.Tests.Transports;
 

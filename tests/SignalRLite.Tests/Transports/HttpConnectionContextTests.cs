@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using SignalRLite.Internal.Transports;
+using SignalRLite.Http.Connections;
 
 namespace SignalRLite.Tests.Transports;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using Microsoft.AspNetCore.Connections;
 using SignalRLite.Internal.Transports;
+using SignalRLite.Http.Connections.Features;
 
 namespace SignalRLite.Tests.Transports;
 

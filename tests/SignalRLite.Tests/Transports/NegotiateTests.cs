@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using SignalRLite.Http.Connections;
 
 namespace SignalRLite.Tests.Transports;
 

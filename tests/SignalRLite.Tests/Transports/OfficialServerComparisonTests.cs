@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using SignalRLite.Http.Connections;
 using OfficialHub = Microsoft.AspNetCore.SignalR.Hub;
 using OfficialOptions = Microsoft.AspNetCore.Http.Connections.HttpConnectionDispatcherOptions;
 using OfficialTransports = Microsoft.AspNetCore.Http.Connections.HttpTransportType;

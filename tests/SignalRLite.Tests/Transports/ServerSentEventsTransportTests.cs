@@ -4,6 +4,8 @@ using System.Text;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using SignalRLite.Internal.Transports;
+using SignalRLite.Http.Connections;
+using SignalRLite.Http.Connections.Features;
 
 namespace SignalRLite.Tests.Transports;
 

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SignalRLite.Internal.Transports;
+using SignalRLite.Http.Connections;
 
 namespace SignalRLite.Tests.Transports;
 

@@ -4,6 +4,8 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.TestHost;
+using SignalRLite.Http.Connections;
+using SignalRLite.Http.Connections.Features;
 
 namespace SignalRLite.Tests.Transports;
 
@@ -43,8 +45,8 @@ public class WebSocketTransportTests
         Assert.Equal("hello", await socket.ReceiveTextAsync(5));
         Assert.Equal(1, server.Manager.Count);
         var connection = await app.Connected.Task;
-        Assert.Equal(HttpTransportType.WebSockets, connection.Features.Get<SignalRLite.Internal.Transports.IHttpTransportFeature>()!.TransportType);
-        Assert.NotNull(connection.Features.Get<SignalRLite.Internal.Transports.IHttpContextFeature>()!.HttpContext);
+        Assert.Equal(HttpTransportType.WebSockets, connection.Features.Get<SignalRLite.Http.Connections.Features.IHttpTransportFeature>()!.TransportType);
+        Assert.NotNull(connection.Features.Get<SignalRLite.Http.Connections.Features.IHttpContextFeature>()!.HttpContext);
         await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
         await server.WaitForConnectionCountAsync(0);
     }

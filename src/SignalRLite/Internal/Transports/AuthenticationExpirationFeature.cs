@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
+using SignalRLite.Http.Connections;
 
 namespace SignalRLite.Internal.Transports;
 

@@ -7,6 +7,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Features.Authentication;
 using Microsoft.Extensions.Logging;
+using SignalRLite.Http.Connections;
+using SignalRLite.Http.Connections.Features;
 
 namespace SignalRLite.Internal.Transports;
 

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using SignalRLite.Internal.Protocol;
 using Microsoft.Net.Http.Headers;
+using SignalRLite.Http.Connections;
 
 namespace SignalRLite.Internal.Transports;
 

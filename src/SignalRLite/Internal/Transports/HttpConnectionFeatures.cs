@@ -1,6 +1,7 @@
 using System.Collections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
+using SignalRLite.Http.Connections.Features;
 
 namespace SignalRLite.Internal.Transports;
 

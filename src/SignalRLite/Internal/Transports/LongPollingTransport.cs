@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using SignalRLite.Http.Connections;
 
 namespace SignalRLite.Internal.Transports;
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using SignalRLite.Http.Connections;
 
 namespace SignalRLite.Internal.Transports;
 

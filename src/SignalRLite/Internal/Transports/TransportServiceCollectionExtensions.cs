@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using SignalRLite.Http.Connections;
 
 namespace SignalRLite.Internal.Transports;
 

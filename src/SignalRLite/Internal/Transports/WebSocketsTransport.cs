@@ -4,6 +4,7 @@ using System.Net.WebSockets;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
+using SignalRLite.Http.Connections;
 
 namespace SignalRLite.Internal.Transports;
 

@@ -1,4 +1,4 @@
-namespace SignalRLite;
+namespace SignalRLite.Http.Connections;
 
 /// <summary>Options of the connection layer shared by all endpoints. Configure with <c>services.Configure&lt;ConnectionOptions&gt;(...)</c>.</summary>
 public class ConnectionOptions

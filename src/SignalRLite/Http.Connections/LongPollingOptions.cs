@@ -1,4 +1,4 @@
-namespace SignalRLite;
+namespace SignalRLite.Http.Connections;
 
 /// <summary>Long Polling transport options.</summary>
 public class LongPollingOptions

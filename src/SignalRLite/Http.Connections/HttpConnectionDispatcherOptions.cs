@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 
-namespace SignalRLite;
+namespace SignalRLite.Http.Connections;
 
 /// <summary>Per-endpoint options of the connection layer, set in <c>MapHub&lt;THub&gt;(path, o =&gt; ...)</c>. Names match the official options.</summary>
 public class HttpConnectionDispatcherOptions

@@ -1,4 +1,4 @@
-namespace SignalRLite;
+namespace SignalRLite.Http.Connections;
 
 /// <summary>WebSockets transport options.</summary>
 public class WebSocketOptions

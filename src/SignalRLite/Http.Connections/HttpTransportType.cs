@@ -1,4 +1,4 @@
-namespace SignalRLite;
+namespace SignalRLite.Http.Connections;
 
 /// <summary>The transports a hub endpoint accepts. Values match the official enumeration.</summary>
 [Flags]
