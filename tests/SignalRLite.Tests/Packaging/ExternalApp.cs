@@ -56,14 +56,20 @@ internal sealed partial class ExternalApp : IAsyncDisposable
     }
 
     /// <summary>Starts the built app and waits for Kestrel's "Now listening on" line.</summary>
-    public static async Task<ExternalApp> StartAsync(string directory, string assemblyName)
+    public static async Task<ExternalApp> StartAsync(string directory, string assemblyName, IReadOnlyDictionary<string, string>? environment = null)
     {
         var dll = Path.Combine(directory, "bin", "Release", "net10.0", assemblyName + ".dll");
-        var info = DotnetCli.Create(directory, new Dictionary<string, string>
+        var variables = new Dictionary<string, string>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["Logging__Console__FormatterName"] = "simple",
-        }, dll, "--urls", "http://127.0.0.1:0");
+        };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            variables[key] = value;
+        }
+
+        var info = DotnetCli.Create(directory, variables, dll, "--urls", "http://127.0.0.1:0");
         var process = new Process { StartInfo = info };
         var output = new StringBuilder();
         var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
