@@ -56,6 +56,12 @@ internal sealed class DotNetCorpusClient(Uri server, ClientTransport transport, 
         await Invoke("chat.Nothing (void)", "Nothing");
         await Invoke("chat.NullText", "NullText");
         await Invoke("chat.Describe (POCO, enum, null member)", "Describe", "Bo");
+        await Invoke("chat.Greet (POCO argument)", "Greet", new Dictionary<string, object?> { ["Name"] = "Al", ["Age"] = 3, ["Mood"] = "Calm" });
+        await _t.StepAsync("chat.SendNull", async () =>
+        {
+            await a.InvokeAsync("SendNull");
+            return await aInbox.NextAsync();
+        });
         await Invoke("chat.WhoAmI (IUserIdProvider)", "WhoAmI");
         await _t.StepAsync("chat.WhoAmI without user", async () => Transcript.Show(await b.InvokeAsync<object?>("WhoAmI")));
         await Invoke("chat.FilterTag (AddHubOptions filter)", "FilterTag");

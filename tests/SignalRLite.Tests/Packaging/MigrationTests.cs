@@ -28,6 +28,17 @@ public sealed class MigrationTests(LocalPackageFeed feed, CorpusServers servers,
         "ChannelReader<string> Letters", "throw new HubException(", "[HubMethodName(",
     ];
 
+    /// <summary>
+    /// Deliberate differences listed in docs/migration.md ("What still differs"), accepted only with exactly these
+    /// values (transcript key → official, SignalRLite). Scenarios otherwise avoid the listed differences.
+    /// </summary>
+    private static readonly Dictionary<string, (string Official, string Lite)> DocumentedDifferences = new()
+    {
+        // "Void hub methods answer with a Completion without result; the official server sends "result":null."
+        // The JavaScript client's invoke() resolves with what it got: null there, undefined here.
+        ["chat.Nothing (void)"] = ("null", "undefined"),
+    };
+
     public static TheoryData<string, string, string> Clients => new()
     {
         { "dotnet", "WebSockets", "json" },
@@ -118,6 +129,11 @@ public sealed class MigrationTests(LocalPackageFeed feed, CorpusServers servers,
         var actual = await run(lite.Server);
         output.WriteLine($"signalrlite: {actual.Lines.Count} lines in {clock.Elapsed.TotalSeconds:F1} s");
         output.WriteLine(expected.ToString());
+        foreach (var note in Transcript.AcceptDocumented(expected, actual, DocumentedDifferences))
+        {
+            output.WriteLine(note);
+        }
+
         var diff = Transcript.Diff(title, expected, actual);
         Assert.True(diff is null, diff);
     }

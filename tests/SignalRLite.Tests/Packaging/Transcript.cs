@@ -68,6 +68,28 @@ internal sealed class Transcript(Uri server)
         _ => $"{value.GetType().Name}({value})",
     };
 
+    /// <summary>
+    /// Replaces the lines of <paramref name="lite"/> that differ from <paramref name="official"/> exactly as a
+    /// documented difference says (key → official value, SignalRLite value) by the official value; returns a note for each.
+    /// A listed key whose values differ in any other way is left alone, so the diff shows it.
+    /// </summary>
+    public static List<string> AcceptDocumented(Transcript official, Transcript lite, IReadOnlyDictionary<string, (string Official, string Lite)> documented)
+    {
+        var notes = new List<string>();
+        for (var i = 0; i < Math.Min(official.Lines.Count, lite.Lines.Count); i++)
+        {
+            var (key, expected) = official.Lines[i];
+            var actual = lite.Lines[i].Value;
+            if (lite.Lines[i].Key == key && documented.TryGetValue(key, out var difference) && expected == difference.Official && actual == difference.Lite)
+            {
+                lite._lines[i] = new(key, expected);
+                notes.Add($"documented difference at [{i}] {key}: official {expected}, signalrlite {actual}");
+            }
+        }
+
+        return notes;
+    }
+
     /// <summary>Null when equal; otherwise a report of every differing key, official (the oracle) first.</summary>
     public static string? Diff(string title, Transcript official, Transcript lite)
     {

@@ -88,6 +88,12 @@ async function chat() {
   await invoke('chat.Nothing (void)', 'Nothing');
   await invoke('chat.NullText', 'NullText');
   await invoke('chat.Describe (POCO, enum, null member)', 'Describe', 'Bo');
+  await invoke('chat.Greet (POCO argument)', 'Greet', { Name: 'Al', Age: 3, Mood: 'Calm' });
+  await invoke('chat.Greet (POCO argument, undefined member)', 'Greet', { Name: 'Al', Age: 3, Mood: 'Calm', Nickname: undefined });
+  await step('chat.SendNull', async () => {
+    await a.invoke('SendNull');
+    return aInbox.next();
+  });
   await invoke('chat.WhoAmI (IUserIdProvider)', 'WhoAmI');
   await step('chat.WhoAmI without user', async () => show(await b.invoke('WhoAmI')));
   await invoke('chat.FilterTag (AddHubOptions filter)', 'FilterTag');
@@ -214,7 +220,7 @@ async function clients() {
   });
   for (const [how, args] of hubTargets) await route('Route', how, args);
   await step('clients.unknown target', async () => { await connections[0].invoke('Route', 'Nowhere', 'x', []); return 'no error'; });
-  await step('clients.C leaves g1', () => connections[2].invoke('Leave', 'g1'));
+  await step('clients.C leaves g1', () => connections[2].invoke('Leave', 'g1').then(() => undefined));
   await route('Route', 'Group', ['g1']);
   for (const [how, args] of serviceTargets) await route('RouteFromService', how, args);
   await Promise.all(connections.map((c) => c.stop()));

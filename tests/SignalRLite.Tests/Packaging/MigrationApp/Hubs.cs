@@ -32,6 +32,10 @@ public class ChatHub : Hub
 
     public Person Describe(string name) => new(name, 42, Mood.Cheerful, null);
 
+    public string Greet(Person person) => $"{person.Name} {person.Age} {person.Mood} {person.Nickname ?? "(no nickname)"}";
+
+    public Task SendNull() => Clients.Caller.SendAsync("Receive", "null", null);
+
     public string? WhoAmI() => Context.UserIdentifier;
 
     public string FilterTag() => Context.Items.TryGetValue("tag", out var tag) ? $"{tag}" : "none";
