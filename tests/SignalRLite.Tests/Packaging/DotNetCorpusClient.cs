@@ -304,6 +304,19 @@ internal sealed class DotNetCorpusClient(Uri server, ClientTransport transport, 
             await polling.StartAsync();
             return Transcript.Show(await polling.InvokeAsync<object?>("Connection"));
         });
+
+        await using var signedIn = Connect("secure", "ann");
+        await _t.StepAsync("auth.[Authorize] hub, signed in", async () =>
+        {
+            await signedIn.StartAsync();
+            return Transcript.Show(await signedIn.InvokeAsync<object?>("Name"));
+        });
+        await using var anonymous = Connect("secure");
+        await _t.StepAsync("auth.[Authorize] hub, anonymous", async () =>
+        {
+            await anonymous.StartAsync();
+            return anonymous.State.ToString();
+        });
     }
 
     private static async Task<string> ReadStream(IAsyncEnumerable<object?> stream)

@@ -25,7 +25,7 @@ public sealed class MigrationTests(LocalPackageFeed feed, CorpusServers servers,
         ": IUserIdProvider", "options.Transports =", "CloseOnAuthenticationExpiration", "LongPolling.PollTimeout", "PayloadSerializerOptions",
         ".AddMessagePackProtocol()", ".AddStackExchangeRedis(", ": IHubProtocol", "TryAddEnumerable(", "Context.GetHttpContext()",
         "Context.Features.Get<IHttpTransportFeature>()", "Clients.Caller.InvokeAsync<", "IAsyncEnumerable<int> numbers", "ChannelReader<string> parts",
-        "ChannelReader<string> Letters", "throw new HubException(", "[HubMethodName(",
+        "ChannelReader<string> Letters", "throw new HubException(", "[HubMethodName(", "[Authorize]",
     ];
 
     /// <summary>

@@ -279,6 +279,19 @@ async function transports() {
     return show(await polling.invoke('Connection'));
   });
   await polling.stop();
+
+  const signedIn = connect('secure', 'ann');
+  await step('auth.[Authorize] hub, signed in', async () => {
+    await signedIn.start();
+    return show(await signedIn.invoke('Name'));
+  });
+  await signedIn.stop();
+  const anonymous = connect('secure');
+  await step('auth.[Authorize] hub, anonymous', async () => {
+    await anonymous.start();
+    return anonymous.state;
+  });
+  await anonymous.stop();
 }
 
 (async () => {

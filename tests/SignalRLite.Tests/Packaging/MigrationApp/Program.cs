@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
@@ -10,6 +11,9 @@ using System.Text.Json.Serialization;
 // substitution (namespaces, AddSignalR -> AddSignalRLite, package references) and nothing else.
 var builder = WebApplication.CreateBuilder(args);
 
+builder.Services.AddAuthentication(QueryAuthenticationHandler.SchemeName)
+    .AddScheme<AuthenticationSchemeOptions, QueryAuthenticationHandler>(QueryAuthenticationHandler.SchemeName, null);
+builder.Services.AddAuthorization();
 builder.Services.AddSingleton<IUserIdProvider, QueryUserIdProvider>();
 builder.Services.AddSingleton<TickRequests>();
 builder.Services.AddHostedService<Ticker>();
@@ -59,6 +63,7 @@ app.MapHub<ChatHub>("/chat", options =>
 app.MapHub<ClientsHub>("/clients");
 app.MapHub<TypedHub>("/typed");
 app.MapHub<DynamicChatHub>("/dynamic");
+app.MapHub<SecureHub>("/secure");
 var pollingOnly = app.MapHub<ChatHub>("/polling-only", options => options.Transports = HttpTransportType.LongPolling);
 pollingOnly.WithDisplayName("polling only");
 
