@@ -13,7 +13,7 @@ namespace SignalRLite.Protocol;
 /// its VarInt length. Handshake versions 1 and 2 are accepted. Stateless and thread-safe: one
 /// instance serves every connection.
 /// </summary>
-public sealed class MessagePackHubProtocol : IHubProtocol
+public class MessagePackHubProtocol : IHubProtocol
 {
     private const string ProtocolName = "messagepack";
     private const int ProtocolVersion = 2;

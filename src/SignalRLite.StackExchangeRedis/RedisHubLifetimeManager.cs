@@ -51,14 +51,28 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
     private long _lastId;
     private bool _disposed;
 
-    /// <summary>Creates the manager; the Redis connection is made on first use.</summary>
-    public RedisHubLifetimeManager(ILogger<RedisHubLifetimeManager<THub>> logger, IOptions<RedisOptions> options, IEnumerable<IHubProtocol> protocols)
+    /// <summary>Creates the manager for every protocol of <paramref name="hubProtocolResolver"/>; the Redis connection is made on first use.</summary>
+    public RedisHubLifetimeManager(ILogger<RedisHubLifetimeManager<THub>> logger, IOptions<RedisOptions> options, IHubProtocolResolver hubProtocolResolver)
+        : this(logger, options, hubProtocolResolver, globalHubOptions: null, hubOptions: null)
+    {
+    }
+
+    /// <summary>
+    /// Creates the manager for the protocols of <paramref name="hubProtocolResolver"/> that the hub supports
+    /// (<see cref="HubOptions.SupportedProtocols"/> of the hub, else the global options; all when neither is given):
+    /// messages are serialised once per protocol a connection can use. The Redis connection is made on first use.
+    /// </summary>
+    public RedisHubLifetimeManager(ILogger<RedisHubLifetimeManager<THub>> logger, IOptions<RedisOptions> options, IHubProtocolResolver hubProtocolResolver,
+        IOptions<HubOptions>? globalHubOptions, IOptions<HubOptions<THub>>? hubOptions)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(protocols);
+        ArgumentNullException.ThrowIfNull(hubProtocolResolver);
         _logger = logger;
         _options = options.Value;
-        _protocols = [.. protocols.DistinctBy(p => p.Name, StringComparer.Ordinal)];
+        var supported = hubOptions?.Value.SupportedProtocols ?? globalHubOptions?.Value.SupportedProtocols;
+        _protocols = [.. hubProtocolResolver.AllProtocols
+            .Where(p => supported is null || supported.Contains(p.Name, StringComparer.OrdinalIgnoreCase))
+            .DistinctBy(p => p.Name, StringComparer.Ordinal)];
         _protocolNames = new RedisEnvelope.ProtocolNames(_protocols.Select(p => p.Name));
         _channels = new RedisChannels(typeof(THub).FullName!);
         var id = Guid.NewGuid().ToString("N");

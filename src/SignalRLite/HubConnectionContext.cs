@@ -91,7 +91,7 @@ public class HubConnectionContext
     public virtual CancellationToken ConnectionAborted => _abortedCts.Token;
 
     /// <summary>The hub protocol chosen in the handshake.</summary>
-    public IHubProtocol Protocol { get; set; } = null!;
+    public virtual IHubProtocol Protocol { get; set; } = null!;
 
     internal HubConnectionContextOptions Options { get; }
 

@@ -25,7 +25,8 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
     private readonly ILogger _logger;
     private readonly HubDispatcher<THub> _dispatcher;
     private readonly HubConnectionHeartbeat _heartbeat;
-    private readonly Dictionary<string, IHubProtocol> _protocols = new(StringComparer.OrdinalIgnoreCase);
+    private readonly IHubProtocolResolver _protocolResolver;
+    private readonly IReadOnlyList<string>? _supportedProtocols;
     private readonly HubConnectionContextOptions _contextOptions;
     private readonly TimeSpan _handshakeTimeout;
     private readonly long? _maximumMessageSize;
@@ -34,29 +35,29 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
     /// <summary>Creates the handler; resolved from DI by <c>MapHub&lt;THub&gt;</c>.</summary>
     public HubConnectionHandler(
         HubLifetimeManager<THub> lifetimeManager,
+        IHubProtocolResolver protocolResolver,
         IOptions<HubOptions> globalHubOptions,
         IOptions<HubOptions<THub>> hubOptions,
         ILoggerFactory loggerFactory,
         IUserIdProvider userIdProvider,
-        IServiceProvider serviceProvider)
+        IServiceScopeFactory serviceScopeFactory)
     {
         _lifetimeManager = lifetimeManager;
+        _protocolResolver = protocolResolver;
         _userIdProvider = userIdProvider;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<HubConnectionHandler<THub>>();
-        _dispatcher = serviceProvider.GetRequiredService<HubDispatcher<THub>>();
-        _heartbeat = serviceProvider.GetRequiredService<HubConnectionHeartbeat>();
 
-        var options = HubOptionsResolver.Resolve(globalHubOptions.Value, hubOptions.Value);
-        var supported = options.SupportedProtocols;
-        foreach (var protocol in serviceProvider.GetServices<IHubProtocol>())
+        // Both are singletons: a scope only gives access to them (the root provider is not a parameter of this
+        // constructor, which mirrors the official one).
+        using (var scope = serviceScopeFactory.CreateScope())
         {
-            if (supported is null || supported.Contains(protocol.Name, StringComparer.OrdinalIgnoreCase))
-            {
-                _protocols[protocol.Name] = protocol;
-            }
+            _dispatcher = scope.ServiceProvider.GetRequiredService<HubDispatcher<THub>>();
+            _heartbeat = scope.ServiceProvider.GetRequiredService<HubConnectionHeartbeat>();
         }
 
+        var options = HubOptionsResolver.Resolve(globalHubOptions.Value, hubOptions.Value);
+        _supportedProtocols = options.SupportedProtocols is { } supported ? [.. supported] : null;
         _handshakeTimeout = options.HandshakeTimeout ?? TimeSpan.FromSeconds(15);
         _maximumMessageSize = options.MaximumReceiveMessageSize;
         _enableDetailedErrors = options.EnableDetailedErrors ?? false;
@@ -379,7 +380,7 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
 
     private async Task<bool> CompleteHandshakeAsync(HubConnectionContext connection, HandshakeRequestMessage request)
     {
-        if (!_protocols.TryGetValue(request.Protocol, out var protocol))
+        if (_protocolResolver.GetProtocol(request.Protocol, _supportedProtocols) is not { } protocol)
         {
             await FailHandshakeAsync(connection, HubErrors.ProtocolNotSupported(request.Protocol)).ConfigureAwait(false);
             return false;

@@ -4,9 +4,11 @@ namespace SignalRLite;
 
 /// <summary>
 /// Returned by <c>MapHub&lt;THub&gt;</c>: conventions (<c>RequireAuthorization</c>, <c>RequireCors</c>, ...) apply to
-/// both endpoints of the hub, negotiate and the connection endpoint.
+/// both endpoints of the hub, negotiate and the connection endpoint. Official name:
+/// <c>Microsoft.AspNetCore.Builder.HubEndpointConventionBuilder</c> (see <see cref="IHubEndpointConventionBuilder"/>
+/// for why the namespace differs).
 /// </summary>
-public sealed class HubEndpointConventionBuilder : IEndpointConventionBuilder
+public sealed class HubEndpointConventionBuilder : IHubEndpointConventionBuilder
 {
     private readonly IEndpointConventionBuilder[] _builders;
 
@@ -25,11 +27,11 @@ public sealed class HubEndpointConventionBuilder : IEndpointConventionBuilder
     }
 
     /// <inheritdoc />
-    public void Finally(Action<EndpointBuilder> finallyConvention)
+    public void Finally(Action<EndpointBuilder> finalConvention)
     {
         foreach (var builder in _builders)
         {
-            builder.Finally(finallyConvention);
+            builder.Finally(finalConvention);
         }
     }
 }

@@ -19,4 +19,11 @@ public class HubException : Exception
         : base(message, innerException)
     {
     }
+
+    /// <summary>Legacy binary serialisation (BinaryFormatter); kept for source compatibility only.</summary>
+    [Obsolete("Legacy serialization support is obsolete.", DiagnosticId = "SYSLIB0051")]
+    public HubException(System.Runtime.Serialization.SerializationInfo info, System.Runtime.Serialization.StreamingContext context)
+        : base(info, context)
+    {
+    }
 }

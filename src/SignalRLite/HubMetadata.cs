@@ -1,7 +1,7 @@
 namespace SignalRLite;
 
 /// <summary>Endpoint metadata naming the hub a SignalRLite endpoint serves.</summary>
-public sealed class HubMetadata
+public class HubMetadata
 {
     /// <summary>Creates the metadata.</summary>
     public HubMetadata(Type hubType)

@@ -14,8 +14,16 @@ public interface IHubCallerClients<T> : IHubClients<T>
 }
 
 /// <summary>Addresses connections from inside a hub method with <see cref="IClientProxy"/>.</summary>
-public interface IHubCallerClients : IHubCallerClients<IClientProxy>, IHubClients
+/// <remarks>
+/// The two members that return <see cref="ISingleClientProxy"/> have default bodies that throw, so that an
+/// implementation written before client results existed still compiles; SignalRLite's own implementation overrides
+/// both.
+/// </remarks>
+public interface IHubCallerClients : IHubCallerClients<IClientProxy>
 {
     /// <summary>The calling connection, which can also be asked for a result.</summary>
-    new ISingleClientProxy Caller { get; }
+    new ISingleClientProxy Caller => throw new NotImplementedException($"{GetType()} does not implement {nameof(IHubCallerClients)}.{nameof(Caller)} with client results.");
+
+    /// <summary>One connection, which can also be asked for a result.</summary>
+    new ISingleClientProxy Client(string connectionId) => throw new NotImplementedException($"{GetType()} does not implement {nameof(IHubCallerClients)}.{nameof(Client)} with client results.");
 }

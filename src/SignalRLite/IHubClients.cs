@@ -32,11 +32,12 @@ public interface IHubClients<T>
 }
 
 /// <summary>Addresses connections of a hub with <see cref="IClientProxy"/>.</summary>
+/// <remarks>
+/// <see cref="Client(string)"/> has a default body that throws, so that an implementation written before client
+/// results existed still compiles; SignalRLite's own implementation overrides it.
+/// </remarks>
 public interface IHubClients : IHubClients<IClientProxy>
 {
     /// <summary>One connection, which can also be asked for a result.</summary>
-    new ISingleClientProxy Client(string connectionId);
-
-    /// <summary>One connection, which can also be asked for a result.</summary>
-    ISingleClientProxy Single(string connectionId) => Client(connectionId);
+    new ISingleClientProxy Client(string connectionId) => throw new NotImplementedException($"{GetType()} does not implement {nameof(IHubClients)}.{nameof(Client)} with client results.");
 }

@@ -3,8 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 namespace SignalRLite;
 
 /// <summary>Returned by <c>AddSignalRLite()</c>; extended by other packages (<c>AddMessagePackProtocol</c>, <c>AddStackExchangeRedis</c>).</summary>
-public interface ISignalRServerBuilder
+public interface ISignalRServerBuilder : ISignalRBuilder
 {
-    /// <summary>The application's services.</summary>
-    IServiceCollection Services { get; }
 }

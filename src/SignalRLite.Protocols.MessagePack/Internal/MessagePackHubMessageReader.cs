@@ -327,6 +327,16 @@ internal static class MessagePackHubMessageReader
     private static bool TryDeserialize(ref MessagePackReader reader, Type type, MessagePackSerializerOptions options, out object? value, out Exception? error)
     {
         var start = reader;
+        if (type == typeof(RawResult))
+        {
+            // The value's bytes, unparsed (copied: the input buffer is reused after parsing).
+            var from = reader.Position;
+            reader.Skip();
+            value = new RawResult(new ReadOnlySequence<byte>(reader.Sequence.Slice(from, reader.Position).ToArray()));
+            error = null;
+            return true;
+        }
+
         try
         {
             value = MessagePackSerializer.Deserialize(type, ref reader, options);

@@ -148,6 +148,10 @@ internal static class MessagePackHubMessageWriter
         {
             writer.WriteNil();
         }
+        else if (value is RawResult raw)
+        {
+            writer.WriteRaw(raw.RawSerializedData);
+        }
         else
         {
             MessagePackSerializer.Serialize(value.GetType(), ref writer, value, options);

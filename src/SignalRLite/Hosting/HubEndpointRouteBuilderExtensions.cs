@@ -44,7 +44,8 @@ public static class SignalRLiteEndpointRouteBuilderExtensions
         ConnectionDelegate application = handler.OnConnectedAsync;
 
         var basePattern = pattern.TrimEnd('/');
-        var negotiate = endpoints.MapPost(basePattern + "/negotiate", context => dispatcher.ExecuteNegotiateAsync(context, options));
+        var negotiate = endpoints.MapPost(basePattern + "/negotiate", context => dispatcher.ExecuteNegotiateAsync(context, options))
+            .WithMetadata(new NegotiateMetadata());
         var connect = endpoints.MapMethods(pattern, [HttpMethods.Get, HttpMethods.Post, HttpMethods.Delete], context => dispatcher.ExecuteAsync(context, options, application));
 
         var conventions = new SignalRLite.HubEndpointConventionBuilder(negotiate, connect);

@@ -10,17 +10,20 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class SignalRLiteServerBuilderExtensions
 {
     /// <summary>Configures the options of one hub; values not set here are those of the global <see cref="HubOptions"/>.</summary>
-    public static ISignalRServerBuilder AddHubOptions<THub>(this ISignalRServerBuilder builder, Action<HubOptions<THub>> configure) where THub : Hub
+    public static ISignalRServerBuilder AddHubOptions<THub>(this ISignalRServerBuilder signalrBuilder, Action<HubOptions<THub>> configure) where THub : Hub
     {
-        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(signalrBuilder);
         ArgumentNullException.ThrowIfNull(configure);
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<HubOptions<THub>>, HubOptionsSetup<THub>>());
-        builder.Services.Configure(configure);
-        return builder;
+        signalrBuilder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<HubOptions<THub>>, HubOptionsSetup<THub>>());
+        signalrBuilder.Services.Configure(configure);
+        return signalrBuilder;
     }
 
-    /// <summary>Configures the JSON hub protocol (for example its <see cref="JsonHubProtocolOptions.PayloadSerializerOptions"/>).</summary>
-    public static ISignalRServerBuilder AddJsonProtocol(this ISignalRServerBuilder builder, Action<JsonHubProtocolOptions> configure)
+    /// <summary>
+    /// Configures the JSON hub protocol (for example its <see cref="JsonHubProtocolOptions.PayloadSerializerOptions"/>).
+    /// Generic over the builder, as the official method, so that it returns the builder it was called on.
+    /// </summary>
+    public static TBuilder AddJsonProtocol<TBuilder>(this TBuilder builder, Action<JsonHubProtocolOptions> configure) where TBuilder : ISignalRBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
@@ -29,6 +32,11 @@ public static class SignalRLiteServerBuilderExtensions
         return builder;
     }
 
-    /// <summary>Registers the JSON hub protocol (it is registered by default).</summary>
-    public static ISignalRServerBuilder AddJsonProtocol(this ISignalRServerBuilder builder) => builder.AddJsonProtocol(static _ => { });
+    /// <summary>Registers the JSON hub protocol (<c>AddSignalRLite()</c> registers it already).</summary>
+    public static TBuilder AddJsonProtocol<TBuilder>(this TBuilder builder) where TBuilder : ISignalRBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHubProtocol, JsonHubProtocol>());
+        return builder;
+    }
 }

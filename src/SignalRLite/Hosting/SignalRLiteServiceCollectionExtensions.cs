@@ -16,9 +16,24 @@ public static class SignalRLiteServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddSignalRLiteConnections();
+        var builder = services.AddSignalRLiteCore();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHubProtocol, JsonHubProtocol>());
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds the hub runtime only: no hub protocol and no connection layer (<see cref="AddSignalRLite(IServiceCollection)"/>
+    /// adds both). For hosts that add protocols themselves. Idempotent.
+    /// </summary>
+    public static ISignalRServerBuilder AddSignalRLiteCore(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions();
+        services.AddLogging();
         services.TryAddSingleton<SignalRLiteMarkerService>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<HubOptions>, HubOptionsSetup>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHubProtocol, JsonHubProtocol>());
+        services.TryAddSingleton<IHubProtocolResolver, DefaultHubProtocolResolver>();
+        services.TryAddScoped(typeof(IHubActivator<>), typeof(DefaultHubActivator<>));
         services.TryAddSingleton(typeof(HubLifetimeManager<>), typeof(DefaultHubLifetimeManager<>));
         services.TryAddSingleton(typeof(IHubContext<>), typeof(HubContext<>));
         services.TryAddSingleton(typeof(IHubContext<,>), typeof(HubContext<,>));

@@ -1,7 +1,7 @@
 namespace SignalRLite.Protocol;
 
 /// <summary>Type 8 (stateful reconnect): the highest sequence id the sender has received.</summary>
-public class AckMessage : HubMessage
+public sealed class AckMessage : HubMessage
 {
     /// <summary>Creates the message.</summary>
     public AckMessage(long sequenceId)

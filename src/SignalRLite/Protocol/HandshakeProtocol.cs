@@ -19,15 +19,25 @@ public static class HandshakeProtocol
     /// <summary>The successful response, <c>{}</c> followed by 0x1E.</summary>
     public static ReadOnlyMemory<byte> SuccessResponse => SuccessBytes;
 
+    /// <summary>
+    /// The successful handshake response a server sends to a client of <paramref name="protocol"/>: <c>{}</c> followed
+    /// by 0x1E. The handshake is JSON whatever the hub protocol, so the bytes are the same for every protocol.
+    /// </summary>
+    public static ReadOnlySpan<byte> GetSuccessfulHandshake(IHubProtocol protocol)
+    {
+        ArgumentNullException.ThrowIfNull(protocol);
+        return SuccessBytes;
+    }
+
     /// <summary>Writes a handshake request (used by clients and tests).</summary>
-    public static void WriteRequestMessage(HandshakeRequestMessage request, IBufferWriter<byte> output)
+    public static void WriteRequestMessage(HandshakeRequestMessage requestMessage, IBufferWriter<byte> output)
     {
         var writer = ReusableUtf8JsonWriter.Get(output, WriterOptions);
         try
         {
             writer.WriteStartObject();
-            writer.WriteString(ProtocolName, request.Protocol);
-            writer.WriteNumber(VersionName, request.Version);
+            writer.WriteString(ProtocolName, requestMessage.Protocol);
+            writer.WriteNumber(VersionName, requestMessage.Version);
             writer.WriteEndObject();
             writer.Flush();
         }
@@ -40,9 +50,9 @@ public static class HandshakeProtocol
     }
 
     /// <summary>Writes a handshake response: <c>{}</c> on success, <c>{"error":"..."}</c> otherwise.</summary>
-    public static void WriteResponseMessage(HandshakeResponseMessage response, IBufferWriter<byte> output)
+    public static void WriteResponseMessage(HandshakeResponseMessage responseMessage, IBufferWriter<byte> output)
     {
-        if (response.Error is null)
+        if (responseMessage.Error is null)
         {
             output.Write(SuccessBytes);
             return;
@@ -52,7 +62,7 @@ public static class HandshakeProtocol
         try
         {
             writer.WriteStartObject();
-            writer.WriteString(ErrorName, response.Error);
+            writer.WriteString(ErrorName, responseMessage.Error);
             writer.WriteEndObject();
             writer.Flush();
         }
@@ -69,11 +79,11 @@ public static class HandshakeProtocol
     /// separator stay in the buffer. Returns false when the separator has not arrived yet.
     /// Throws <see cref="InvalidDataException"/> when the request is malformed.
     /// </summary>
-    public static bool TryParseRequestMessage(ref ReadOnlySequence<byte> buffer, [NotNullWhen(true)] out HandshakeRequestMessage? request)
+    public static bool TryParseRequestMessage(ref ReadOnlySequence<byte> buffer, [NotNullWhen(true)] out HandshakeRequestMessage? requestMessage)
     {
         if (!TextMessageParser.TryParseMessage(ref buffer, out var payload))
         {
-            request = null;
+            requestMessage = null;
             return false;
         }
 
@@ -122,18 +132,18 @@ public static class HandshakeProtocol
             }
         }
 
-        request = new HandshakeRequestMessage(
+        requestMessage = new HandshakeRequestMessage(
             protocol ?? throw new InvalidDataException("Missing required property 'protocol'."),
             version ?? throw new InvalidDataException("Missing required property 'version'."));
         return true;
     }
 
     /// <summary>Parses a handshake response (used by clients and tests). Returns false when incomplete.</summary>
-    public static bool TryParseResponseMessage(ref ReadOnlySequence<byte> buffer, [NotNullWhen(true)] out HandshakeResponseMessage? response)
+    public static bool TryParseResponseMessage(ref ReadOnlySequence<byte> buffer, [NotNullWhen(true)] out HandshakeResponseMessage? responseMessage)
     {
         if (!TextMessageParser.TryParseMessage(ref buffer, out var payload))
         {
-            response = null;
+            responseMessage = null;
             return false;
         }
 
@@ -172,7 +182,7 @@ public static class HandshakeProtocol
             }
         }
 
-        response = error is null ? HandshakeResponseMessage.Empty : new HandshakeResponseMessage(error);
+        responseMessage = error is null ? HandshakeResponseMessage.Empty : new HandshakeResponseMessage(error);
         return true;
     }
 

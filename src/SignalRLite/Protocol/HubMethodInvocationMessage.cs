@@ -3,6 +3,12 @@ namespace SignalRLite.Protocol;
 /// <summary>A message that calls a method on the peer: <see cref="InvocationMessage"/> or <see cref="StreamInvocationMessage"/>.</summary>
 public abstract class HubMethodInvocationMessage : HubInvocationMessage
 {
+    /// <summary>Creates the message, without upload streams.</summary>
+    protected HubMethodInvocationMessage(string? invocationId, string target, object?[] arguments)
+        : this(invocationId, target, arguments, streamIds: null)
+    {
+    }
+
     /// <summary>Creates the message.</summary>
     protected HubMethodInvocationMessage(string? invocationId, string target, object?[] arguments, string[]? streamIds)
         : base(invocationId)
@@ -18,7 +24,7 @@ public abstract class HubMethodInvocationMessage : HubInvocationMessage
     public string Target { get; private set; }
 
     /// <summary>The arguments, without upload-stream parameters.</summary>
-    public object?[] Arguments { get; set; }
+    public object?[] Arguments { get; internal set; }
 
     /// <summary>The ids of the upload streams bound to the method's stream parameters, in order.</summary>
     public string[]? StreamIds { get; private set; }

@@ -422,12 +422,24 @@ public sealed class JsonHubProtocol : IHubProtocol
 
     private object? BindValue(ref Utf8JsonReader reader, Type type)
     {
+        if (type == typeof(RawResult))
+        {
+            return ReadRawValue(ref reader);
+        }
+
         if (reader.TokenType == JsonTokenType.Null && !type.IsValueType)
         {
             return null;
         }
 
         return JsonSerializer.Deserialize(ref reader, _payloadSerializerOptions.GetTypeInfo(type));
+    }
+
+    /// <summary>The JSON text of the value at the reader (copied: the input buffer is reused after parsing).</summary>
+    private static RawResult ReadRawValue(ref Utf8JsonReader reader)
+    {
+        var element = JsonElement.ParseValue(ref reader);
+        return new RawResult(new ReadOnlySequence<byte>(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(element).ToArray()));
     }
 
     private static void RequireFirst(ref bool seen, string property)
@@ -610,6 +622,12 @@ public sealed class JsonHubProtocol : IHubProtocol
         if (value is null)
         {
             writer.WriteNullValue();
+            return;
+        }
+
+        if (value is RawResult raw)
+        {
+            writer.WriteRawValue(raw.RawSerializedData, skipInputValidation: true);
             return;
         }
 

@@ -1,7 +1,7 @@
 namespace SignalRLite.Protocol;
 
 /// <summary>Type 9 (stateful reconnect): the sequence id of the next message the sender sends after a reconnect.</summary>
-public class SequenceMessage : HubMessage
+public sealed class SequenceMessage : HubMessage
 {
     /// <summary>Creates the message.</summary>
     public SequenceMessage(long sequenceId)

@@ -176,7 +176,7 @@ public class StreamingHub(StreamingProbe probe) : Hub
         using var cts = new CancellationTokenSource(timeoutMs);
         try
         {
-            return "ok:" + await Clients.Single(connectionId).InvokeAsync<string>("Ask", question, cts.Token);
+            return "ok:" + await Clients.Client(connectionId).InvokeAsync<string>("Ask", question, cts.Token);
         }
         catch (Exception ex)
         {

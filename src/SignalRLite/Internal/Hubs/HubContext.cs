@@ -1,7 +1,7 @@
 namespace SignalRLite.Internal.Hubs;
 
 /// <summary>The <see cref="IHubContext{THub}"/> singleton of a hub.</summary>
-internal sealed class HubContext<THub> : IHubContext<THub> where THub : Hub
+internal sealed class HubContext<THub> : IHubContext<THub>, IHubContext where THub : Hub
 {
     public HubContext(HubLifetimeManager<THub> lifetimeManager)
     {

@@ -22,6 +22,7 @@ internal sealed class HubDispatcher<THub> where THub : Hub
     private readonly IHubContext<THub> _hubContext;
     private readonly ILogger _logger;
     private readonly ObjectFactory _hubFactory;
+    private readonly bool _customActivator;
     private readonly Func<HubInvocationContext, ValueTask<object?>> _invokePipeline;
     private readonly Func<HubLifetimeContext, Task> _onConnectedPipeline;
     private readonly Func<HubLifetimeContext, Exception?, Task> _onDisconnectedPipeline;
@@ -68,7 +69,9 @@ internal sealed class HubDispatcher<THub> where THub : Hub
         // sees HubInvocationContext.ServiceProvider, the hub is not a registered service and has no constructor
         // parameters), methods without [FromServices] parameters run without one: creating and disposing an empty
         // scope would be the only effect.
+        _customActivator = HasCustomActivator(scopeFactory);
         _scopeUnobservable = filters.Count == 0
+            && !_customActivator
             && isService is not null
             && !isService.IsService(typeof(THub))
             && typeof(THub).GetConstructors().All(c => c.GetParameters().Length == 0);
@@ -103,7 +106,7 @@ internal sealed class HubDispatcher<THub> where THub : Hub
         }
         finally
         {
-            ReleaseHub(hub, created);
+            ReleaseHub(scope.ServiceProvider, hub, created);
         }
     }
 
@@ -134,7 +137,7 @@ internal sealed class HubDispatcher<THub> where THub : Hub
         }
         finally
         {
-            ReleaseHub(hub, created);
+            ReleaseHub(scope.ServiceProvider, hub, created);
         }
     }
 
@@ -402,7 +405,7 @@ internal sealed class HubDispatcher<THub> where THub : Hub
         }
 
         EndInvocation(connection, message, cts, streams);
-        ReleaseHub(hub, created: true);
+        ReleaseHub(_rootServices, hub, created: true);
         if (message.GetType() == typeof(InvocationMessage))
         {
             // Nothing else saw the message (no filter, no scope) and nothing refers to it any more.
@@ -449,7 +452,7 @@ internal sealed class HubDispatcher<THub> where THub : Hub
         finally
         {
             EndInvocation(connection, message, cts, streams);
-            ReleaseHub(hub, created: true);
+            ReleaseHub(_rootServices, hub, created: true);
         }
     }
 
@@ -523,7 +526,7 @@ internal sealed class HubDispatcher<THub> where THub : Hub
             if (!streamingStarted)
             {
                 EndInvocation(connection, message, cts, streams);
-                ReleaseHub(hub, created);
+                ReleaseHub(scope.ServiceProvider, hub, created);
                 await scope.DisposeAsync().ConfigureAwait(false);
             }
         }
@@ -579,7 +582,7 @@ internal sealed class HubDispatcher<THub> where THub : Hub
         {
             connection.Invocations!.Active.TryRemove(KeyValuePair.Create(id, cts));
             cts.Dispose();
-            ReleaseHub(hub, created);
+            ReleaseHub(scope.ServiceProvider, hub, created);
             await scope.DisposeAsync().ConfigureAwait(false);
         }
 
@@ -633,22 +636,49 @@ internal sealed class HubDispatcher<THub> where THub : Hub
         return arguments;
     }
 
+    /// <summary>
+    /// Whether the app replaced <see cref="IHubActivator{THub}"/>. Asked once: with the default activator, hubs are
+    /// created here directly (the same steps, without resolving the activator from every invocation's scope).
+    /// </summary>
+    private static bool HasCustomActivator(IServiceScopeFactory scopeFactory)
+    {
+        using var scope = scopeFactory.CreateScope();
+        return scope.ServiceProvider.GetService<IHubActivator<THub>>() is { } activator && activator is not DefaultHubActivator<THub>;
+    }
+
     private THub CreateHub(IServiceProvider services, HubConnectionContext connection, out bool created)
     {
-        var hub = services.GetService<THub>();
-        created = hub is null;
-        hub ??= (THub)_hubFactory(services, null);
+        THub hub;
+        if (_customActivator)
+        {
+            hub = services.GetRequiredService<IHubActivator<THub>>().Create();
+            created = true;
+        }
+        else
+        {
+            hub = DefaultHubActivator<THub>.Create(services, _hubFactory, out created);
+        }
+
         hub.Clients = connection.CallerClients!;
         hub.Context = connection.CallerContext!;
         hub.Groups = _hubContext.Groups;
         return hub;
     }
 
-    private static void ReleaseHub(THub? hub, bool created)
+    private void ReleaseHub(IServiceProvider services, THub? hub, bool created)
     {
-        if (created)
+        if (hub is null)
         {
-            hub?.Dispose();
+            return;
+        }
+
+        if (_customActivator)
+        {
+            services.GetRequiredService<IHubActivator<THub>>().Release(hub);
+        }
+        else if (created)
+        {
+            hub.Dispose();
         }
     }
 

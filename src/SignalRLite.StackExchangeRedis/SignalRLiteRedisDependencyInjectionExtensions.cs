@@ -6,7 +6,7 @@ using StackExchange.Redis;
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Adds the Redis backplane to the builder returned by <c>AddSignalRLite()</c>.</summary>
-public static class StackExchangeRedisDependencyInjectionExtensions
+public static class SignalRLiteRedisDependencyInjectionExtensions
 {
     /// <summary>Adds scale-out through a shared Redis server (configured with <see cref="RedisOptions"/> elsewhere, or localhost:6379).</summary>
     public static ISignalRServerBuilder AddStackExchangeRedis(this ISignalRServerBuilder signalrBuilder) =>
