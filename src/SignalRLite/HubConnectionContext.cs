@@ -56,7 +56,9 @@ public class HubConnectionContext
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _connectionContext = connectionContext;
         _logger = loggerFactory.CreateLogger("SignalRLite.HubConnectionContext");
-        _output = connectionContext.Transport.Output;
+        // Null only for a context built without a transport (a custom lifetime manager's unit test, say): such a
+        // context can be stored and enumerated but not written to.
+        _output = connectionContext.Transport?.Output!;
         _keepAliveMs = (long)contextOptions.KeepAliveInterval.TotalMilliseconds;
         _clientTimeoutMs = (long)contextOptions.ClientTimeoutInterval.TotalMilliseconds;
         Options = contextOptions;

@@ -58,8 +58,16 @@ public sealed partial class CorpusServers : IAsyncLifetime
 
         try
         {
-            // Separate Redis channels: the two servers must not share a backplane (different payloads).
-            var app = await ExternalApp.StartAsync(directory, MigrationCorpus.AssemblyName, new Dictionary<string, string> { ["CORPUS_CHANNEL_PREFIX"] = $"corpus-{name}" });
+            // In memory: the transcripts compare the order of deliveries to different targets, which a backplane does not
+            // keep across its channels (on either server). AddStackExchangeRedis still compiles in the corpus; the
+            // backplane's behaviour is covered by Redis/RedisBackplaneTests. Set SIGNALRLITE_CORPUS_REDIS to run the
+            // corpus over Redis by hand (separate channel prefixes: the two servers' payloads differ).
+            var redis = Environment.GetEnvironmentVariable("SIGNALRLITE_CORPUS_REDIS") ?? "";
+            var app = await ExternalApp.StartAsync(directory, MigrationCorpus.AssemblyName, new Dictionary<string, string>
+            {
+                ["SIGNALRLITE_REDIS"] = redis,
+                ["CORPUS_CHANNEL_PREFIX"] = $"corpus-{name}",
+            });
             return new Side(name, app, null, build.Elapsed);
         }
         catch (Exception ex)

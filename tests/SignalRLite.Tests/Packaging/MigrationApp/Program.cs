@@ -41,7 +41,7 @@ var signalR = builder.Services.AddSignalR(options =>
         options.AddFilter(new TagFilter("chat"));
     });
 
-// Scale-out: registered only when a Redis is given (the test sets SIGNALRLITE_REDIS when it has one).
+// Scale-out: registered only when a Redis is given (the test passes SIGNALRLITE_CORPUS_REDIS on as SIGNALRLITE_REDIS).
 var redis = Environment.GetEnvironmentVariable("SIGNALRLITE_REDIS");
 if (!string.IsNullOrEmpty(redis))
 {
