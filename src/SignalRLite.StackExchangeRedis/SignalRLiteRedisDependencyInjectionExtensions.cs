@@ -33,11 +33,9 @@ public static class SignalRLiteRedisDependencyInjectionExtensions
         ArgumentNullException.ThrowIfNull(configure);
         return AddStackExchangeRedis(signalrBuilder, options =>
         {
+            // As parsed, as the official package does: without "abortConnect=false" in the string, StackExchange.Redis
+            // gives up on a first connect that fails (AbortOnConnectFail defaults to true there).
             options.Configuration = ConfigurationOptions.Parse(redisConnectionString);
-            if (!redisConnectionString.Contains("abortConnect", StringComparison.OrdinalIgnoreCase))
-            {
-                options.Configuration.AbortOnConnectFail = false;
-            }
 
             configure(options);
         });
