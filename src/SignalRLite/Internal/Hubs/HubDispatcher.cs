@@ -384,7 +384,8 @@ internal sealed class HubDispatcher<THub> where THub : Hub
             try
             {
                 // Serialised synchronously by WriteAsync, so the invocation's own completion object can be reused.
-                var completion = ((Invocation)slot).Completion.Reuse(id, result, descriptor.HasResult);
+                // Methods without a value (void, Task, ValueTask) complete with a null result, as on the official server.
+                var completion = ((Invocation)slot).Completion.Reuse(id, result, hasResult: true);
                 // With more invocations waiting, the next one runs on this thread right after this one: its completion
                 // (or the end of the run) flushes this one too.
                 write = connection.WriteAsync(completion, flush: !connection.Invocations!.HasWaiting);
@@ -435,7 +436,7 @@ internal sealed class HubDispatcher<THub> where THub : Hub
             var result = await pending.ConfigureAwait(false);
             if (id is not null)
             {
-                await connection.WriteAsync(descriptor.HasResult ? CompletionMessage.WithResult(id, result) : CompletionMessage.Empty(id)).ConfigureAwait(false);
+                await connection.WriteAsync(CompletionMessage.WithResult(id, result)).ConfigureAwait(false);
             }
         }
         catch (Exception ex)
@@ -504,7 +505,7 @@ internal sealed class HubDispatcher<THub> where THub : Hub
 
             if (id is not null)
             {
-                await connection.WriteAsync(descriptor.HasResult ? CompletionMessage.WithResult(id, result) : CompletionMessage.Empty(id)).ConfigureAwait(false);
+                await connection.WriteAsync(CompletionMessage.WithResult(id, result)).ConfigureAwait(false);
             }
         }
         catch (Exception ex)
