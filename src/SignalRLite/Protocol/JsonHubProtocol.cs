@@ -127,7 +127,7 @@ public sealed class JsonHubProtocol : IHubProtocol
         }
         catch (JsonException ex)
         {
-            throw new InvalidDataException($"Error reading JSON: {ex.Message}", ex);
+            throw new InvalidDataException("Error reading JSON.", ex);
         }
         finally
         {

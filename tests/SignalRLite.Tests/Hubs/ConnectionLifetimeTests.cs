@@ -112,7 +112,8 @@ public class ConnectionLifetimeTests
         var connection = await server.ConnectAsync();
         await connection.SendAsync("{\"type\":1,\"invocationId\":\u001e");
         var messages = await connection.ReadUntilClosedAsync();
-        AssertClose(JsonDocument.Parse(Assert.Single(messages)).RootElement, "Connection closed with an error.");
+        // As the official server (observed): a protocol error invites a reconnect.
+        AssertClose(JsonDocument.Parse(Assert.Single(messages)).RootElement, "Connection closed with an error.", allowReconnect: true);
         Assert.IsType<InvalidDataException>(await probe.Disconnected.WaitAsync());
     }
 
@@ -127,11 +128,17 @@ public class ConnectionLifetimeTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task C90_OversizedMessageClosesWithClearError(bool terminated)
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    [InlineData(false, true)]
+    public async Task C90_OversizedMessageClosesWithError(bool terminated, bool detailed)
     {
-        await using var server = Create<TestHub>(o => o.MaximumReceiveMessageSize = 100);
+        await using var server = Create<TestHub>(o =>
+        {
+            o.MaximumReceiveMessageSize = 100;
+            o.EnableDetailedErrors = detailed;
+        });
         var connection = await server.ConnectAsync();
         await connection.SendAsync(Invocation("1", "Echo", "small"));
         Assert.Equal("small", (await connection.ReadNonPingAsync()).GetProperty("result").GetString());
@@ -139,9 +146,13 @@ public class ConnectionLifetimeTests
         var big = Invocation("2", "Echo", new string('a', 200));
         await connection.SendAsync(terminated ? big : big[..150]);
         var messages = await connection.ReadUntilClosedAsync();
+        // As the official server (observed): the limit is named with detailed errors only; a reconnect is invited.
         AssertClose(
             JsonDocument.Parse(Assert.Single(messages)).RootElement,
-            "Connection closed with an error. InvalidDataException: The maximum message size of 100B was exceeded. The message size can be configured in AddHubOptions.");
+            detailed
+                ? "Connection closed with an error. InvalidDataException: The maximum message size of 100B was exceeded. The message size can be configured in AddHubOptions."
+                : "Connection closed with an error.",
+            allowReconnect: true);
     }
 
     [Fact]
@@ -226,7 +237,7 @@ public class ConnectionLifetimeTests
         var connection = await server.ConnectAsync();
         await connection.SendAsync("{\"type\":4,\"target\":\"Counter\",\"arguments\":[2]}\u001e");
         var messages = await connection.ReadUntilClosedAsync();
-        AssertClose(JsonDocument.Parse(Assert.Single(messages)).RootElement, "Connection closed with an error.");
+        AssertClose(JsonDocument.Parse(Assert.Single(messages)).RootElement, "Connection closed with an error.", allowReconnect: true);
     }
 
     [Fact]
