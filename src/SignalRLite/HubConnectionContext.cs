@@ -114,8 +114,14 @@ public class HubConnectionContext
     /// <summary>Stateful reconnect state, when the client asked for it with handshake version 2 (PROTOCOL.md §21).</summary>
     internal ReplayBuffer? Replay => _replay;
 
-    /// <summary>Closes the connection: the client gets a Close message without error.</summary>
+    /// <summary>
+    /// Closes the connection: the client gets a Close message without error, and nothing else from then on (no
+    /// Completion of the invocation that called it, no message sent after it), as from the official server (observed).
+    /// </summary>
     public virtual void Abort() => RequestClose(HubConnectionCloseReason.Aborted);
+
+    /// <summary><see cref="Abort"/> was called: writes are dropped, only the final Close goes out.</summary>
+    private bool IsAborted => Volatile.Read(ref _closeReason) == (int)HubConnectionCloseReason.Aborted;
 
     /// <summary>Writes one message.</summary>
     public virtual ValueTask WriteAsync(HubMessage message, CancellationToken cancellationToken = default) =>
@@ -127,6 +133,11 @@ public class HubConnectionContext
     /// </summary>
     internal ValueTask WriteAsync(HubMessage message, bool flush, CancellationToken cancellationToken = default)
     {
+        if (IsAborted)
+        {
+            return default;
+        }
+
         // Serialised before taking the lock, so that a serialisation failure never leaves half a message in the pipe.
         if (_replay is not null && message is HubInvocationMessage)
         {
@@ -152,6 +163,11 @@ public class HubConnectionContext
     /// <summary>Writes one message whose bytes may already be serialised for this connection's protocol.</summary>
     public virtual ValueTask WriteAsync(SerializedHubMessage message, CancellationToken cancellationToken = default)
     {
+        if (IsAborted)
+        {
+            return default;
+        }
+
         var bytes = message.GetSerializedMessage(Protocol);
         return _replay is not null && message.Message is null or HubInvocationMessage
             ? WriteTrackedAsync(bytes, cancellationToken)

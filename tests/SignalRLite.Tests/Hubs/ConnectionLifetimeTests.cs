@@ -240,13 +240,16 @@ public class ConnectionLifetimeTests
         AssertClose(JsonDocument.Parse(Assert.Single(messages)).RootElement, "Connection closed with an error.", allowReconnect: true);
     }
 
-    [Fact]
-    public async Task AbortFromHubSendsCloseWithoutError()
+    [Theory]
+    [InlineData(null)]
+    [InlineData("1")]
+    public async Task AbortFromHubSendsCloseWithoutErrorAndNoCompletion(string? id)
     {
         await using var server = Create<TestHub>();
         var probe = server.Probe();
         var connection = await server.ConnectAsync();
-        await connection.SendAsync(Invocation(null, "Abort"));
+        await connection.SendAsync(Invocation(id, "Abort"));
+        // As the official server (observed): {"type":7} only; the aborting invocation gets no Completion.
         var messages = await connection.ReadUntilClosedAsync();
         AssertClose(JsonDocument.Parse(Assert.Single(messages)).RootElement, null);
         Assert.Null(await probe.Disconnected.WaitAsync());
