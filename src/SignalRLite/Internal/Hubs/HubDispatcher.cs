@@ -112,15 +112,7 @@ internal sealed class HubDispatcher<THub> where THub : Hub
     {
         var invocations = connection.Invocations!;
         invocations.Close();
-        if (!invocations.HasStreams)
-        {
-            return;
-        }
-
-        foreach (var stream in invocations.Streams.Values)
-        {
-            stream.Complete(new OperationCanceledException("The connection was closed."));
-        }
+        invocations.CompleteStreams(new OperationCanceledException("The connection was closed."));
     }
 
     public async Task OnDisconnectedAsync(HubConnectionContext connection, Exception? exception)
@@ -167,9 +159,11 @@ internal sealed class HubDispatcher<THub> where THub : Hub
                 return default;
 
             case StreamBindingFailureMessage streamFailure:
+                // As the official server (observed): the stream ends with a HubException; later items are ignored.
                 if (connection.Invocations!.Streams.TryRemove(streamFailure.Id, out var failedStream))
                 {
-                    failedStream.Complete(streamFailure.BindingFailure.SourceException);
+                    HubLog.StreamBindingFailed(_logger, streamFailure.Id, streamFailure.BindingFailure.SourceException);
+                    failedStream.Complete(new HubException(HubErrors.StreamBindingFailed(streamFailure.BindingFailure.SourceException, EnableDetailedErrors)));
                 }
 
                 return default;
@@ -272,10 +266,7 @@ internal sealed class HubDispatcher<THub> where THub : Hub
             for (var i = 0; i < streamIds.Length; i++)
             {
                 streams[i] = descriptor.UploadStreamFactories[i](Options.StreamBufferCapacity ?? 10);
-                if (!invocations.Streams.TryAdd(streamIds[i], streams[i]))
-                {
-                    throw new InvalidDataException($"Stream ID '{streamIds[i]}' is already in use.");
-                }
+                invocations.AddStream(streamIds[i], streams[i]);
             }
         }
 
@@ -601,7 +592,8 @@ internal sealed class HubDispatcher<THub> where THub : Hub
             // Later StreamItem/Completion messages for these ids are ignored.
             for (var i = 0; i < streams.Length; i++)
             {
-                invocations.Streams.TryRemove(message.StreamIds![i], out _);
+                // Only this invocation's own stream: a later invocation may have taken the id over.
+                invocations.Streams.TryRemove(KeyValuePair.Create(message.StreamIds![i], streams[i]));
                 streams[i].Complete();
             }
         }
