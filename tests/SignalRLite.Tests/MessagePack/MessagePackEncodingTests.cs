@@ -191,7 +191,8 @@ public class MessagePackEncodingTests
         Assert.Equal(Microsoft.AspNetCore.Connections.TransferFormat.Binary, _protocol.TransferFormat);
         Assert.True(_protocol.IsVersionSupported(1));
         Assert.True(_protocol.IsVersionSupported(2));
-        Assert.False(_protocol.IsVersionSupported(0));
+        Assert.True(_protocol.IsVersionSupported(0));
+        Assert.True(_protocol.IsVersionSupported(-1));
         Assert.False(_protocol.IsVersionSupported(3));
     }
 }

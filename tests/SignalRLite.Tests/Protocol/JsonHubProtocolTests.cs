@@ -270,7 +270,8 @@ public class JsonHubProtocolTests
         Assert.Equal(Microsoft.AspNetCore.Connections.TransferFormat.Text, Protocol.TransferFormat);
         Assert.True(Protocol.IsVersionSupported(1));
         Assert.True(Protocol.IsVersionSupported(2));
-        Assert.False(Protocol.IsVersionSupported(0));
+        Assert.True(Protocol.IsVersionSupported(0));
+        Assert.True(Protocol.IsVersionSupported(-1));
         Assert.False(Protocol.IsVersionSupported(3));
     }
 
