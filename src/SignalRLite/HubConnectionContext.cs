@@ -36,7 +36,7 @@ public class HubConnectionContext
     private long _lastReceiveTicks;
     private long _handshakeDeadlineTicks;
     private int _closeReason;
-    private bool _sendPings;
+    private bool _inherentKeepAlive;
     private long _authenticationExpiresUtcTicks;
     private bool _readerPaused;
     private ClaimsPrincipal? _anonymous;
@@ -671,8 +671,9 @@ public class HubConnectionContext
 
     internal void HandshakeCompleted()
     {
-        // A transport with inherent keep-alive (Long Polling answers every poll in time) needs no pings.
-        _sendPings = Features.Get<IConnectionInherentKeepAliveFeature>()?.HasInherentKeepAlive != true;
+        // A transport with inherent keep-alive (Long Polling: the polls themselves) gets no pings and has no client timeout:
+        // the official JS client sends no Ping over it, and the connection layer ends a client that stops polling.
+        _inherentKeepAlive = Features.Get<IConnectionInherentKeepAliveFeature>()?.HasInherentKeepAlive == true;
         _authenticationExpiresUtcTicks = Features.Get<Internal.Transports.AuthenticationExpirationFeature>()?.ExpiresUtc.UtcTicks ?? 0;
         _pingBytes = Protocol.GetMessageBytes(PingMessage.Instance);
         Volatile.Write(ref _lastReceiveTicks, Environment.TickCount64);
@@ -718,13 +719,13 @@ public class HubConnectionContext
             return;
         }
 
-        if (!Volatile.Read(ref _readerPaused) && nowTicks - Volatile.Read(ref _lastReceiveTicks) > _clientTimeoutMs)
+        if (!_inherentKeepAlive && !Volatile.Read(ref _readerPaused) && nowTicks - Volatile.Read(ref _lastReceiveTicks) > _clientTimeoutMs)
         {
             RequestClose(HubConnectionCloseReason.ClientTimeout);
             return;
         }
 
-        if (_sendPings && nowTicks - Volatile.Read(ref _lastSendTicks) >= _keepAliveMs)
+        if (!_inherentKeepAlive && nowTicks - Volatile.Read(ref _lastSendTicks) >= _keepAliveMs)
         {
             TrySendPing();
         }

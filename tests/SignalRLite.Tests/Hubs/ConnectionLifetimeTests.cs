@@ -68,6 +68,23 @@ public class ConnectionLifetimeTests
     }
 
     [Fact]
+    public async Task NoClientTimeoutOnTransportsWithInherentKeepAlive()
+    {
+        // Long Polling: the official JS client sends no Ping there and the official server does not time it out. A
+        // connection without inherent keep-alive on the same server, silent as well, is closed by the client timeout:
+        // that event proves the interval has passed for both (the heartbeat checks every connection on each tick).
+        await using var server = Create<TestHub>(o => o.ClientTimeoutInterval = TimeSpan.FromMilliseconds(300));
+        var polling = new TestConnection { HasInherentKeepAlive = true };
+        await server.ConnectAsync(connection: polling);
+        var control = await server.ConnectAsync();
+        var messages = await control.ReadUntilClosedAsync();
+        AssertClose(JsonDocument.Parse(Assert.Single(messages)).RootElement, "Connection closed with an error.", allowReconnect: true);
+
+        await polling.SendAsync(Invocation("1", "Echo", "still here"));
+        Assert.Equal("still here", (await polling.ReadJsonAsync()).GetProperty("result").GetString());
+    }
+
+    [Fact]
     public async Task C86_ClientTimeoutClosesWithErrorAndAllowsReconnect()
     {
         await using var server = Create<TestHub>(o => o.ClientTimeoutInterval = TimeSpan.FromMilliseconds(300));
