@@ -43,7 +43,8 @@ public class MessagePackHubProtocol : IHubProtocol
     public TransferFormat TransferFormat => TransferFormat.Binary;
 
     /// <inheritdoc />
-    public bool IsVersionSupported(int version) => version is 1 or 2;
+    /// <remarks>Every version up to <see cref="Version"/> (0 and negative ones included), as the official protocol (observed).</remarks>
+    public bool IsVersionSupported(int version) => version <= ProtocolVersion;
 
     /// <summary>
     /// Parses the first complete message of <paramref name="input"/> and slices it off.

@@ -37,7 +37,7 @@ public class HubConnectionContext
     private long _lastReceiveTicks;
     private long _handshakeDeadlineTicks;
     private int _closeReason;
-    private bool _sendPings;
+    private bool _inherentKeepAlive;
     private long _authenticationExpiresUtcTicks;
     private bool _readerPaused;
     private ClaimsPrincipal? _anonymous;
@@ -117,8 +117,14 @@ public class HubConnectionContext
     /// <summary>Stateful reconnect state, when the client asked for it with handshake version 2 (PROTOCOL.md §21).</summary>
     internal ReplayBuffer? Replay => _replay;
 
-    /// <summary>Closes the connection: the client gets a Close message without error.</summary>
+    /// <summary>
+    /// Closes the connection: the client gets a Close message without error, and nothing else from then on (no
+    /// Completion of the invocation that called it, no message sent after it), as from the official server (observed).
+    /// </summary>
     public virtual void Abort() => RequestClose(HubConnectionCloseReason.Aborted);
+
+    /// <summary><see cref="Abort"/> was called: writes are dropped, only the final Close goes out.</summary>
+    private bool IsAborted => Volatile.Read(ref _closeReason) == (int)HubConnectionCloseReason.Aborted;
 
     /// <summary>Writes one message.</summary>
     public virtual ValueTask WriteAsync(HubMessage message, CancellationToken cancellationToken = default) =>
@@ -130,6 +136,11 @@ public class HubConnectionContext
     /// </summary>
     internal ValueTask WriteAsync(HubMessage message, bool flush, CancellationToken cancellationToken = default)
     {
+        if (IsAborted)
+        {
+            return default;
+        }
+
         // Serialised before taking the lock, so that a serialisation failure never leaves half a message in the pipe.
         if (_replay is not null && message is HubInvocationMessage)
         {
@@ -155,6 +166,11 @@ public class HubConnectionContext
     /// <summary>Writes one message whose bytes may already be serialised for this connection's protocol.</summary>
     public virtual ValueTask WriteAsync(SerializedHubMessage message, CancellationToken cancellationToken = default)
     {
+        if (IsAborted)
+        {
+            return default;
+        }
+
         var bytes = message.GetSerializedMessage(Protocol);
         return _replay is not null && message.Message is null or HubInvocationMessage
             ? WriteTrackedAsync(bytes, cancellationToken)
@@ -658,8 +674,9 @@ public class HubConnectionContext
 
     internal void HandshakeCompleted()
     {
-        // A transport with inherent keep-alive (Long Polling answers every poll in time) needs no pings.
-        _sendPings = Features.Get<IConnectionInherentKeepAliveFeature>()?.HasInherentKeepAlive != true;
+        // A transport with inherent keep-alive (Long Polling: the polls themselves) gets no pings and has no client timeout:
+        // the official JS client sends no Ping over it, and the connection layer ends a client that stops polling.
+        _inherentKeepAlive = Features.Get<IConnectionInherentKeepAliveFeature>()?.HasInherentKeepAlive == true;
         _authenticationExpiresUtcTicks = Features.Get<Internal.Transports.AuthenticationExpirationFeature>()?.ExpiresUtc.UtcTicks ?? 0;
         _pingBytes = Protocol.GetMessageBytes(PingMessage.Instance);
         Volatile.Write(ref _lastReceiveTicks, Environment.TickCount64);
@@ -705,13 +722,13 @@ public class HubConnectionContext
             return;
         }
 
-        if (!Volatile.Read(ref _readerPaused) && nowTicks - Volatile.Read(ref _lastReceiveTicks) > _clientTimeoutMs)
+        if (!_inherentKeepAlive && !Volatile.Read(ref _readerPaused) && nowTicks - Volatile.Read(ref _lastReceiveTicks) > _clientTimeoutMs)
         {
             RequestClose(HubConnectionCloseReason.ClientTimeout);
             return;
         }
 
-        if (_sendPings && nowTicks - Volatile.Read(ref _lastSendTicks) >= _keepAliveMs)
+        if (!_inherentKeepAlive && nowTicks - Volatile.Read(ref _lastSendTicks) >= _keepAliveMs)
         {
             TrySendPing();
         }

@@ -232,7 +232,7 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
             {
                 HubLog.ClosingWithError(_logger, connection.ConnectionId, ex);
                 var error = new InvalidDataException(ex.Message);
-                return (new CloseMessage(HubErrors.ConnectionClosed(error, detailed: true), allowReconnect: false), error);
+                return (ProtocolErrorClose(error), error);
             }
             catch (OperationCanceledException) when (connection.CloseReason != HubConnectionCloseReason.None)
             {
@@ -242,7 +242,7 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
             catch (Exception ex)
             {
                 HubLog.ClosingWithError(_logger, connection.ConnectionId, ex);
-                return (new CloseMessage(HubErrors.ConnectionClosed(ex, _enableDetailedErrors), allowReconnect: false), ex);
+                return (ProtocolErrorClose(ex), ex);
             }
             finally
             {
@@ -269,6 +269,12 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
                 return (CloseMessage.Empty, null);
         }
     }
+
+    /// <summary>
+    /// The Close for a protocol error or an oversize message: as on the official server (observed), the generic text
+    /// (the cause only with detailed errors) and <c>allowReconnect</c>.
+    /// </summary>
+    private CloseMessage ProtocolErrorClose(Exception ex) => new(HubErrors.ConnectionClosed(ex, _enableDetailedErrors), allowReconnect: true);
 
     /// <summary>
     /// Stateful reconnect bookkeeping of a received message (PROTOCOL.md §21.2–21.5): Ack and Sequence are consumed here;

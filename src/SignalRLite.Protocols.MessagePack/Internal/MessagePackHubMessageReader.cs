@@ -241,8 +241,9 @@ internal static class MessagePackHubMessageReader
         if (!TryDeserialize(ref reader, itemType, options, out var item, out var error))
         {
             MessagePackValueSkipper.Skip(ref reader, 1);
+            // The official protocol's text (observed through detailed errors).
             return new StreamBindingFailureMessage(id, ExceptionDispatchInfo.Capture(new InvalidDataException(
-                $"Error reading a stream item as {itemType}.", error)));
+                $"Deserializing object of the `{itemType.Name}` type for 'item' failed.", error)));
         }
 
         return new StreamItemMessage(id, item) { Headers = headers };

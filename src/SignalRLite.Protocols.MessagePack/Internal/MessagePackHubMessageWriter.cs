@@ -5,8 +5,8 @@ namespace SignalRLite.Protocols.MessagePack.Internal;
 
 /// <summary>
 /// Encodes the body of one MessagePack hub message (PROTOCOL.md §14.2, writer rules): smallest
-/// encodings, a headers map wherever the layout has one, Invocation with 6 elements, Close with the
-/// reconnect flag only when it is true.
+/// encodings, a headers map wherever the layout has one, Invocation with 6 elements, Close with 3
+/// (the reconnect flag always written).
 /// </summary>
 internal static class MessagePackHubMessageWriter
 {
@@ -42,14 +42,11 @@ internal static class MessagePackHubMessageWriter
                 writer.Write(HubProtocolConstants.PingMessageType);
                 break;
             case CloseMessage close:
-                writer.WriteArrayHeader(close.AllowReconnect ? 3 : 2);
+                // Always three elements, false written explicitly, as the official protocol writes it (observed).
+                writer.WriteArrayHeader(3);
                 writer.Write(HubProtocolConstants.CloseMessageType);
                 WriteNullableString(close.Error, ref writer);
-                if (close.AllowReconnect)
-                {
-                    writer.Write(true);
-                }
-
+                writer.Write(close.AllowReconnect);
                 break;
             case AckMessage ack:
                 writer.WriteArrayHeader(2);

@@ -66,7 +66,8 @@ public sealed class JsonHubProtocol : IHubProtocol
     public TransferFormat TransferFormat => TransferFormat.Text;
 
     /// <inheritdoc />
-    public bool IsVersionSupported(int version) => version is 1 or 2;
+    /// <remarks>Every version up to <see cref="Version"/> (0 and negative ones included), as the official protocol (observed).</remarks>
+    public bool IsVersionSupported(int version) => version <= ProtocolVersion;
 
     /// <inheritdoc />
     /// <remarks>Messages of an unknown type are skipped (sliced off) and parsing goes on with the next one.</remarks>
@@ -127,7 +128,7 @@ public sealed class JsonHubProtocol : IHubProtocol
         }
         catch (JsonException ex)
         {
-            throw new InvalidDataException($"Error reading JSON: {ex.Message}", ex);
+            throw new InvalidDataException("Error reading JSON.", ex);
         }
         finally
         {

@@ -86,7 +86,11 @@ public class BinaryProtocolTests
         // Long enough that the handshake request is within the limit too.
         var payload = new string('p', 60);
         var message = Frame(new InvocationMessage("1", "Echo", [payload]));
-        await using var server = Create(o => o.MaximumReceiveMessageSize = message.Length);
+        await using var server = Create(o =>
+        {
+            o.MaximumReceiveMessageSize = message.Length;
+            o.EnableDetailedErrors = true;
+        });
         var connection = new TestConnection();
         await server.ConnectAsync(handshake: false, connection: connection);
         await connection.SendAsync([.. Encoding.UTF8.GetBytes(Handshake), .. message]);
@@ -100,6 +104,6 @@ public class BinaryProtocolTests
         Assert.Equal(
             $"Connection closed with an error. InvalidDataException: The maximum message size of {message.Length}B was exceeded. The message size can be configured in AddHubOptions.",
             close.Error);
-        Assert.False(close.AllowReconnect);
+        Assert.True(close.AllowReconnect);
     }
 }

@@ -68,6 +68,23 @@ public class ConnectionLifetimeTests
     }
 
     [Fact]
+    public async Task NoClientTimeoutOnTransportsWithInherentKeepAlive()
+    {
+        // Long Polling: the official JS client sends no Ping there and the official server does not time it out. A
+        // connection without inherent keep-alive on the same server, silent as well, is closed by the client timeout:
+        // that event proves the interval has passed for both (the heartbeat checks every connection on each tick).
+        await using var server = Create<TestHub>(o => o.ClientTimeoutInterval = TimeSpan.FromMilliseconds(300));
+        var polling = new TestConnection { HasInherentKeepAlive = true };
+        await server.ConnectAsync(connection: polling);
+        var control = await server.ConnectAsync();
+        var messages = await control.ReadUntilClosedAsync();
+        AssertClose(JsonDocument.Parse(Assert.Single(messages)).RootElement, "Connection closed with an error.", allowReconnect: true);
+
+        await polling.SendAsync(Invocation("1", "Echo", "still here"));
+        Assert.Equal("still here", (await polling.ReadJsonAsync()).GetProperty("result").GetString());
+    }
+
+    [Fact]
     public async Task C86_ClientTimeoutClosesWithErrorAndAllowsReconnect()
     {
         await using var server = Create<TestHub>(o => o.ClientTimeoutInterval = TimeSpan.FromMilliseconds(300));
@@ -112,7 +129,8 @@ public class ConnectionLifetimeTests
         var connection = await server.ConnectAsync();
         await connection.SendAsync("{\"type\":1,\"invocationId\":\u001e");
         var messages = await connection.ReadUntilClosedAsync();
-        AssertClose(JsonDocument.Parse(Assert.Single(messages)).RootElement, "Connection closed with an error.");
+        // As the official server (observed): a protocol error invites a reconnect.
+        AssertClose(JsonDocument.Parse(Assert.Single(messages)).RootElement, "Connection closed with an error.", allowReconnect: true);
         Assert.IsType<InvalidDataException>(await probe.Disconnected.WaitAsync());
     }
 
@@ -127,11 +145,17 @@ public class ConnectionLifetimeTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task C90_OversizedMessageClosesWithClearError(bool terminated)
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    [InlineData(false, true)]
+    public async Task C90_OversizedMessageClosesWithError(bool terminated, bool detailed)
     {
-        await using var server = Create<TestHub>(o => o.MaximumReceiveMessageSize = 100);
+        await using var server = Create<TestHub>(o =>
+        {
+            o.MaximumReceiveMessageSize = 100;
+            o.EnableDetailedErrors = detailed;
+        });
         var connection = await server.ConnectAsync();
         await connection.SendAsync(Invocation("1", "Echo", "small"));
         Assert.Equal("small", (await connection.ReadNonPingAsync()).GetProperty("result").GetString());
@@ -139,9 +163,13 @@ public class ConnectionLifetimeTests
         var big = Invocation("2", "Echo", new string('a', 200));
         await connection.SendAsync(terminated ? big : big[..150]);
         var messages = await connection.ReadUntilClosedAsync();
+        // As the official server (observed): the limit is named with detailed errors only; a reconnect is invited.
         AssertClose(
             JsonDocument.Parse(Assert.Single(messages)).RootElement,
-            "Connection closed with an error. InvalidDataException: The maximum message size of 100B was exceeded. The message size can be configured in AddHubOptions.");
+            detailed
+                ? "Connection closed with an error. InvalidDataException: The maximum message size of 100B was exceeded. The message size can be configured in AddHubOptions."
+                : "Connection closed with an error.",
+            allowReconnect: true);
     }
 
     [Fact]
@@ -226,16 +254,19 @@ public class ConnectionLifetimeTests
         var connection = await server.ConnectAsync();
         await connection.SendAsync("{\"type\":4,\"target\":\"Counter\",\"arguments\":[2]}\u001e");
         var messages = await connection.ReadUntilClosedAsync();
-        AssertClose(JsonDocument.Parse(Assert.Single(messages)).RootElement, "Connection closed with an error.");
+        AssertClose(JsonDocument.Parse(Assert.Single(messages)).RootElement, "Connection closed with an error.", allowReconnect: true);
     }
 
-    [Fact]
-    public async Task AbortFromHubSendsCloseWithoutError()
+    [Theory]
+    [InlineData(null)]
+    [InlineData("1")]
+    public async Task AbortFromHubSendsCloseWithoutErrorAndNoCompletion(string? id)
     {
         await using var server = Create<TestHub>();
         var probe = server.Probe();
         var connection = await server.ConnectAsync();
-        await connection.SendAsync(Invocation(null, "Abort"));
+        await connection.SendAsync(Invocation(id, "Abort"));
+        // As the official server (observed): {"type":7} only; the aborting invocation gets no Completion.
         var messages = await connection.ReadUntilClosedAsync();
         AssertClose(JsonDocument.Parse(Assert.Single(messages)).RootElement, null);
         Assert.Null(await probe.Disconnected.WaitAsync());

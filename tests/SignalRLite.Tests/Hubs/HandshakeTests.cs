@@ -39,7 +39,7 @@ public class HandshakeTests
     }
 
     [Theory]
-    [InlineData(0)]
+    [InlineData(3)]
     [InlineData(99)]
     public async Task C45_UnsupportedVersionGetsErrorThenClose(int version)
     {
@@ -52,15 +52,19 @@ public class HandshakeTests
         Assert.Null(await connection.ReadMessageAsync());
     }
 
-    [Fact]
-    public async Task C46_Version2IsAccepted()
+    [Theory]
+    [InlineData(2)]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public async Task C46_VersionsUpTo2AreAccepted(int version)
     {
+        // As the official server (observed): every version up to 2, 0 and negative ones included.
         await using var server = Create<TestHub>();
         var connection = await server.ConnectAsync(handshake: false);
-        await connection.SendAsync("{\"protocol\":\"json\",\"version\":2}\u001e");
+        await connection.SendAsync($"{{\"protocol\":\"json\",\"version\":{version}}}\u001e");
         Assert.Equal("{}", await connection.ReadMessageAsync());
-        await connection.SendAsync(Invocation("1", "Echo", "v2"));
-        Assert.Equal("v2", (await connection.ReadNonPingAsync()).GetProperty("result").GetString());
+        await connection.SendAsync(Invocation("1", "Echo", "v" + version));
+        Assert.Equal("v" + version, (await connection.ReadNonPingAsync()).GetProperty("result").GetString());
     }
 
     [Theory]

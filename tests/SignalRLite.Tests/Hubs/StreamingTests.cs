@@ -143,6 +143,39 @@ public class StreamingTests
         Assert.Equal("open", (await connection.ReadNonPingAsync()).GetProperty("result").GetString());
     }
 
+    [Theory]
+    [InlineData(false, "HubException: Failed to bind Stream message.")]
+    [InlineData(true, "HubException: Failed to bind Stream message. JsonException: The JSON value could not be converted to System.Int32. Path: $ | LineNumber: 0 | BytePositionInLine: 5.")]
+    public async Task AnItemThatFailsToBindEndsTheUploadWithAHubException(bool detailed, string expected)
+    {
+        // As the official server (observed; OfficialUploadAndHandshakeComparisonTests): items before it are delivered,
+        // later ones ignored, the connection stays open.
+        await using var server = Create<TestHub>(o => o.EnableDetailedErrors = detailed);
+        var connection = await server.ConnectAsync();
+        await connection.SendAsync(Upload("1", "SumOrFailure", ["s"], "k") + Item("s", 1) + Item("s", "abc") + Item("s", 5) + Complete("s"));
+        Assert.Equal(expected, (await connection.ReadNonPingAsync()).GetProperty("result").GetString());
+        await connection.SendAsync(Invocation("2", "Echo", "open"));
+        Assert.Equal("open", (await connection.ReadNonPingAsync()).GetProperty("result").GetString());
+    }
+
+    [Fact]
+    public async Task ADuplicateStreamIdIsTakenOverAndTheOlderStreamEndsWithTheConnection()
+    {
+        // As the official server (observed): no protocol error; the newest invocation gets the id's items.
+        await using var server = Create<TestHub>();
+        var probe = server.Probe();
+        var connection = await server.ConnectAsync();
+        await connection.SendAsync(Upload("1", "SumOrFailure", ["s"], "first") + Upload("2", "Sum", ["s"]) + Item("s", 5) + Complete("s"));
+        var completion = await connection.ReadNonPingAsync();
+        Assert.Equal("2", completion.GetProperty("invocationId").GetString());
+        Assert.Equal(5, completion.GetProperty("result").GetInt32());
+
+        // The first invocation waits for a stream nothing can reach; it is not left behind when the connection ends.
+        connection.CompleteInput();
+        await probe.Started("ended:first").WaitAsync();
+        Assert.Contains("first OperationCanceledException: The connection was closed.", probe.Events);
+    }
+
     [Fact]
     public async Task C75_StreamIdCountMismatchIsABindingError()
     {

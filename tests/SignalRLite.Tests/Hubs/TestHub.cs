@@ -210,6 +210,22 @@ public class TestHub(HubProbe probe) : Hub
         probe.Exit(key);
     }
 
+    /// <summary>The sum, or the exception that ended the stream (also recorded as the <see cref="HubProbe.Started"/> event "ended:key").</summary>
+    public async Task<string> SumOrFailure(string key, ChannelReader<int> source)
+    {
+        try
+        {
+            return "sum " + await Sum(source);
+        }
+        catch (Exception ex)
+        {
+            var text = $"{ex.GetType().Name}: {ex.Message}";
+            probe.Events.Enqueue(key + " " + text);
+            probe.Started("ended:" + key).TrySetResult();
+            return text;
+        }
+    }
+
     public async Task<int> SumEnumerable(IAsyncEnumerable<int> source)
     {
         var sum = 0;

@@ -17,9 +17,9 @@ public class MessagePackEncodingTests
         { "completion-null", "07 95 03 80 A1 31 03 C0" },
         { "completion-boom", "0B 95 03 80 A1 31 01 A4 62 6F 6F 6D" },
         { "completion-spec-error", "0E 95 03 80 A3 78 79 7A 01 A5 45 72 72 6F 72" },
-        { "close", "03 92 07 C0" },
+        { "close", "04 93 07 C0 C2" },
         { "close-reconnect", "04 93 07 C0 C3" },
-        { "close-error", "06 92 07 A3 78 79 7A" },
+        { "close-error", "07 93 07 A3 78 79 7A C2" },
         { "close-error-reconnect", "07 93 07 A3 78 79 7A C3" },
         { "ack-36", "03 92 08 24" },
         { "ack-large", "0B 92 08 CF 00 00 00 01 00 00 00 00" },
@@ -86,7 +86,7 @@ public class MessagePackEncodingTests
         var output = new ArrayBufferWriter<byte>();
         _protocol.WriteMessage(PingMessage.Instance, output);
         _protocol.WriteMessage(CloseMessage.Empty, output);
-        Assert.Equal("02 91 06 03 92 07 C0", Bytes.ToHex(output.WrittenSpan));
+        Assert.Equal("02 91 06 04 93 07 C0 C2", Bytes.ToHex(output.WrittenSpan));
     }
 
     [Fact]
@@ -190,7 +190,8 @@ public class MessagePackEncodingTests
         Assert.Equal(Microsoft.AspNetCore.Connections.TransferFormat.Binary, _protocol.TransferFormat);
         Assert.True(_protocol.IsVersionSupported(1));
         Assert.True(_protocol.IsVersionSupported(2));
-        Assert.False(_protocol.IsVersionSupported(0));
+        Assert.True(_protocol.IsVersionSupported(0));
+        Assert.True(_protocol.IsVersionSupported(-1));
         Assert.False(_protocol.IsVersionSupported(3));
     }
 }

@@ -228,7 +228,9 @@ public class JsonHubProtocolTests
         var deep = "{\"type\":1,\"target\":\"Many\",\"arguments\":[" + new string('[', 10_000) + new string(']', 10_000) + "]}" + RS;
         var input = new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(deep));
         var ex = Assert.Throws<InvalidDataException>(() => Protocol.TryParseMessage(ref input, Binder, out _));
-        Assert.Contains("depth", ex.Message, StringComparison.OrdinalIgnoreCase);
+        // The official protocol's text (observed); the reader's reason is the inner exception.
+        Assert.Equal("Error reading JSON.", ex.Message);
+        Assert.Contains("depth", Assert.IsAssignableFrom<System.Text.Json.JsonException>(ex.InnerException).Message, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
@@ -268,7 +270,8 @@ public class JsonHubProtocolTests
         Assert.Equal(Microsoft.AspNetCore.Connections.TransferFormat.Text, Protocol.TransferFormat);
         Assert.True(Protocol.IsVersionSupported(1));
         Assert.True(Protocol.IsVersionSupported(2));
-        Assert.False(Protocol.IsVersionSupported(0));
+        Assert.True(Protocol.IsVersionSupported(0));
+        Assert.True(Protocol.IsVersionSupported(-1));
         Assert.False(Protocol.IsVersionSupported(3));
     }
 

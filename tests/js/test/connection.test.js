@@ -107,4 +107,21 @@ for (const variant of variants()) {
       assert.notEqual(second, first);
     });
   });
+
+  // Long Polling only: the client sends no Ping there (the polls are its keep-alive), and the server must not time it
+  // out. With the default ClientTimeoutInterval (30 s) that takes one idle stretch longer than 30 s, so this is the one
+  // slow test of the suite and runs in the Long Polling entries of the matrix only.
+  if (variant.transport === 'longpolling') {
+    const IDLE_MS = 35_000;
+    describe(`long polling keep-alive [${variant.name}]`, { timeout: IDLE_MS + TEST_TIMEOUT_MS }, () => {
+      it('stays connected while idle for longer than the default ClientTimeoutInterval, then invokes', async (t) => {
+        const a = await session(t, variant).client('a');
+        // Not a synchronisation: the idle time is what is under test. The client sends nothing meanwhile.
+        await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+        assert.equal(a.closeError, undefined, 'the connection was closed while idle');
+        assert.equal(a.state, signalR.HubConnectionState.Connected);
+        assert.equal(await a.invoke('EchoInt', 7), 7);
+      });
+    });
+  }
 }

@@ -50,6 +50,46 @@ internal sealed class HubConnectionInvocations
     /// <summary>Whether any upload stream was ever registered (reading <see cref="Streams"/> would create the map).</summary>
     public bool HasStreams => _streams is not null;
 
+    /// <summary>Upload streams whose id a later invocation took over; they end with the connection. Read loop only.</summary>
+    private List<IUploadStream>? _orphanedStreams;
+
+    /// <summary>
+    /// Registers an upload stream. An id already in use is taken over by the new stream, as on the official server
+    /// (observed: no error, items go to the newest stream, the older one is never fed again and ends with the connection).
+    /// </summary>
+    public void AddStream(string id, IUploadStream stream)
+    {
+        var streams = Streams;
+        while (!streams.TryAdd(id, stream))
+        {
+            if (streams.TryGetValue(id, out var previous) && streams.TryUpdate(id, stream, previous))
+            {
+                (_orphanedStreams ??= []).Add(previous);
+                return;
+            }
+        }
+    }
+
+    /// <summary>Ends every upload stream of a connection that is ending (<paramref name="error"/> for the consumers).</summary>
+    public void CompleteStreams(Exception error)
+    {
+        if (_streams is { } streams)
+        {
+            foreach (var stream in streams.Values)
+            {
+                stream.Complete(error);
+            }
+        }
+
+        if (_orphanedStreams is { } orphans)
+        {
+            foreach (var stream in orphans)
+            {
+                stream.Complete(error);
+            }
+        }
+    }
+
     /// <summary>Invocations waiting for a slot.</summary>
     public int QueuedCount
     {

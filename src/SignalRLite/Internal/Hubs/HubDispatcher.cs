@@ -115,15 +115,7 @@ internal sealed class HubDispatcher<THub> where THub : Hub
     {
         var invocations = connection.Invocations!;
         invocations.Close();
-        if (!invocations.HasStreams)
-        {
-            return;
-        }
-
-        foreach (var stream in invocations.Streams.Values)
-        {
-            stream.Complete(new OperationCanceledException("The connection was closed."));
-        }
+        invocations.CompleteStreams(new OperationCanceledException("The connection was closed."));
     }
 
     public async Task OnDisconnectedAsync(HubConnectionContext connection, Exception? exception)
@@ -170,9 +162,11 @@ internal sealed class HubDispatcher<THub> where THub : Hub
                 return default;
 
             case StreamBindingFailureMessage streamFailure:
+                // As the official server (observed): the stream ends with a HubException; later items are ignored.
                 if (connection.Invocations!.Streams.TryRemove(streamFailure.Id, out var failedStream))
                 {
-                    failedStream.Complete(streamFailure.BindingFailure.SourceException);
+                    HubLog.StreamBindingFailed(_logger, streamFailure.Id, streamFailure.BindingFailure.SourceException);
+                    failedStream.Complete(new HubException(HubErrors.StreamBindingFailed(streamFailure.BindingFailure.SourceException, EnableDetailedErrors)));
                 }
 
                 return default;
@@ -275,10 +269,7 @@ internal sealed class HubDispatcher<THub> where THub : Hub
             for (var i = 0; i < streamIds.Length; i++)
             {
                 streams[i] = descriptor.UploadStreamFactories[i](Options.StreamBufferCapacity ?? 10);
-                if (!invocations.Streams.TryAdd(streamIds[i], streams[i]))
-                {
-                    throw new InvalidDataException($"Stream ID '{streamIds[i]}' is already in use.");
-                }
+                invocations.AddStream(streamIds[i], streams[i]);
             }
         }
 
@@ -387,7 +378,8 @@ internal sealed class HubDispatcher<THub> where THub : Hub
             try
             {
                 // Serialised synchronously by WriteAsync, so the invocation's own completion object can be reused.
-                var completion = ((Invocation)slot).Completion.Reuse(id, result, descriptor.HasResult);
+                // Methods without a value (void, Task, ValueTask) complete with a null result, as on the official server.
+                var completion = ((Invocation)slot).Completion.Reuse(id, result, hasResult: true);
                 // With more invocations waiting, the next one runs on this thread right after this one: its completion
                 // (or the end of the run) flushes this one too.
                 write = connection.WriteAsync(completion, flush: !connection.Invocations!.HasWaiting);
@@ -438,7 +430,7 @@ internal sealed class HubDispatcher<THub> where THub : Hub
             var result = await pending.ConfigureAwait(false);
             if (id is not null)
             {
-                await connection.WriteAsync(descriptor.HasResult ? CompletionMessage.WithResult(id, result) : CompletionMessage.Empty(id)).ConfigureAwait(false);
+                await connection.WriteAsync(CompletionMessage.WithResult(id, result)).ConfigureAwait(false);
             }
         }
         catch (Exception ex)
@@ -507,7 +499,7 @@ internal sealed class HubDispatcher<THub> where THub : Hub
 
             if (id is not null)
             {
-                await connection.WriteAsync(descriptor.HasResult ? CompletionMessage.WithResult(id, result) : CompletionMessage.Empty(id)).ConfigureAwait(false);
+                await connection.WriteAsync(CompletionMessage.WithResult(id, result)).ConfigureAwait(false);
             }
         }
         catch (Exception ex)
@@ -603,7 +595,8 @@ internal sealed class HubDispatcher<THub> where THub : Hub
             // Later StreamItem/Completion messages for these ids are ignored.
             for (var i = 0; i < streams.Length; i++)
             {
-                invocations.Streams.TryRemove(message.StreamIds![i], out _);
+                // Only this invocation's own stream: a later invocation may have taken the id over.
+                invocations.Streams.TryRemove(KeyValuePair.Create(message.StreamIds![i], streams[i]));
                 streams[i].Complete();
             }
         }

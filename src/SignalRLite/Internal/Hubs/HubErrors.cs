@@ -19,6 +19,10 @@ internal static class HubErrors
 
     public static string Unauthorized(string target) => $"Failed to invoke '{target}' because user is unauthorized";
 
+    /// <summary>The message of the <see cref="HubException"/> an upload stream ends with when one of its items fails to bind.</summary>
+    public static string StreamBindingFailed(Exception ex, bool detailed) =>
+        detailed ? $"Failed to bind Stream message. {ex.GetType().Name}: {ex.Message}" : "Failed to bind Stream message.";
+
     public static string StreamFailed(Exception ex, bool detailed) =>
         WithDetails("An error occurred on the server while streaming results.", ex, detailed);
 

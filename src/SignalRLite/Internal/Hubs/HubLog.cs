@@ -63,4 +63,7 @@ internal static partial class HubLog
 
     [LoggerMessage(43, LogLevel.Warning, "Connection {ConnectionId} is closing as a slow consumer: it reads nothing while more than {Limit} messages wait for it (HubOptions.MaximumQueuedMessagesPerClient).", EventName = "SlowClient")]
     public static partial void SlowClient(ILogger logger, string connectionId, int limit);
+
+    [LoggerMessage(44, LogLevel.Debug, "An item of upload stream '{StreamId}' failed to bind: the stream ends with an error.", EventName = "StreamBindingFailed")]
+    public static partial void StreamBindingFailed(ILogger logger, string streamId, Exception exception);
 }

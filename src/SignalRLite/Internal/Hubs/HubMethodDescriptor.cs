@@ -93,7 +93,6 @@ internal sealed class HubMethodDescriptor
                 .CreateDelegate<Func<object, CancellationToken, IAsyncEnumerable<object?>>>();
         }
 
-        HasResult = unwrapped is not null && !IsStreamingMethod;
         IsSynchronous = !IsStreamingMethod
             && !typeof(Task).IsAssignableFrom(returnType)
             && returnType != typeof(ValueTask)
@@ -130,9 +129,6 @@ internal sealed class HubMethodDescriptor
 
     /// <summary>The method returns <c>IAsyncEnumerable&lt;T&gt;</c> or <c>ChannelReader&lt;T&gt;</c> (possibly in a task).</summary>
     public bool IsStreamingMethod { get; }
-
-    /// <summary>The method produces a value (the Completion carries <c>result</c>); false for void, Task, ValueTask and streams.</summary>
-    public bool HasResult { get; }
 
     /// <summary>The method returns no awaitable (and no stream): it cannot wait for anything, such as a client result.</summary>
     public bool IsSynchronous { get; }
