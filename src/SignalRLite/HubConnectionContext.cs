@@ -38,6 +38,7 @@ public class HubConnectionContext
     private long _handshakeDeadlineTicks;
     private int _closeReason;
     private bool _inherentKeepAlive;
+    private bool _pingReceived; // set once by the read loop, read by the heartbeat (Volatile)
     private long _authenticationExpiresUtcTicks;
     private bool _readerPaused;
     private ClaimsPrincipal? _anonymous;
@@ -674,8 +675,9 @@ public class HubConnectionContext
 
     internal void HandshakeCompleted()
     {
-        // A transport with inherent keep-alive (Long Polling: the polls themselves) gets no pings and has no client timeout:
-        // the official JS client sends no Ping over it, and the connection layer ends a client that stops polling.
+        // A transport with inherent keep-alive (Long Polling: the polls themselves) gets no pings, and its client timeout
+        // is armed only by a first Ping from the client, as on the official server: the official clients send none
+        // there, and the connection layer ends a client that stops polling.
         _inherentKeepAlive = Features.Get<IConnectionInherentKeepAliveFeature>()?.HasInherentKeepAlive == true;
         _authenticationExpiresUtcTicks = Features.Get<Internal.Transports.AuthenticationExpirationFeature>()?.ExpiresUtc.UtcTicks ?? 0;
         _pingBytes = Protocol.GetMessageBytes(PingMessage.Instance);
@@ -684,6 +686,15 @@ public class HubConnectionContext
     }
 
     internal void MessageReceived() => Volatile.Write(ref _lastReceiveTicks, Environment.TickCount64);
+
+    /// <summary>The client sent a Ping: on a transport with inherent keep-alive this arms the client timeout.</summary>
+    internal void PingReceived()
+    {
+        if (!_pingReceived)
+        {
+            Volatile.Write(ref _pingReceived, true);
+        }
+    }
 
     /// <summary>The read loop stops or resumes reading on the server's account; the client timeout does not run meanwhile.</summary>
     internal void ReaderPaused(bool paused)
@@ -722,7 +733,8 @@ public class HubConnectionContext
             return;
         }
 
-        if (!_inherentKeepAlive && !Volatile.Read(ref _readerPaused) && nowTicks - Volatile.Read(ref _lastReceiveTicks) > _clientTimeoutMs)
+        if ((!_inherentKeepAlive || Volatile.Read(ref _pingReceived)) && !Volatile.Read(ref _readerPaused) &&
+            nowTicks - Volatile.Read(ref _lastReceiveTicks) > _clientTimeoutMs)
         {
             RequestClose(HubConnectionCloseReason.ClientTimeout);
             return;

@@ -196,7 +196,11 @@ internal sealed class HubDispatcher<THub> where THub : Hub
 
                 return default;
 
-            case PingMessage or AckMessage or SequenceMessage:
+            case PingMessage:
+                connection.PingReceived();
+                return default;
+
+            case AckMessage or SequenceMessage:
                 return default;
 
             default:

@@ -52,6 +52,37 @@ public class OfficialLongPollingComparisonTests
         },
         new ComparisonOptions(ClientTimeoutInterval: TimeSpan.FromSeconds(1), KeepAliveInterval: TimeSpan.FromMilliseconds(250)));
 
+    /// <summary>
+    /// The client timeout is armed by the client's first Ping, on Long Polling too: a Long Polling client that pinged
+    /// once and then only polls is closed after <c>ClientTimeoutInterval</c> (Close with allowReconnect), and its next
+    /// poll ends the polling.
+    /// </summary>
+    [Fact]
+    public Task ALongPollingConnectionThatPingedIsTimedOutWhenItFallsSilent() => AssertSameAsync(
+        "{} | {\"type\":7,\"error\":\"Connection closed with an error.\",\"allowReconnect\":true} || ended",
+        async server =>
+        {
+            using var http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+            var negotiate = await (await http.PostAsync(ComparisonServer.Path + "/negotiate?negotiateVersion=1", null)).Content.ReadFromJsonAsync<JsonElement>();
+            var url = ComparisonServer.Path + "?id=" + Uri.EscapeDataString(negotiate.GetProperty("connectionToken").GetString()!);
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(url)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await http.PostAsync(url, new StringContent(JsonHandshake + "{\"type\":6}\u001e"))).StatusCode);
+
+            // Polls until the server closes the connection (each poll waits for data or the poll timeout).
+            var received = "";
+            while (!received.Contains("\"type\":7", StringComparison.Ordinal))
+            {
+                received += await PollAsync(http, url);
+            }
+
+            // 204 while the connection is being torn down, 404 once it is gone: both end a client's polling (which of
+            // the two depends on timing, on both servers).
+            var after = (await http.GetAsync(url)).StatusCode;
+            var ended = after is HttpStatusCode.NoContent or HttpStatusCode.NotFound ? "ended" : after.ToString();
+            return string.Join(" | ", received.TrimEnd('\u001e').Split('\u001e')) + " || " + ended;
+        },
+        new ComparisonOptions(ClientTimeoutInterval: TimeSpan.FromSeconds(1), KeepAliveInterval: TimeSpan.FromMilliseconds(250)));
+
     private static async Task<string> PollAsync(HttpClient http, string url)
     {
         var response = await http.GetAsync(url);
