@@ -294,16 +294,19 @@ public class OfficialDifferentialTests
             var buffer = new byte[1024];
             while (!received.ToString().EndsWith(":\r\n\r\n", StringComparison.Ordinal))
             {
-                var read = await stream.ReadAsync(buffer);
-                Assert.NotEqual(0, read);
+                var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+                Assert.True(read != 0, host.Name + ": the stream ended after " + received);
                 received.Append(Encoding.ASCII.GetString(buffer, 0, read));
             }
 
             Assert.Equal(HttpStatusCode.OK, (await host.Client.PostAsync(host.Url(token), new StringContent(DifferentialHost.Handshake))).StatusCode);
-            while (!received.ToString().Contains("data: {}", StringComparison.Ordinal))
+            // The handshake answer (the official server writes "data: " and the payload as separate chunks).
+            while (!received.ToString().Contains("{}\u001e", StringComparison.Ordinal))
             {
-                var read = await stream.ReadAsync(buffer);
-                Assert.NotEqual(0, read);
+                var reading = stream.ReadAsync(buffer).AsTask();
+                Assert.True(await Task.WhenAny(reading, Task.Delay(TimeSpan.FromSeconds(10))) == reading, host.Name + ": no handshake answer after " + received.ToString().Replace("\r\n", "|"));
+                var read = await reading;
+                Assert.True(read != 0, host.Name + ": the stream ended after " + received);
                 received.Append(Encoding.ASCII.GetString(buffer, 0, read));
             }
 
