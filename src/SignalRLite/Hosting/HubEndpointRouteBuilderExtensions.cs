@@ -44,9 +44,10 @@ public static class SignalRLiteEndpointRouteBuilderExtensions
         ConnectionDelegate application = handler.OnConnectedAsync;
 
         var basePattern = pattern.TrimEnd('/');
-        var negotiate = endpoints.MapPost(basePattern + "/negotiate", context => dispatcher.ExecuteNegotiateAsync(context, options))
+        // Any method: the dispatcher answers the others with the official server's empty 405 (routing's would add Allow).
+        var negotiate = endpoints.Map(basePattern + "/negotiate", context => dispatcher.ExecuteNegotiateAsync(context, options))
             .WithMetadata(new NegotiateMetadata());
-        var connect = endpoints.MapMethods(pattern, [HttpMethods.Get, HttpMethods.Post, HttpMethods.Delete], context => dispatcher.ExecuteAsync(context, options, application));
+        var connect = endpoints.Map(pattern, context => dispatcher.ExecuteAsync(context, options, application));
 
         var conventions = new SignalRLite.HubEndpointConventionBuilder(negotiate, connect);
         conventions.Add(builder =>

@@ -75,7 +75,7 @@ public class LongPollingTransportTests
         {
             var poll = await client.GetAsync(Url(token));
             Assert.Equal(HttpStatusCode.OK, poll.StatusCode);
-            Assert.Equal("text/plain; charset=utf-8", poll.Content.Headers.ContentType!.ToString());
+            Assert.Equal("application/octet-stream", poll.Content.Headers.ContentType!.ToString());
             text += await poll.Content.ReadAsStringAsync();
         }
 
@@ -123,6 +123,37 @@ public class LongPollingTransportTests
         var response = await newer.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("for the newer", await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>
+    /// Item 7 of the convergence: a newer poll still taking over from an older one when the connection closes answers an
+    /// empty 404 (the official server's answer in that window). Deterministic: the test itself holds the older lease, so
+    /// the newer poll is stuck in the hand-over until the test lets go, after the DELETE.
+    /// </summary>
+    [Fact]
+    public async Task APollStillTakingOverWhenTheConnectionCloses_Is404()
+    {
+        await using var server = await TransportTestServer.StartAsync(HostKind.Kestrel, o => o.LongPolling.PollTimeout = TimeSpan.FromSeconds(30));
+        using var client = server.CreateClient();
+        var token = await ConnectAsync(client);
+        Assert.True(server.Manager.TryGetConnection(token, out var connection));
+        using var olderCts = new CancellationTokenSource();
+        var older = new SignalRLite.Internal.Transports.TransportLease(olderCts);
+        Assert.Equal(SignalRLite.Internal.Transports.AttachStatus.Attached, await connection.AttachPollAsync(older));
+        var superseded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = olderCts.Token.Register(() => superseded.TrySetResult());
+
+        var newer = client.GetAsync(Url(token));
+        await superseded.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(HttpStatusCode.Accepted, (await client.DeleteAsync(Url(token))).StatusCode);
+        Assert.False(newer.IsCompleted);
+        connection.ReleaseReader(older);
+
+        var response = await newer.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("", await response.Content.ReadAsStringAsync());
+        Assert.Equal("text/plain", response.Content.Headers.ContentType!.ToString());
+        Assert.Equal("no-cache, no-store", string.Join(",", response.Headers.NonValidated["Cache-Control"]));
     }
 
     /// <summary>Waits until a poll holds the connection (there is no event for it; polls the internal state).</summary>

@@ -69,23 +69,29 @@ public class NegotiateTests
     [Theory]
     [InlineData("?negotiateVersion=abc")]
     [InlineData("?negotiateVersion=1.5")]
-    public async Task NonIntegerVersion_Is400(string query)
+    [InlineData("?negotiateVersion=")]
+    [InlineData("?negotiateVersion=99999999999")]
+    [InlineData("?negotiateVersion=1&negotiateVersion=1")]
+    public async Task NonIntegerVersion_Is200WithAnErrorAndNoConnection(string query)
     {
         await using var server = await TransportTestServer.StartAsync(HostKind.TestHost);
         using var client = server.CreateClient();
-        var (response, _) = await NegotiateAsync(client, query);
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var (response, body) = await NegotiateAsync(client, query);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("The client requested a non-integer protocol version.", body.GetProperty("error").GetString());
         Assert.Equal(0, server.Manager.Count);
     }
 
     [Fact]
-    public async Task C5_C6_ContentTypeNoCacheAndTransportsInOrder()
+    public async Task C5_C6_ContentTypeWithoutCacheHeadersAndTransportsInOrder()
     {
         await using var server = await TransportTestServer.StartAsync(HostKind.TestHost);
         using var client = server.CreateClient();
         var (response, body) = await NegotiateAsync(client, "?negotiateVersion=1");
         Assert.Equal("application/json", response.Content.Headers.ContentType!.MediaType);
-        Assert.Contains("no-cache", response.Headers.CacheControl!.ToString());
+        // As the official server: no cache headers on negotiate (a POST response is not cached anyway).
+        Assert.Null(response.Headers.CacheControl);
+        Assert.False(response.Headers.Contains("Pragma"));
         var transports = body.GetProperty("availableTransports").EnumerateArray()
             .Select(t => t.GetProperty("transport").GetString() + ":" + string.Join(",", t.GetProperty("transferFormats").EnumerateArray().Select(f => f.GetString())))
             .ToArray();
@@ -110,7 +116,9 @@ public class NegotiateTests
     [InlineData(true, "?negotiateVersion=1&useStatefulReconnect=true", true)]
     [InlineData(false, "?negotiateVersion=1&useStatefulReconnect=true", false)]
     [InlineData(true, "?negotiateVersion=1", false)]
-    [InlineData(true, "?negotiateVersion=0&useStatefulReconnect=true", false)]
+    [InlineData(true, "?negotiateVersion=0&useStatefulReconnect=true", true)]
+    [InlineData(true, "?negotiateVersion=1&useStatefulReconnect=TRUE", true)]
+    [InlineData(true, "?negotiateVersion=1&useStatefulReconnect=1", false)]
     public async Task C8_StatefulReconnectOnlyWhenAskedAndAllowed(bool allowed, string query, bool expected)
     {
         await using var server = await TransportTestServer.StartAsync(HostKind.TestHost, o => o.AllowStatefulReconnects = allowed);

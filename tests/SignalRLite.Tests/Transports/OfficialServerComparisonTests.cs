@@ -16,8 +16,8 @@ namespace SignalRLite.Tests.Transports;
 /// <summary>
 /// Black-box comparison with the official server of the shared framework (Microsoft.AspNetCore.SignalR, .NET 10): the
 /// same raw HTTP/WebSocket probes run against an official hub endpoint and against our transport layer, both on
-/// Kestrel at 127.0.0.1 under the same path. Where the tests expect different answers, the difference is deliberate
-/// (see docs/transports.md).
+/// Kestrel at 127.0.0.1 under the same path. The differential tests (both servers in one test, answers compared in full)
+/// are in <see cref="OfficialDifferentialTests"/>.
 /// </summary>
 [Trait("Category", "OfficialComparison")]
 public class OfficialServerComparisonTests
@@ -214,59 +214,5 @@ public class OfficialServerComparisonTests
         using var socket = new ClientWebSocket();
         await socket.ConnectAsync(new Uri($"ws://{target.BaseAddress.Authority}{TransportTestServer.Path}?id={wsToken}"), CancellationToken.None);
         Assert.Equal(409, await target.WebSocketStatusAsync("?id=" + wsToken));
-    }
-
-    /// <summary>Deliberate differences: the brief and PROTOCOL.md ask for these answers where the official server differs.</summary>
-    [Theory]
-    [InlineData("official", HttpStatusCode.OK, HttpStatusCode.MethodNotAllowed)]
-    [InlineData("ours", HttpStatusCode.BadRequest, HttpStatusCode.BadRequest)]
-    public async Task KnownDifferences_NonIntegerVersion_PostOnWebSocketConnection(string which, HttpStatusCode nonIntegerVersion, HttpStatusCode postOnWebSocket)
-    {
-        await using var target = await StartAsync(which);
-        Assert.Equal(nonIntegerVersion, (await target.Client.PostAsync(TransportTestServer.Path + "/negotiate?negotiateVersion=abc", null)).StatusCode);
-        var token = await target.NegotiateAsync();
-        using var socket = new ClientWebSocket();
-        await socket.ConnectAsync(new Uri($"ws://{target.BaseAddress.Authority}{TransportTestServer.Path}?id={token}"), CancellationToken.None);
-        Assert.Equal(postOnWebSocket, (await target.Client.PostAsync(target.Url(token), new StringContent("x"))).StatusCode);
-    }
-
-    /// <summary>The official server queues a second concurrent POST until the first ends; we answer 409 (TransportProtocols.md).</summary>
-    [Theory]
-    [InlineData("official", HttpStatusCode.OK)]
-    [InlineData("ours", HttpStatusCode.Conflict)]
-    public async Task KnownDifference_ConcurrentPost(string which, HttpStatusCode second)
-    {
-        await using var target = await StartAsync(which);
-        var token = await target.NegotiateAsync();
-        await target.Client.GetAsync(target.Url(token));
-        var content = new SlowContent("{\"protocol\":", "\"json\",\"version\":1}\u001e");
-        var first = target.Client.PostAsync(target.Url(token), content);
-        if (target.Ours is { } ours)
-        {
-            Assert.True(ours.Manager.TryGetConnection(token, out var connection));
-            while (!connection.HasPendingPost)
-            {
-                await Task.Delay(5);
-            }
-        }
-        else
-        {
-            await Task.Delay(1000);
-        }
-
-        var intruder = target.Client.PostAsync(target.Url(token), new StringContent(""));
-        if (second == HttpStatusCode.OK)
-        {
-            await Task.Delay(300);
-            Assert.False(intruder.IsCompleted);
-        }
-        else
-        {
-            Assert.Equal(second, (await intruder).StatusCode);
-        }
-
-        content.Continue();
-        Assert.Equal(HttpStatusCode.OK, (await first).StatusCode);
-        Assert.Equal(second, (await intruder).StatusCode);
     }
 }

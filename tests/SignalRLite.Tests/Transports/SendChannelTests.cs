@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
+using SignalRLite.Internal.Transports;
 
 namespace SignalRLite.Tests.Transports;
 
@@ -59,7 +60,7 @@ public class SendChannelTests
     }
 
     [Fact]
-    public async Task C26_ConcurrentPostIs409AndTheConnectionStaysUsable()
+    public async Task C26_ConcurrentPostWaitsForTheFirstAndItsBytesFollowTheFirstOnes()
     {
         await using var server = await TransportTestServer.StartAsync(HostKind.Kestrel, o => o.LongPolling.PollTimeout = TimeSpan.FromSeconds(30));
         using var client = server.CreateClient();
@@ -67,10 +68,12 @@ public class SendChannelTests
         var content = new SlowContent("first-", "half");
         var slow = client.PostAsync(Url(token), content);
         await WaitForWriterAsync(server, token);
-        Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsync(Url(token), new StringContent("intruder"))).StatusCode);
+        var second = client.PostAsync(Url(token), new StringContent("|second"));
+        await WaitForWaitingPostsAsync(server, token, 1);
+        Assert.False(second.IsCompleted);
         content.Continue();
         Assert.Equal(HttpStatusCode.OK, (await slow).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync(Url(token), new StringContent("|second"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await second).StatusCode);
         var text = "";
         while (text.Length < "first-half|second".Length)
         {
@@ -78,6 +81,73 @@ public class SendChannelTests
         }
 
         Assert.Equal("first-half|second", text);
+    }
+
+    [Fact]
+    public async Task AWaitingPostEndsWith404WhenTheConnectionCloses_AndOneWhoseRequestIsAbortedLeavesTheQueue()
+    {
+        await using var server = await TransportTestServer.StartAsync(HostKind.Kestrel, o => o.LongPolling.PollTimeout = TimeSpan.FromSeconds(30));
+        using var client = server.CreateClient();
+        var token = await LongPollingTransportTests.ConnectAsync(client);
+        var content = new SlowContent("first-", "half");
+        var slow = client.PostAsync(Url(token), content);
+        await WaitForWriterAsync(server, token);
+
+        using var abort = new CancellationTokenSource();
+        var aborted = client.PostAsync(Url(token), new StringContent("aborted"), abort.Token);
+        await WaitForWaitingPostsAsync(server, token, 1);
+        abort.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => aborted);
+        await WaitForWaitingPostsAsync(server, token, 0);
+
+        var waiting = client.PostAsync(Url(token), new StringContent("waiting"));
+        await WaitForWaitingPostsAsync(server, token, 1);
+        Assert.Equal(HttpStatusCode.Accepted, (await client.DeleteAsync(Url(token))).StatusCode);
+
+        // The first POST's body is still incomplete: the waiting one is answered without waiting for it.
+        var answer = await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(HttpStatusCode.NotFound, answer.StatusCode);
+        Assert.Equal("", await answer.Content.ReadAsStringAsync());
+        Assert.False(slow.IsCompleted);
+        content.Continue();
+        Assert.Equal(HttpStatusCode.NotFound, (await slow).StatusCode);
+    }
+
+    [Fact]
+    public async Task AtMostSixteenPostsWaitPerConnection_TheNextIs409()
+    {
+        await using var server = await TransportTestServer.StartAsync(HostKind.Kestrel, o => o.LongPolling.PollTimeout = TimeSpan.FromSeconds(30));
+        using var client = server.CreateClient();
+        var token = await LongPollingTransportTests.ConnectAsync(client);
+        var content = new SlowContent("a", "b");
+        var slow = client.PostAsync(Url(token), content);
+        await WaitForWriterAsync(server, token);
+        var waiting = new List<Task<HttpResponseMessage>>();
+        for (var i = 0; i < PostQueue.MaxWaiting; i++)
+        {
+            waiting.Add(client.PostAsync(Url(token), new StringContent("c")));
+        }
+
+        await WaitForWaitingPostsAsync(server, token, PostQueue.MaxWaiting);
+        Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsync(Url(token), new StringContent("d"))).StatusCode);
+        content.Continue();
+        Assert.Equal(HttpStatusCode.OK, (await slow).StatusCode);
+        foreach (var post in waiting)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await post).StatusCode);
+        }
+    }
+
+    /// <summary>Polls the queue's counter (it raises no event) until <paramref name="count"/> POSTs wait.</summary>
+    private static async Task WaitForWaitingPostsAsync(TransportTestServer server, string token, int count)
+    {
+        Assert.True(server.Manager.TryGetConnection(token, out var connection));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (connection.Posts.Waiting != count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{connection.Posts.Waiting} POSTs wait, expected {count}");
+            await Task.Delay(5);
+        }
     }
 
     private static async Task WaitForWriterAsync(TransportTestServer server, string token)
@@ -104,13 +174,15 @@ public class SendChannelTests
     }
 
     [Fact]
-    public async Task PostOnWebSocketConnectionIs400()
+    public async Task PostOnWebSocketConnectionIs405()
     {
         await using var server = await TransportTestServer.StartAsync(HostKind.TestHost);
         using var client = server.CreateClient();
         var (_, token) = await WebSocketTransportTests.NegotiateAsync(client);
         using var socket = await server.ConnectWebSocketAsync("?id=" + token);
-        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync(Url(token!), new StringContent("x"))).StatusCode);
+        var response = await client.PostAsync(Url(token!), new StringContent("x"));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal("POST requests are not allowed for WebSocket connections.", await response.Content.ReadAsStringAsync());
     }
 
     [Fact]

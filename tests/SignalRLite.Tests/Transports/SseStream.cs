@@ -19,16 +19,21 @@ internal sealed class SseStream : IAsyncDisposable
 
     public HttpResponseMessage Response => _response;
 
-    public static HttpRequestMessage CreateRequest(string query)
+    public static HttpRequestMessage CreateRequest(string query) => CreateRequestFor(TransportTestServer.Path + query);
+
+    public static HttpRequestMessage CreateRequestFor(string pathAndQuery)
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, TransportTestServer.Path + query);
+        var request = new HttpRequestMessage(HttpMethod.Get, pathAndQuery);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         return request;
     }
 
-    public static async Task<SseStream> OpenAsync(HttpClient client, string query, CancellationToken cancellationToken = default)
+    public static Task<SseStream> OpenAsync(HttpClient client, string query, CancellationToken cancellationToken = default) =>
+        OpenPathAsync(client, TransportTestServer.Path + query, cancellationToken);
+
+    public static async Task<SseStream> OpenPathAsync(HttpClient client, string pathAndQuery, CancellationToken cancellationToken = default)
     {
-        var response = await client.SendAsync(CreateRequest(query), HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        var response = await client.SendAsync(CreateRequestFor(pathAndQuery), HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
         return new SseStream(response, await response.Content.ReadAsStreamAsync(cancellationToken));
     }

@@ -157,6 +157,9 @@ internal sealed class HttpConnectionContext : ConnectionContext,
     /// <summary>A Long Polling request currently holds the output reader.</summary>
     public bool HasPendingPoll => TransportType == HttpTransportType.LongPolling && Volatile.Read(ref _readerLease) is not null;
 
+    /// <summary>Serialises the POSTs of this connection (the only way to the input writer for SSE and Long Polling).</summary>
+    public PostQueue Posts { get; } = new();
+
     /// <summary>A POST currently holds the input writer.</summary>
     public bool HasPendingPost => TransportType != HttpTransportType.WebSockets && Volatile.Read(ref _writerLease) is not null;
 

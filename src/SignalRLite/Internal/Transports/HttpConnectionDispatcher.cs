@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.IO.Pipelines;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
@@ -60,32 +61,38 @@ internal sealed class HttpConnectionDispatcher
     {
         if (!HttpMethods.IsPost(context.Request.Method))
         {
-            await RefuseAsync(context, StatusCodes.Status405MethodNotAllowed, "Negotiate only accepts POST.").ConfigureAwait(false);
+            AnswerEmpty(context, StatusCodes.Status405MethodNotAllowed);
             return;
         }
 
+        // As measured on the official server: absent means 0; anything present that is not one integer (empty, "abc",
+        // "1.5", out of range, repeated) is answered 200 with an error body, like a version below the minimum.
         var version = 0;
+        string? error = null;
         var versionValues = context.Request.Query["negotiateVersion"];
-        if (!StringValues.IsNullOrEmpty(versionValues) && !int.TryParse(versionValues.ToString(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out version))
+        if (versionValues.Count > 0
+            && (versionValues.Count > 1 || !int.TryParse(versionValues[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out version)))
         {
-            await RefuseAsync(context, StatusCodes.Status400BadRequest, "The negotiateVersion parameter must be an integer.").ConfigureAwait(false);
-            return;
+            error = "The client requested a non-integer protocol version.";
+        }
+        else if (version < options.MinimumProtocolVersion)
+        {
+            error = $"The client requested version '{version}', but the server does not support this version.";
         }
 
-        SetNoCacheHeaders(context.Response);
         var buffer = PooledBufferWriter.Rent();
         try
         {
-            if (version < options.MinimumProtocolVersion)
+            if (error is not null)
             {
-                NegotiateResponseWriter.WriteError(buffer, $"The client requested version '{version}', but the server does not support this version.");
-                TransportLog.RequestRefused(_logger, context.Request.Method, StatusCodes.Status200OK, "negotiate version below the minimum");
+                NegotiateResponseWriter.WriteError(buffer, error);
+                TransportLog.RequestRefused(_logger, context.Request.Method, StatusCodes.Status200OK, error);
             }
             else
             {
                 version = Math.Min(version, 1);
-                var statefulReconnect = version >= 1
-                    && options.AllowStatefulReconnects
+                // Any version (the official server offers it with version 0 too).
+                var statefulReconnect = options.AllowStatefulReconnects
                     && string.Equals(context.Request.Query["useStatefulReconnect"], "true", StringComparison.OrdinalIgnoreCase);
                 var connection = _manager.CreateConnection(options, version, statefulReconnect);
                 connection.UpdateFromRequest(context);
@@ -138,22 +145,28 @@ internal sealed class HttpConnectionDispatcher
 
             if (HttpMethods.IsGet(method))
             {
-                return IsEventStreamRequest(context.Request)
-                    ? ExecuteServerSentEventsAsync(context, options, connectionDelegate)
-                    : ExecuteLongPollingAsync(context, options, connectionDelegate);
+                if (IsEventStreamRequest(context.Request))
+                {
+                    return ExecuteServerSentEventsAsync(context, options, connectionDelegate);
+                }
+
+                // The official server marks every Long Polling answer (refusals included) as not cacheable.
+                SetNoCacheHeaders(context.Response);
+                return ExecuteLongPollingAsync(context, options, connectionDelegate);
             }
         }
         else if (HttpMethods.IsPost(method))
         {
-            return ExecuteSendAsync(context, options);
+            return ExecuteSendAsync(context);
         }
         else if (HttpMethods.IsDelete(method))
         {
             return ExecuteDeleteAsync(context);
         }
 
-        context.Response.Headers.Allow = "GET, POST, DELETE";
-        return RefuseAsync(context, StatusCodes.Status405MethodNotAllowed, "Method not allowed.");
+        // As the official server: an empty text/plain 405, no Allow header (HEAD, OPTIONS without CORS, PUT, ...).
+        AnswerEmpty(context, StatusCodes.Status405MethodNotAllowed);
+        return Task.CompletedTask;
     }
 
     private static bool IsEventStreamRequest(HttpRequest request)
@@ -188,7 +201,8 @@ internal sealed class HttpConnectionDispatcher
         }
         else if (!_manager.TryGetConnection(id, out connection!))
         {
-            await RefuseAsync(context, StatusCodes.Status404NotFound, "No Connection with that ID").ConfigureAwait(false);
+            // The official server sends this one without a Content-Type.
+            await RefuseAsync(context, StatusCodes.Status404NotFound, "No Connection with that ID", contentType: null).ConfigureAwait(false);
             return;
         }
 
@@ -202,7 +216,7 @@ internal sealed class HttpConnectionDispatcher
 
         if (status is not AttachStatus.Attached and not AttachStatus.Reattached)
         {
-            await RefuseAttachAsync(context, status, "Another WebSocket is already attached to this connection.").ConfigureAwait(false);
+            await RefuseAttachAsync(context, status, closedContentType: null).ConfigureAwait(false);
             return;
         }
 
@@ -283,7 +297,7 @@ internal sealed class HttpConnectionDispatcher
         var status = connection.TryAttachStream(HttpTransportType.ServerSentEvents, out var lease);
         if (status != AttachStatus.Attached)
         {
-            await RefuseAttachAsync(context, status, "Another Server-Sent Events stream is already attached to this connection.").ConfigureAwait(false);
+            await RefuseAttachAsync(context, status).ConfigureAwait(false);
             return;
         }
 
@@ -318,7 +332,7 @@ internal sealed class HttpConnectionDispatcher
         await LongPollingTransport.PollAsync(context, connection, options, connectionDelegate, _services, _longPollingLogger).ConfigureAwait(false);
     }
 
-    private async Task ExecuteSendAsync(HttpContext context, HttpConnectionDispatcherOptions options)
+    private async Task ExecuteSendAsync(HttpContext context)
     {
         var connection = await GetConnectionAsync(context).ConfigureAwait(false);
         if (connection is null)
@@ -326,29 +340,77 @@ internal sealed class HttpConnectionDispatcher
             return;
         }
 
+        if (connection.TransportType == HttpTransportType.WebSockets)
+        {
+            await RefuseWebSocketPostAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        // One write path per connection: a POST that arrives while another one's body is being copied waits for its
+        // turn (the official server does the same), until its request is aborted or the connection closes.
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, connection.TransportClosing);
+        bool entered;
+        try
+        {
+            entered = await connection.Posts.EnterAsync(cancellation.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            if (!context.RequestAborted.IsCancellationRequested)
+            {
+                AnswerEmpty(context, StatusCodes.Status404NotFound);
+            }
+
+            return;
+        }
+
+        if (!entered)
+        {
+            await RefuseAsync(context, StatusCodes.Status409Conflict, "Too many POST requests are waiting for this connection.").ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await CopyPostAsync(context, connection, cancellation.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            connection.Posts.Exit();
+        }
+    }
+
+    private async Task CopyPostAsync(HttpContext context, HttpConnectionContext connection, CancellationToken cancellationToken)
+    {
         var status = connection.TryAttachWriter(out var lease);
+        if (status == AttachStatus.TransportMismatch)
+        {
+            await RefuseWebSocketPostAsync(context).ConfigureAwait(false);
+            return;
+        }
+
         if (status != AttachStatus.Attached)
         {
-            await RefuseAttachAsync(context, status, "Another POST is in progress for this connection.").ConfigureAwait(false);
+            // The connection is closing (the official server answers an empty 404 until it is gone).
+            AnswerEmpty(context, StatusCodes.Status404NotFound);
             return;
         }
 
         try
         {
             connection.UpdateFromRequest(context);
-            using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, connection.TransportClosing);
             try
             {
-                await context.Request.BodyReader.CopyToAsync(connection.Application.Output, cancellation.Token).ConfigureAwait(false);
+                await context.Request.BodyReader.CopyToAsync(connection.Application.Output, cancellationToken).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (connection.TransportClosing.IsCancellationRequested)
+            catch (OperationCanceledException) when (connection.TransportClosing.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
             {
-                await RefuseAsync(context, StatusCodes.Status404NotFound, "The connection was closed.").ConfigureAwait(false);
+                AnswerEmpty(context, StatusCodes.Status404NotFound);
                 return;
             }
 
             TransportLog.PostReceived(_logger, connection.ConnectionId, context.Request.ContentLength ?? -1);
-            context.Response.StatusCode = StatusCodes.Status200OK;
+            AnswerEmpty(context, StatusCodes.Status200OK);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -358,6 +420,9 @@ internal sealed class HttpConnectionDispatcher
             connection.ReleaseWriter(lease!);
         }
     }
+
+    private Task RefuseWebSocketPostAsync(HttpContext context) =>
+        RefuseAsync(context, StatusCodes.Status405MethodNotAllowed, "POST requests are not allowed for WebSocket connections.");
 
     private async Task ExecuteDeleteAsync(HttpContext context)
     {
@@ -375,7 +440,7 @@ internal sealed class HttpConnectionDispatcher
 
         TransportLog.Deleted(_longPollingLogger, connection.ConnectionId);
         _ = connection.CloseAsync(null);
-        context.Response.StatusCode = StatusCodes.Status202Accepted;
+        AnswerEmpty(context, StatusCodes.Status202Accepted);
     }
 
     private async Task<HttpConnectionContext?> GetConnectionAsync(HttpContext context)
@@ -402,12 +467,21 @@ internal sealed class HttpConnectionDispatcher
         return StringValues.IsNullOrEmpty(values) ? null : values[0];
     }
 
-    private Task RefuseAttachAsync(HttpContext context, AttachStatus status, string busyText) => status switch
+    private Task RefuseAttachAsync(HttpContext context, AttachStatus status, string? closedContentType = "text/plain")
     {
-        AttachStatus.Closed => RefuseAsync(context, StatusCodes.Status404NotFound, "No Connection with that ID"),
-        AttachStatus.TransportMismatch => RefuseAsync(context, StatusCodes.Status400BadRequest, "Cannot change transports mid-connection"),
-        _ => RefuseAsync(context, StatusCodes.Status409Conflict, busyText),
-    };
+        switch (status)
+        {
+            case AttachStatus.Closed:
+                return RefuseAsync(context, StatusCodes.Status404NotFound, "No Connection with that ID", closedContentType);
+            case AttachStatus.TransportMismatch:
+                return RefuseAsync(context, StatusCodes.Status400BadRequest, "Cannot change transports mid-connection");
+            default:
+                // A second SSE stream or WebSocket: an empty 409, as the official server answers.
+                TransportLog.RequestRefused(_logger, context.Request.Method, StatusCodes.Status409Conflict, "another stream is attached");
+                AnswerEmpty(context, StatusCodes.Status409Conflict);
+                return Task.CompletedTask;
+        }
+    }
 
     private Task RefuseDisabledTransportAsync(HttpContext context, HttpTransportType transport) =>
         RefuseAsync(context, StatusCodes.Status404NotFound, transport switch
@@ -417,14 +491,26 @@ internal sealed class HttpConnectionDispatcher
             _ => "LongPolling transport not supported by this end point type",
         });
 
-    private Task RefuseAsync(HttpContext context, int statusCode, string text)
+    private Task RefuseAsync(HttpContext context, int statusCode, string text, string? contentType = "text/plain")
     {
         TransportLog.RequestRefused(_logger, context.Request.Method, statusCode, text);
         context.Response.StatusCode = statusCode;
-        context.Response.ContentType = "text/plain";
+        if (contentType is not null)
+        {
+            context.Response.ContentType = contentType;
+        }
+
         return context.Response.WriteAsync(text, Encoding.UTF8, context.RequestAborted);
     }
 
+    /// <summary>A status with an empty <c>text/plain</c> body, the official server's shape for 200/202 and most refusals.</summary>
+    internal static void AnswerEmpty(HttpContext context, int statusCode)
+    {
+        context.Response.StatusCode = statusCode;
+        context.Response.ContentType = "text/plain";
+    }
+
+    /// <summary>The official server's headers on every Long Polling answer (byte for byte).</summary>
     private static void SetNoCacheHeaders(HttpResponse response)
     {
         response.Headers.CacheControl = "no-cache, no-store";

@@ -13,6 +13,9 @@ namespace SignalRLite.Internal.Transports;
 /// </summary>
 internal static class LongPollingTransport
 {
+    private const string TextPlain = "text/plain";
+    private const string OctetStream = "application/octet-stream";
+
     public static async Task PollAsync(
         HttpContext context,
         HttpConnectionContext connection,
@@ -33,14 +36,15 @@ internal static class LongPollingTransport
 
         if (status == AttachStatus.ClosedWhileWaiting)
         {
-            Complete(context, connection, StatusCodes.Status204NoContent, logger);
+            // A newer poll still taking over from an older one when the connection closes: 404, as the official server.
+            Complete(context, connection, StatusCodes.Status404NotFound, logger);
             return;
         }
 
         if (status == AttachStatus.TransportMismatch)
         {
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            context.Response.ContentType = "text/plain";
+            context.Response.ContentType = TextPlain;
             await context.Response.WriteAsync("Cannot change transports mid-connection").ConfigureAwait(false);
             return;
         }
@@ -54,7 +58,7 @@ internal static class LongPollingTransport
                 connection.HttpContext = HttpContextSnapshot.Create(context, services);
                 connection.StartApplication(connectionDelegate);
                 context.Response.ContentLength = 0;
-                Complete(context, connection, StatusCodes.Status200OK, logger);
+                Complete(context, connection, StatusCodes.Status200OK, logger, OctetStream);
                 return;
             }
 
@@ -118,9 +122,8 @@ internal static class LongPollingTransport
             var length = buffer.Length;
             var response = context.Response;
             response.StatusCode = StatusCodes.Status200OK;
-            response.ContentType = connection.ActiveFormat == TransferFormat.Binary
-                ? "application/octet-stream"
-                : "text/plain; charset=utf-8";
+            // Always binary, whatever the transfer format (the official server does the same; clients read bytes).
+            response.ContentType = OctetStream;
             response.ContentLength = length;
             foreach (var segment in buffer)
             {
@@ -145,9 +148,11 @@ internal static class LongPollingTransport
         }
     }
 
-    private static void Complete(HttpContext context, HttpConnectionContext connection, int statusCode, ILogger logger)
+    /// <summary>Answers without a body: <c>text/plain</c> (the official server's type for empty poll answers) unless told otherwise.</summary>
+    private static void Complete(HttpContext context, HttpConnectionContext connection, int statusCode, ILogger logger, string contentType = TextPlain)
     {
         context.Response.StatusCode = statusCode;
+        context.Response.ContentType = contentType;
         TransportLog.PollCompleted(logger, connection.ConnectionId, statusCode, 0);
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using SignalRLite.Http.Connections;
 
@@ -29,7 +30,8 @@ internal static class NegotiateResponseWriter
         var writer = t_writer;
         if (writer is null)
         {
-            writer = new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true });
+            // Relaxed escaping: the error texts quote the version with ' (the official body has it unescaped).
+            writer = new Utf8JsonWriter(output, new JsonWriterOptions { SkipValidation = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
             t_writer = writer;
         }
         else
@@ -54,6 +56,12 @@ internal static class NegotiateResponseWriter
         try
         {
             writer.WriteStartObject();
+            if (useStatefulReconnect)
+            {
+                // First, where the official server writes it.
+                writer.WriteBoolean(UseStatefulReconnectName, true);
+            }
+
             writer.WriteNumber(NegotiateVersionName, negotiateVersion);
             writer.WriteString(ConnectionIdName, connectionId);
             if (connectionToken is not null)
@@ -78,11 +86,6 @@ internal static class NegotiateResponseWriter
             }
 
             writer.WriteEndArray();
-            if (useStatefulReconnect)
-            {
-                writer.WriteBoolean(UseStatefulReconnectName, true);
-            }
-
             writer.WriteEndObject();
             writer.Flush();
         }
