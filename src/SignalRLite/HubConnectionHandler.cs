@@ -374,7 +374,7 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
             catch (InvalidDataException ex)
             {
                 HubLog.HandshakeFailed(_logger, connection.ConnectionId, ex.Message);
-                await FailHandshakeAsync(connection, HubErrors.HandshakeFailed).ConfigureAwait(false);
+                await FailHandshakeAsync(connection, HubErrors.HandshakeFailedText(ex, _enableDetailedErrors)).ConfigureAwait(false);
                 return false;
             }
             finally

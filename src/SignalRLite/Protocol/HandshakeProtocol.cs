@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
+using System.Text;
 using System.Text.Json;
 using SignalRLite.Internal.Protocol;
 
@@ -92,7 +93,10 @@ public static class HandshakeProtocol
         var span = JsonReaderHelpers.Contiguous(payload, out var rented);
         try
         {
-            var reader = new Utf8JsonReader(span, new JsonReaderOptions { MaxDepth = 16 });
+            // The official server's rules and texts (observed): the first JSON value must be an object; what follows it
+            // before the separator is ignored; a null version counts as missing; a version that is a number but not an
+            // Int32 fails as Utf8JsonReader.GetInt32 fails.
+            var reader = new Utf8JsonReader(span, new JsonReaderOptions { MaxDepth = 16, AllowMultipleValues = true });
             ReadStartObject(ref reader);
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
@@ -107,9 +111,12 @@ public static class HandshakeProtocol
                 else if (reader.ValueTextEquals(VersionName.EncodedUtf8Bytes))
                 {
                     reader.Read();
-                    version = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var v)
-                        ? v
-                        : throw new InvalidDataException("Expected 'version' to be an integer.");
+                    version = reader.TokenType switch
+                    {
+                        JsonTokenType.Number => GetInt32(ref reader),
+                        JsonTokenType.Null => null,
+                        _ => throw new InvalidDataException("Expected 'version' to be of type Number."),
+                    };
                 }
                 else
                 {
@@ -118,10 +125,20 @@ public static class HandshakeProtocol
                 }
             }
 
-            ReadEndObject(ref reader);
+            if (reader.TokenType != JsonTokenType.EndObject)
+            {
+                throw new InvalidDataException("Handshake request is malformed: expected the end of the JSON object.");
+            }
+
+            if (protocol is null || version is null)
+            {
+                throw new InvalidDataException(
+                    $"Missing required property '{(protocol is null ? "protocol" : "version")}'. Message content: {Encoding.UTF8.GetString(span)}");
+            }
         }
         catch (JsonException ex)
         {
+            // Carried as the cause: with detailed errors the server shows it, as the official server shows its own.
             throw new InvalidDataException("Handshake request is malformed.", ex);
         }
         finally
@@ -132,9 +149,7 @@ public static class HandshakeProtocol
             }
         }
 
-        requestMessage = new HandshakeRequestMessage(
-            protocol ?? throw new InvalidDataException("Missing required property 'protocol'."),
-            version ?? throw new InvalidDataException("Missing required property 'version'."));
+        requestMessage = new HandshakeRequestMessage(protocol, version.Value);
         return true;
     }
 
@@ -188,9 +203,29 @@ public static class HandshakeProtocol
 
     private static void ReadStartObject(ref Utf8JsonReader reader)
     {
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        if (!reader.Read())
         {
             throw new InvalidDataException("Handshake request is malformed: expected a JSON object.");
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            // "StartArray" reads "Array", as in the official text.
+            var name = reader.TokenType.ToString();
+            throw new InvalidDataException($"Unexpected JSON Token Type '{(name.StartsWith("Start", StringComparison.Ordinal) ? name[5..] : name)}'. Expected a JSON Object.");
+        }
+    }
+
+    /// <summary>The number as an Int32; one that is not fails with the reader's own <see cref="FormatException"/> (wrapped).</summary>
+    private static int GetInt32(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetInt32();
+        }
+        catch (FormatException ex)
+        {
+            throw new InvalidDataException("Handshake request is malformed.", ex);
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace SignalRLite.Internal.Hubs;
 
 /// <summary>
@@ -9,6 +11,22 @@ internal static class HubErrors
     public const string MethodDoesNotExist = "Method does not exist.";
     public const string ConnectionClosedWithError = "Connection closed with an error.";
     public const string HandshakeFailed = "An unexpected error occurred during connection handshake.";
+
+    /// <summary>
+    /// The handshake error for a request that failed to parse: with detailed errors the cause is appended as
+    /// "Type: message", as on the official server. A parser failure of the JSON reader (syntax, or a version out of
+    /// Int32 range) is carried as the inner exception and shown as itself.
+    /// </summary>
+    public static string HandshakeFailedText(InvalidDataException ex, bool detailed)
+    {
+        if (!detailed)
+        {
+            return HandshakeFailed;
+        }
+
+        Exception shown = ex.InnerException is JsonException or FormatException ? ex.InnerException : ex;
+        return $"{HandshakeFailed} {shown.GetType().Name}: {shown.Message}";
+    }
     public const string HandshakeCanceled = "Handshake was canceled.";
 
     public static string InvocationFailed(string target, Exception ex, bool detailed) =>

@@ -28,6 +28,14 @@ public class OfficialHandshakeErrorComparisonTests
                          "not json",
                          "{\"protocol\":\"xml\",\"version\":1}",
                          "{\"protocol\":\"json\",\"version\":1,\"extra\":{\"a\":[1,2]}}",
+                         "\"json\"",
+                         "1",
+                         "true",
+                         "null",
+                         "{\"protocol\":null,\"version\":1}",
+                         "{\"protocol\":\"json\",\"version\":null}",
+                         "{\"protocol\":\"json\",\"version\":99999999999}",
+                         "{\"protocol\":\"json\",\"version\":1} {}",
                      })
             {
                 data.Add(handshake, detailed);
