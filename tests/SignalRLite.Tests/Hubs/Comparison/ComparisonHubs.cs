@@ -10,6 +10,15 @@ public sealed class OfficialComparisonHub : OfficialHub
     {
     }
 
+    public async Task<int> JoinBothAndSendToBoth()
+    {
+        await Groups.AddToGroupAsync(Context.ConnectionId, "g1");
+        await Groups.AddToGroupAsync(Context.ConnectionId, "g2");
+        await Microsoft.AspNetCore.SignalR.ClientProxyExtensions.SendAsync(
+            Microsoft.AspNetCore.SignalR.HubClientsExtensions.Groups(Clients, "g1", "g2"), "Got", "both");
+        return 42;
+    }
+
     public Task TaskVoid() => Task.CompletedTask;
 
     public ValueTask ValueTaskVoid() => default;
@@ -64,6 +73,14 @@ public sealed class LiteComparisonHub : Hub
 {
     public void SyncVoid()
     {
+    }
+
+    public async Task<int> JoinBothAndSendToBoth()
+    {
+        await Groups.AddToGroupAsync(Context.ConnectionId, "g1");
+        await Groups.AddToGroupAsync(Context.ConnectionId, "g2");
+        await Clients.Groups("g1", "g2").SendAsync("Got", "both");
+        return 42;
     }
 
     public Task TaskVoid() => Task.CompletedTask;
