@@ -497,7 +497,7 @@ internal sealed class HubDispatcher<THub> where THub : Hub
                 // The stream's items are pumped outside the parallel-invocation limit.
                 slot.Release();
                 streamingStarted = true;
-                _ = StreamResultsAsync(connection, id!, descriptor.StreamEnumerator!(result, cts!.Token), cts, scope, hub, created);
+                _ = StreamResultsAsync(connection, message, descriptor.StreamEnumerator!(result, cts!.Token), cts, streams, scope, hub, created);
                 return;
             }
 
@@ -550,13 +550,15 @@ internal sealed class HubDispatcher<THub> where THub : Hub
 
     private async Task StreamResultsAsync(
         HubConnectionContext connection,
-        string id,
+        HubMethodInvocationMessage message,
         IAsyncEnumerable<object?> items,
         CancellationTokenSource cts,
+        IUploadStream[]? streams,
         AsyncServiceScope scope,
         THub hub,
         bool created)
     {
+        var id = message.InvocationId!;
         string? error = null;
         try
         {
@@ -576,8 +578,9 @@ internal sealed class HubDispatcher<THub> where THub : Hub
         }
         finally
         {
-            connection.Invocations!.Active.TryRemove(KeyValuePair.Create(id, cts));
-            cts.Dispose();
+            // Like every other invocation: its cancellation and its uploads end with it (an upload the method stopped
+            // reading would otherwise fill its buffer and stall the connection's read loop).
+            EndInvocation(connection, message, cts, streams);
             ReleaseHub(scope.ServiceProvider, hub, created);
             await scope.DisposeAsync().ConfigureAwait(false);
         }

@@ -19,6 +19,14 @@ public sealed class OfficialComparisonHub : OfficialHub
         return 42;
     }
 
+    public async IAsyncEnumerable<int> FirstTwo(ChannelReader<int> source)
+    {
+        for (var i = 0; i < 2; i++)
+        {
+            yield return await source.ReadAsync();
+        }
+    }
+
     public Task TaskVoid() => Task.CompletedTask;
 
     public ValueTask ValueTaskVoid() => default;
@@ -81,6 +89,14 @@ public sealed class LiteComparisonHub : Hub
         await Groups.AddToGroupAsync(Context.ConnectionId, "g2");
         await Clients.Groups("g1", "g2").SendAsync("Got", "both");
         return 42;
+    }
+
+    public async IAsyncEnumerable<int> FirstTwo(ChannelReader<int> source)
+    {
+        for (var i = 0; i < 2; i++)
+        {
+            yield return await source.ReadAsync();
+        }
     }
 
     public Task TaskVoid() => Task.CompletedTask;
