@@ -32,6 +32,11 @@ internal sealed class StatefulReconnectServer : IAsyncDisposable
             services =>
             {
                 services.AddSingleton<ReconnectState>();
+                if (Environment.GetEnvironmentVariable("SR_SERVER_LOG") == "1")
+                {
+                    services.AddLogging(l => l.AddSimpleConsole().SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Debug).AddFilter("Microsoft", Microsoft.Extensions.Logging.LogLevel.Warning));
+                }
+
                 services.AddSignalRLite(o =>
                 {
                     o.KeepAliveInterval = TimeSpan.FromSeconds(1);
