@@ -31,7 +31,6 @@ internal static class ServerSentEventsTransport
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache,no-store"; // byte for byte the official server's value
         response.Headers.Pragma = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
         response.Headers.ContentEncoding = "identity";
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
 
