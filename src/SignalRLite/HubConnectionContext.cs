@@ -115,7 +115,7 @@ public class HubConnectionContext
     /// <summary>The hub-facing view of this connection, built once per connection.</summary>
     internal HubCallerContext? CallerContext { get; set; }
 
-    /// <summary>Stateful reconnect state, when the client asked for it with handshake version 2 (PROTOCOL.md §21).</summary>
+    /// <summary>Stateful reconnect state, when the client asked for it with handshake version 2 (HubProtocol.md, "Ack" and "Sequence").</summary>
     internal ReplayBuffer? Replay => _replay;
 
     /// <summary>

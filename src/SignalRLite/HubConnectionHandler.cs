@@ -277,7 +277,7 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
     private CloseMessage ProtocolErrorClose(Exception ex) => new(HubErrors.ConnectionClosed(ex, _enableDetailedErrors), allowReconnect: true);
 
     /// <summary>
-    /// Stateful reconnect bookkeeping of a received message (PROTOCOL.md §21.2–21.5): Ack and Sequence are consumed here;
+    /// Stateful reconnect bookkeeping of a received message (HubProtocol.md, "Ack" and "Sequence"): Ack and Sequence are consumed here;
     /// a trackable message is numbered by counting and dropped if the client replayed it after a reattach.
     /// </summary>
     private bool AcceptSequenced(HubConnectionContext connection, ReplayBuffer replay, HubMessage message)

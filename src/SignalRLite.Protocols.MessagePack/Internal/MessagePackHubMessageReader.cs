@@ -8,7 +8,7 @@ using SignalRLite.Protocol;
 namespace SignalRLite.Protocols.MessagePack.Internal;
 
 /// <summary>
-/// Decodes the body of one MessagePack hub message (PROTOCOL.md §14.2, reader rules).
+/// Decodes the body of one MessagePack hub message (HubProtocol.md, "MessagePack (MsgPack) encoding").
 /// Structural errors throw <see cref="InvalidDataException"/>; payloads that cannot be bound to
 /// the expected .NET types become binding-failure messages so the connection stays usable.
 /// </summary>

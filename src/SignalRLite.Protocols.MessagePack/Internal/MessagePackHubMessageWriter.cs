@@ -4,7 +4,7 @@ using SignalRLite.Protocol;
 namespace SignalRLite.Protocols.MessagePack.Internal;
 
 /// <summary>
-/// Encodes the body of one MessagePack hub message (PROTOCOL.md §14.2, writer rules): smallest
+/// Encodes the body of one MessagePack hub message (HubProtocol.md, "MessagePack (MsgPack) encoding"): smallest
 /// encodings, a headers map wherever the layout has one, Invocation with 6 elements, Close with 3
 /// (the reconnect flag always written).
 /// </summary>

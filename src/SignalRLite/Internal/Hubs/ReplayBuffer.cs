@@ -1,7 +1,7 @@
 namespace SignalRLite.Internal.Hubs;
 
 /// <summary>
-/// Stateful reconnect state of one hub connection (PROTOCOL.md §21): the trackable messages sent and not yet
+/// Stateful reconnect state of one hub connection (HubProtocol.md, "Ack" and "Sequence"): the trackable messages sent and not yet
 /// acknowledged, kept for replay after a reattach, and the count of trackable messages received.
 /// </summary>
 /// <remarks>

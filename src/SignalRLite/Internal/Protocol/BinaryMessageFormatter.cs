@@ -4,7 +4,7 @@ namespace SignalRLite.Internal.Protocol;
 
 /// <summary>
 /// Writes the VarInt length prefix that precedes every message of a binary hub protocol
-/// (PROTOCOL.md §14.1): 7 value bits per byte, least significant group first, high bit set on
+/// (HubProtocol.md, "MessagePack (MsgPack) encoding": the length prefix): 7 value bits per byte, least significant group first, high bit set on
 /// every byte except the last, 1 to 5 bytes, largest value 0x7FFFFFFF.
 /// </summary>
 internal static class BinaryMessageFormatter

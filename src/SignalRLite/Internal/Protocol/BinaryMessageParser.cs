@@ -4,7 +4,7 @@ namespace SignalRLite.Internal.Protocol;
 
 /// <summary>
 /// Splits a byte stream of a binary hub protocol into message bodies using the VarInt length
-/// prefix of PROTOCOL.md §14.1.
+/// prefix of the MessagePack encoding (HubProtocol.md, "MessagePack (MsgPack) encoding").
 /// </summary>
 internal static class BinaryMessageParser
 {

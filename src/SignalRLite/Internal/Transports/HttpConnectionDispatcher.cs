@@ -16,7 +16,7 @@ using SignalRLite.Http.Connections;
 namespace SignalRLite.Internal.Transports;
 
 /// <summary>
-/// Serves negotiate and the three transports of one or more endpoints (PROTOCOL.md §2–§8) and runs the endpoint's
+/// Serves negotiate and the three transports of one or more endpoints (TransportProtocols.md) and runs the endpoint's
 /// <see cref="ConnectionDelegate"/> once per logical connection when its transport first attaches.
 /// </summary>
 internal sealed class HttpConnectionDispatcher
@@ -194,7 +194,7 @@ internal sealed class HttpConnectionDispatcher
         var id = GetId(context);
         if (id is null)
         {
-            // Skip negotiation: a brand-new connection; useStatefulReconnect=true on the URL is the opt-in (PROTOCOL.md §21.1).
+            // Skip negotiation: a brand-new connection; useStatefulReconnect=true on the URL is the opt-in (TransportProtocols.md, negotiate "useStatefulReconnect").
             connection = _manager.CreateConnection(options, useStatefulReconnect: options.AllowStatefulReconnects
                 && string.Equals(context.Request.Query["useStatefulReconnect"], "true", StringComparison.OrdinalIgnoreCase));
             AuthenticationExpirationFeature.SetFromRequest(connection, context, options);

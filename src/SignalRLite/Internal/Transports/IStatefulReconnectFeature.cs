@@ -3,7 +3,7 @@ using System.IO.Pipelines;
 namespace SignalRLite.Internal.Transports;
 
 /// <summary>
-/// Offered by the connection layer on connections that negotiated stateful reconnect (PROTOCOL.md §21): lets the
+/// Offered by the connection layer on connections that negotiated stateful reconnect (HubProtocol.md, "Ack" and "Sequence"): lets the
 /// application keep the logical connection across a WebSocket that drops abruptly and is replaced by a new one.
 /// </summary>
 /// <remarks>

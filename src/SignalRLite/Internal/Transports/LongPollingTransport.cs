@@ -8,7 +8,7 @@ using SignalRLite.Http.Connections;
 namespace SignalRLite.Internal.Transports;
 
 /// <summary>
-/// Server-to-client half of the Long Polling transport (PROTOCOL.md §8): each poll takes everything the application
+/// Server-to-client half of the Long Polling transport (TransportProtocols.md, "Long Polling"): each poll takes everything the application
 /// has written so far, waits up to the poll timeout for more, or answers 204 once the connection is over.
 /// </summary>
 internal static class LongPollingTransport
@@ -54,7 +54,7 @@ internal static class LongPollingTransport
             connection.UpdateFromRequest(context);
             if (!connection.ApplicationStarted)
             {
-                // First poll: it only establishes the transport and must not wait (PROTOCOL.md §8).
+                // First poll: it only establishes the transport and must not wait (TransportProtocols.md, "Long Polling").
                 connection.HttpContext = HttpContextSnapshot.Create(context, services);
                 connection.StartApplication(connectionDelegate);
                 context.Response.ContentLength = 0;

@@ -5,7 +5,7 @@ using SignalRLite.Http.Connections;
 
 namespace SignalRLite.Internal.Transports;
 
-/// <summary>Writes negotiate response bodies (PROTOCOL.md §3) with a <see cref="Utf8JsonWriter"/> reused per thread.</summary>
+/// <summary>Writes negotiate response bodies (TransportProtocols.md, "POST [endpoint-base]/negotiate request") with a <see cref="Utf8JsonWriter"/> reused per thread.</summary>
 internal static class NegotiateResponseWriter
 {
     private static readonly JsonEncodedText NegotiateVersionName = JsonEncodedText.Encode("negotiateVersion");

@@ -9,7 +9,7 @@ using SignalRLite.Http.Connections;
 namespace SignalRLite.Internal.Transports;
 
 /// <summary>
-/// Server-to-client half of the SSE transport (PROTOCOL.md §7): one long response, each chunk of application output
+/// Server-to-client half of the SSE transport (TransportProtocols.md, "Server-Sent Events"): one long response, each chunk of application output
 /// written as one event of <c>data: </c> lines. Client-to-server bytes arrive by POST.
 /// </summary>
 internal static class ServerSentEventsTransport

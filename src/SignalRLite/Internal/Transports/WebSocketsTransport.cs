@@ -9,7 +9,7 @@ using SignalRLite.Http.Connections;
 namespace SignalRLite.Internal.Transports;
 
 /// <summary>
-/// Full-duplex transport over one accepted WebSocket (PROTOCOL.md §5). A receive loop copies frames into the input pipe,
+/// Full-duplex transport over one accepted WebSocket (TransportProtocols.md, "WebSockets"). A receive loop copies frames into the input pipe,
 /// a send loop copies the application's output into frames; the loop that ends first decides how the socket closes.
 /// </summary>
 internal sealed class WebSocketsTransport
