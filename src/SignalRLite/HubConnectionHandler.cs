@@ -58,14 +58,14 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
 
         var options = HubOptionsResolver.Resolve(globalHubOptions.Value, hubOptions.Value);
         _supportedProtocols = options.SupportedProtocols is { } supported ? [.. supported] : null;
-        _handshakeTimeout = options.HandshakeTimeout ?? TimeSpan.FromSeconds(15);
+        _handshakeTimeout = options.HandshakeTimeout ?? HubOptionsDefaults.HandshakeTimeout;
         _maximumMessageSize = options.MaximumReceiveMessageSize;
         _enableDetailedErrors = options.EnableDetailedErrors ?? false;
         _contextOptions = new HubConnectionContextOptions
         {
-            KeepAliveInterval = options.KeepAliveInterval ?? TimeSpan.FromSeconds(15),
-            ClientTimeoutInterval = options.ClientTimeoutInterval ?? TimeSpan.FromSeconds(30),
-            StreamBufferCapacity = options.StreamBufferCapacity ?? 10,
+            KeepAliveInterval = options.KeepAliveInterval ?? HubOptionsDefaults.KeepAliveInterval,
+            ClientTimeoutInterval = options.ClientTimeoutInterval ?? HubOptionsDefaults.ClientTimeoutInterval,
+            StreamBufferCapacity = options.StreamBufferCapacity ?? HubOptionsDefaults.StreamBufferCapacity,
             MaximumReceiveMessageSize = options.MaximumReceiveMessageSize,
             MaximumParallelInvocations = options.MaximumParallelInvocationsPerClient,
             StatefulReconnectBufferSize = options.StatefulReconnectBufferSize,

@@ -25,13 +25,13 @@ public class HubOptions
     public long? MaximumReceiveMessageSize { get; set; }
 
     /// <summary>Hub method invocations of one client that may run at once; further ones wait in order. 1 by default.</summary>
-    public int MaximumParallelInvocationsPerClient { get; set; } = 1;
+    public int MaximumParallelInvocationsPerClient { get; set; } = Internal.Hubs.HubOptionsDefaults.MaximumParallelInvocationsPerClient;
 
     /// <summary>When true, hub method parameters are bound from services only with <c>[FromServices]</c>.</summary>
     public bool DisableImplicitFromServicesParameters { get; set; }
 
     /// <summary>Bytes of unacknowledged messages buffered per connection for stateful reconnect. 100,000 by default.</summary>
-    public long StatefulReconnectBufferSize { get; set; } = 100_000;
+    public long StatefulReconnectBufferSize { get; set; } = Internal.Hubs.HubOptionsDefaults.StatefulReconnectBufferSize;
 
     /// <summary>
     /// SignalRLite addition. Messages a send to many connections (All, AllExcept, groups, users, a list of
@@ -40,7 +40,7 @@ public class HubOptions
     /// consumer). 1,000 by default; <c>null</c> makes such sends wait for every client, as the official server does.
     /// Sends to one connection always wait for it.
     /// </summary>
-    public int? MaximumQueuedMessagesPerClient { get; set; } = 1_000;
+    public int? MaximumQueuedMessagesPerClient { get; set; } = Internal.Hubs.HubOptionsDefaults.MaximumQueuedMessagesPerClient;
 
     internal List<IHubFilter>? HubFilters { get; set; }
 }

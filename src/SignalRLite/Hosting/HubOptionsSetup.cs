@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using SignalRLite.Internal.Hubs;
 using SignalRLite.Protocol;
 
 namespace SignalRLite.Hosting;
@@ -6,12 +7,6 @@ namespace SignalRLite.Hosting;
 /// <summary>The official defaults of <see cref="HubOptions"/>; runs before the application's own configuration.</summary>
 internal sealed class HubOptionsSetup : IConfigureOptions<HubOptions>
 {
-    internal static readonly TimeSpan DefaultHandshakeTimeout = TimeSpan.FromSeconds(15);
-    internal static readonly TimeSpan DefaultKeepAliveInterval = TimeSpan.FromSeconds(15);
-    internal static readonly TimeSpan DefaultClientTimeoutInterval = TimeSpan.FromSeconds(30);
-    internal const long DefaultMaximumReceiveMessageSize = 32 * 1024;
-    internal const int DefaultStreamBufferCapacity = 10;
-
     private readonly List<string> _protocolNames;
 
     public HubOptionsSetup(IEnumerable<IHubProtocol> protocols)
@@ -21,12 +16,12 @@ internal sealed class HubOptionsSetup : IConfigureOptions<HubOptions>
 
     public void Configure(HubOptions options)
     {
-        options.HandshakeTimeout ??= DefaultHandshakeTimeout;
-        options.KeepAliveInterval ??= DefaultKeepAliveInterval;
-        options.ClientTimeoutInterval ??= DefaultClientTimeoutInterval;
-        options.MaximumReceiveMessageSize ??= DefaultMaximumReceiveMessageSize;
-        options.StreamBufferCapacity ??= DefaultStreamBufferCapacity;
-        options.EnableDetailedErrors ??= false;
+        options.HandshakeTimeout ??= HubOptionsDefaults.HandshakeTimeout;
+        options.KeepAliveInterval ??= HubOptionsDefaults.KeepAliveInterval;
+        // ClientTimeoutInterval stays null here, as in the official options (observed): the handler applies its default.
+        options.MaximumReceiveMessageSize ??= HubOptionsDefaults.MaximumReceiveMessageSize;
+        options.StreamBufferCapacity ??= HubOptionsDefaults.StreamBufferCapacity;
+        // EnableDetailedErrors stays null too (official, observed); the handler reads null as false.
         options.SupportedProtocols ??= [.. _protocolNames];
     }
 }

@@ -253,11 +253,11 @@ public class LifetimeManagerTests
         var options = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HubOptions>>().Value;
         Assert.Equal(TimeSpan.FromSeconds(15), options.HandshakeTimeout);
         Assert.Equal(TimeSpan.FromSeconds(15), options.KeepAliveInterval);
-        Assert.Equal(TimeSpan.FromSeconds(30), options.ClientTimeoutInterval);
+        Assert.Null(options.ClientTimeoutInterval); // as the official options read (the handler's default is 30 s); ApiParity/OptionDefaultsComparisonTests compares them all
         Assert.Equal(32 * 1024, options.MaximumReceiveMessageSize);
         Assert.Equal(10, options.StreamBufferCapacity);
         Assert.Equal(1, options.MaximumParallelInvocationsPerClient);
-        Assert.False(options.EnableDetailedErrors);
+        Assert.Null(options.EnableDetailedErrors); // read as false
         Assert.False(options.DisableImplicitFromServicesParameters);
         Assert.Equal(100_000, options.StatefulReconnectBufferSize);
     }

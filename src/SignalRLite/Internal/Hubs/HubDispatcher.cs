@@ -272,7 +272,7 @@ internal sealed class HubDispatcher<THub> where THub : Hub
             streams = new IUploadStream[streamIds.Length];
             for (var i = 0; i < streamIds.Length; i++)
             {
-                streams[i] = descriptor.UploadStreamFactories[i](Options.StreamBufferCapacity ?? 10);
+                streams[i] = descriptor.UploadStreamFactories[i](Options.StreamBufferCapacity ?? HubOptionsDefaults.StreamBufferCapacity);
                 invocations.AddStream(streamIds[i], streams[i]);
             }
         }
