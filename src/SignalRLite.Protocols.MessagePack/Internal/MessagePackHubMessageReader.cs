@@ -166,8 +166,8 @@ internal static class MessagePackHubMessageReader
             return new StreamInvocationMessage(invocationId!, target, arguments!, streamIds) { Headers = headers };
         }
 
-        var invocation = binder is IInvocationMessageCacheOwner owner
-            ? owner.InvocationMessages.CreateInvocation(invocationId, target, arguments!, streamIds)
+        var invocation = binder is IInvocationMessagePool pool
+            ? pool.CreateInvocation(invocationId, target, arguments!, streamIds)
             : new InvocationMessage(invocationId, target, arguments!, streamIds);
         invocation.Headers = headers;
         return invocation;
@@ -207,7 +207,7 @@ internal static class MessagePackHubMessageReader
             return Array.Empty<object?>();
         }
 
-        var arguments = binder is IInvocationMessageCacheOwner owner ? owner.InvocationMessages.RentArguments(argumentCount) : new object?[argumentCount];
+        var arguments = binder is IInvocationMessagePool pool ? pool.RentArguments(argumentCount) : new object?[argumentCount];
         for (var i = 0; i < argumentCount; i++)
         {
             if (!TryDeserialize(ref reader, parameterTypes[i], options, out arguments[i], out var error))

@@ -320,8 +320,8 @@ public sealed class JsonHubProtocol : IHubProtocol
                 }
                 else if (type == HubProtocolConstants.InvocationMessageType)
                 {
-                    message = binder is IInvocationMessageCacheOwner owner
-                        ? owner.InvocationMessages.CreateInvocation(invocationId, target, arguments.Value!, streamIds)
+                    message = binder is IInvocationMessagePool pool
+                        ? pool.CreateInvocation(invocationId, target, arguments.Value!, streamIds)
                         : new InvocationMessage(invocationId, target, arguments.Value!, streamIds);
                 }
                 else
@@ -400,7 +400,7 @@ public sealed class JsonHubProtocol : IHubProtocol
     private object?[] BindArguments(ref Utf8JsonReader reader, IReadOnlyList<Type> parameterTypes, IInvocationBinder binder)
     {
         var count = parameterTypes.Count;
-        var arguments = binder is IInvocationMessageCacheOwner owner ? owner.InvocationMessages.RentArguments(count) : count == 0 ? [] : new object?[count];
+        var arguments = binder is IInvocationMessagePool pool ? pool.RentArguments(count) : count == 0 ? [] : new object?[count];
         var index = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {

@@ -4,7 +4,7 @@ using SignalRLite.Protocol;
 namespace SignalRLite.Internal.Hubs;
 
 /// <summary>Tells the protocol parser of one connection the types to bind payloads to.</summary>
-internal sealed class HubConnectionBinder<THub> : IInvocationBinder, IInvocationMessageCacheOwner where THub : Hub
+internal sealed class HubConnectionBinder<THub> : IInvocationBinder, IInvocationMessagePool where THub : Hub
 {
     private readonly HubMethodTable _methods;
     private readonly HubLifetimeManager<THub> _lifetimeManager;
@@ -34,5 +34,9 @@ internal sealed class HubConnectionBinder<THub> : IInvocationBinder, IInvocation
 
     public string? GetTarget(ReadOnlySpan<byte> utf8Bytes) => _methods.GetTarget(utf8Bytes);
 
-    public InvocationMessageCache InvocationMessages => _connection.InvocationMessages;
+    // The connection's one-slot cache (see InvocationMessageCache): the dispatcher gives objects back to it.
+    public object?[] RentArguments(int count) => _connection.InvocationMessages.RentArguments(count);
+
+    public InvocationMessage CreateInvocation(string? invocationId, string target, object?[] arguments, string[]? streamIds) =>
+        _connection.InvocationMessages.CreateInvocation(invocationId, target, arguments, streamIds);
 }
