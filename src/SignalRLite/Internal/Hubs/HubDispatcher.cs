@@ -564,6 +564,13 @@ internal sealed class HubDispatcher<THub> where THub : Hub
         {
             await foreach (var item in items.ConfigureAwait(false))
             {
+                // Once cancelled (CancelInvocation, the end of the connection), items the method still produces are
+                // not sent, as on the official server (observed): the stream ends with its Completion.
+                if (cts.IsCancellationRequested)
+                {
+                    break;
+                }
+
                 await connection.WriteAsync(new StreamItemMessage(id, item)).ConfigureAwait(false);
             }
         }

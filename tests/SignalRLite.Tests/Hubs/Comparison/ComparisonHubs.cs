@@ -19,6 +19,42 @@ public sealed class OfficialComparisonHub : OfficialHub
         return 42;
     }
 
+    public async IAsyncEnumerable<int> OneThenWait([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        yield return 1;
+        // Waits for the cancellation (CancelInvocation or the end of the connection); never yields again.
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+    }
+
+    public ChannelReader<int> OneThenWaitChannel(CancellationToken cancellationToken)
+    {
+        var channel = Channel.CreateUnbounded<int>();
+        channel.Writer.TryWrite(1);
+        cancellationToken.Register(() => channel.Writer.TryComplete());
+        return channel.Reader;
+    }
+
+    public async IAsyncEnumerable<int> EchoUpload(ChannelReader<int> source, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        while (await source.WaitToReadAsync(cancellationToken))
+        {
+            while (source.TryRead(out var item))
+            {
+                yield return item;
+            }
+        }
+    }
+
+    public async IAsyncEnumerable<int> Endless()
+    {
+        // Never looks at a cancellation token: only the server can stop sending its items.
+        for (var i = 1; ; i++)
+        {
+            yield return i;
+            await Task.Yield();
+        }
+    }
+
     public async IAsyncEnumerable<int> FirstTwo(ChannelReader<int> source)
     {
         for (var i = 0; i < 2; i++)
@@ -89,6 +125,42 @@ public sealed class LiteComparisonHub : Hub
         await Groups.AddToGroupAsync(Context.ConnectionId, "g2");
         await Clients.Groups("g1", "g2").SendAsync("Got", "both");
         return 42;
+    }
+
+    public async IAsyncEnumerable<int> OneThenWait([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        yield return 1;
+        // Waits for the cancellation (CancelInvocation or the end of the connection); never yields again.
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+    }
+
+    public ChannelReader<int> OneThenWaitChannel(CancellationToken cancellationToken)
+    {
+        var channel = Channel.CreateUnbounded<int>();
+        channel.Writer.TryWrite(1);
+        cancellationToken.Register(() => channel.Writer.TryComplete());
+        return channel.Reader;
+    }
+
+    public async IAsyncEnumerable<int> EchoUpload(ChannelReader<int> source, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        while (await source.WaitToReadAsync(cancellationToken))
+        {
+            while (source.TryRead(out var item))
+            {
+                yield return item;
+            }
+        }
+    }
+
+    public async IAsyncEnumerable<int> Endless()
+    {
+        // Never looks at a cancellation token: only the server can stop sending its items.
+        for (var i = 1; ; i++)
+        {
+            yield return i;
+            await Task.Yield();
+        }
     }
 
     public async IAsyncEnumerable<int> FirstTwo(ChannelReader<int> source)
