@@ -103,10 +103,7 @@ public class OfficialDifferentialTests
     [Fact]
     public async Task OnAWebSocketConnection_PostIs405_OtherRequestsAreRefusedTheSame()
     {
-        var (official, ours) = await DifferentialHost.StartBothAsync();
-        await using var _ = official;
-        await using var __ = ours;
-        Assert.Equal(await ProbeAsync(official), await ProbeAsync(ours));
+        await AssertSameAnswersAsync(ProbeAsync);
 
         static async Task<string[]> ProbeAsync(DifferentialHost host)
         {
@@ -128,10 +125,7 @@ public class OfficialDifferentialTests
     [Fact]
     public async Task OnAnSseConnection_WrongAcceptSecondStreamDeleteAndPost_AnswerTheSame()
     {
-        var (official, ours) = await DifferentialHost.StartBothAsync();
-        await using var _ = official;
-        await using var __ = ours;
-        Assert.Equal(await ProbeAsync(official), await ProbeAsync(ours));
+        await AssertSameAnswersAsync(ProbeAsync);
 
         static async Task<string[]> ProbeAsync(DifferentialHost host)
         {
@@ -165,10 +159,7 @@ public class OfficialDifferentialTests
     [Fact]
     public async Task LongPolling_PollsDeleteAndRefusals_AnswerTheSame()
     {
-        var (official, ours) = await DifferentialHost.StartBothAsync();
-        await using var _ = official;
-        await using var __ = ours;
-        Assert.Equal(await ProbeAsync(official), await ProbeAsync(ours));
+        await AssertSameAnswersAsync(ProbeAsync);
 
         static async Task<string[]> ProbeAsync(DifferentialHost host)
         {
@@ -199,10 +190,7 @@ public class OfficialDifferentialTests
     [Fact]
     public async Task ConcurrentPosts_TheSecondWaitsForTheFirst_BothSucceedInOrder()
     {
-        var (official, ours) = await DifferentialHost.StartBothAsync();
-        await using var _ = official;
-        await using var __ = ours;
-        Assert.Equal(await ProbeAsync(official), await ProbeAsync(ours));
+        await AssertSameAnswersAsync(ProbeAsync);
 
         static async Task<string[]> ProbeAsync(DifferentialHost host)
         {
@@ -234,10 +222,7 @@ public class OfficialDifferentialTests
     [Fact]
     public async Task ConcurrentPosts_AbortedWaiterLeaves_WaiterAtCloseGets404()
     {
-        var (official, ours) = await DifferentialHost.StartBothAsync();
-        await using var _ = official;
-        await using var __ = ours;
-        Assert.Equal(await ProbeAsync(official), await ProbeAsync(ours));
+        await AssertSameAnswersAsync(ProbeAsync);
 
         static async Task<string[]> ProbeAsync(DifferentialHost host)
         {
@@ -278,10 +263,7 @@ public class OfficialDifferentialTests
     [Fact]
     public async Task SseRequestAborted_ConnectionEnds_PostsGet404()
     {
-        var (official, ours) = await DifferentialHost.StartBothAsync();
-        await using var _ = official;
-        await using var __ = ours;
-        Assert.Equal(await ProbeAsync(official), await ProbeAsync(ours));
+        await AssertSameAnswersAsync(ProbeAsync);
 
         static async Task<string> ProbeAsync(DifferentialHost host)
         {
@@ -408,5 +390,14 @@ public class OfficialDifferentialTests
 
             return head.Contains("Transfer-Encoding: chunked", StringComparison.Ordinal) && text.EndsWith("\r\n0\r\n\r\n", StringComparison.Ordinal);
         }
+    }
+
+    /// <summary>Starts both servers, runs the same probe on each, and asserts the same answers.</summary>
+    private static async Task AssertSameAnswersAsync<T>(Func<DifferentialHost, Task<T>> probe)
+    {
+        var (official, ours) = await DifferentialHost.StartBothAsync();
+        await using var _ = official;
+        await using var __ = ours;
+        Assert.Equal(await probe(official), await probe(ours));
     }
 }
