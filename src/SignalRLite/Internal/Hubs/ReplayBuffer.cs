@@ -29,6 +29,16 @@ internal sealed class ReplayBuffer
         _limit = limit;
     }
 
+    /// <summary>The counters, for diagnostics (a test that times out prints them).</summary>
+    public override string ToString()
+    {
+        lock (_lock)
+        {
+            return $"sent={_sent} buffered={_messages.Count} ({_bufferedBytes} B, first {(_messages.TryPeek(out var head) ? head.Id : 0)}) " +
+                   $"received={Volatile.Read(ref _received)} nextIncoming={_nextIncoming} lastAckSent={Volatile.Read(ref _lastAckSent)} waiting={_spaceWaiter is not null}";
+        }
+    }
+
     /// <summary>Bytes of sent messages not yet acknowledged.</summary>
     public long BufferedBytes => Volatile.Read(ref _bufferedBytes);
 
