@@ -150,6 +150,15 @@ internal sealed class LoopbackTcpProxy : IAsyncDisposable
         }
     }
 
+    /// <summary>For a failing test's message: per live link, the bytes forwarded each way and the tail of the server's bytes.</summary>
+    public string Describe()
+    {
+        lock (_links)
+        {
+            return string.Join(" || ", _links.Select(l => l.Describe()));
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         _stop.Cancel();
@@ -167,6 +176,43 @@ internal sealed class LoopbackTcpProxy : IAsyncDisposable
         private bool _webSocket;
         private bool _cutRequested;
         private bool _reset;
+        private long _upBytes;
+        private long _downBytes;
+        private readonly byte[] _downTail = new byte[400];
+        private int _downNumber; // forwarded reads that carried the "Number" target (the group message of the tests)
+        private int _upSendToGroup; // forwarded reads that carried "SendToGroup"
+
+        public string Describe()
+        {
+            lock (_lock)
+            {
+                var tail = System.Text.Encoding.UTF8.GetString(_downTail).Replace("\u001e", "<RS>", StringComparison.Ordinal).Replace("\0", "", StringComparison.Ordinal);
+                return $"up {_upBytes} B (SendToGroup seen {_upSendToGroup}x), down {_downBytes} B (Number seen {_downNumber}x), ws={_webSocket}, cut={_cutRequested}; last down bytes: {tail}";
+            }
+        }
+
+        // Under _lock: remembers what was forwarded.
+        private void Record(bool upstream, ReadOnlySpan<byte> forwarded)
+        {
+            if (upstream)
+            {
+                _upBytes += forwarded.Length;
+                _upSendToGroup += forwarded.IndexOf("SendToGroup"u8) >= 0 ? 1 : 0;
+                return;
+            }
+
+            _downBytes += forwarded.Length;
+            _downNumber += forwarded.IndexOf("Number"u8) >= 0 ? 1 : 0;
+            if (forwarded.Length >= _downTail.Length)
+            {
+                forwarded[^_downTail.Length..].CopyTo(_downTail);
+            }
+            else
+            {
+                _downTail.AsSpan(forwarded.Length).CopyTo(_downTail);
+                forwarded.CopyTo(_downTail.AsSpan(_downTail.Length - forwarded.Length));
+            }
+        }
 
         public TaskCompletionSource Cut { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -240,6 +286,7 @@ internal sealed class LoopbackTcpProxy : IAsyncDisposable
                         // Once held, nothing more goes through: the reset is coming.
                         forward = scanner.Held ? 0 : scanner.Scan(buffer.AsSpan(0, read), frames: _webSocket, stopAtBoundary: _cutRequested && _webSocket);
                         scanner.Sending = true;
+                        Record(upstream, buffer.AsSpan(0, forward));
                     }
 
                     if (forward > 0)

@@ -168,7 +168,7 @@ public class OfficialClientStatefulReconnectTests
             // A rare failure (seen about once in ten runs, also before the hub-layer changes of 2026-12-07): the
             // server's stateful-reconnect counters say which side stopped.
             var replay = string.Join("; ", server.State.Connections.Values.Select(c => c.Replay?.ToString() ?? "no replay"));
-            throw new TimeoutException($"SendToGroup did not complete; server replay state: {replay}", ex);
+            throw new TimeoutException($"SendToGroup did not complete; server replay state: {replay}; proxy ({server.Proxy.Connections} TCP connections so far): {server.Proxy.Describe()}", ex);
         }
         Assert.Equal(42, await numbers.Reader.ReadAsync().AsTask().WaitAsync(Timeout));
         Assert.Equal(connectionId, await client.InvokeAsync<string>("GetConnectionId").WaitAsync(Timeout));
