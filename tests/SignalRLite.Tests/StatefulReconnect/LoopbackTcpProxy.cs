@@ -180,14 +180,14 @@ internal sealed class LoopbackTcpProxy : IAsyncDisposable
         private long _downBytes;
         private readonly byte[] _downTail = new byte[400];
         private int _downNumber; // forwarded reads that carried the "Number" target (the group message of the tests)
-        private int _upSendToGroup; // forwarded reads that carried "SendToGroup"
 
         public string Describe()
         {
             lock (_lock)
             {
                 var tail = System.Text.Encoding.UTF8.GetString(_downTail).Replace("\u001e", "<RS>", StringComparison.Ordinal).Replace("\0", "", StringComparison.Ordinal);
-                return $"up {_upBytes} B (SendToGroup seen {_upSendToGroup}x), down {_downBytes} B (Number seen {_downNumber}x), ws={_webSocket}, cut={_cutRequested}; last down bytes: {tail}";
+                // Client frames are masked, so only the server's bytes can be searched for text.
+                return $"up {_upBytes} B, down {_downBytes} B (Number seen {_downNumber}x), ws={_webSocket}, cut={_cutRequested}; last down bytes: {tail}";
             }
         }
 
@@ -197,7 +197,6 @@ internal sealed class LoopbackTcpProxy : IAsyncDisposable
             if (upstream)
             {
                 _upBytes += forwarded.Length;
-                _upSendToGroup += forwarded.IndexOf("SendToGroup"u8) >= 0 ? 1 : 0;
                 return;
             }
 
