@@ -5,7 +5,7 @@ namespace SignalRLite.Internal.Hubs;
 /// <summary>
 /// The default <see cref="IHubActivator{THub}"/> (scoped): a hub registered in DI is taken from the scope and left to
 /// it; otherwise the hub is constructed with its constructor dependencies from the scope and disposed on release.
-/// The dispatcher runs the same steps itself (<see cref="Create(IServiceProvider, ObjectFactory, out bool)"/>) unless
+/// The dispatcher runs the same steps itself (<see cref="Create(IServiceProvider, out bool)"/>) unless
 /// the app replaced the activator.
 /// </summary>
 internal sealed class DefaultHubActivator<THub>(IServiceProvider services) : IHubActivator<THub> where THub : Hub
@@ -17,7 +17,7 @@ internal sealed class DefaultHubActivator<THub>(IServiceProvider services) : IHu
 
     public THub Create()
     {
-        var hub = Create(services, Factory, out var created);
+        var hub = Create(services, out var created);
         if (created)
         {
             (_created ??= new HashSet<THub>(ReferenceEqualityComparer.Instance)).Add(hub);
@@ -36,10 +36,10 @@ internal sealed class DefaultHubActivator<THub>(IServiceProvider services) : IHu
     }
 
     /// <summary>The hub from <paramref name="services"/> if registered there, else a new one (<paramref name="created"/>).</summary>
-    public static THub Create(IServiceProvider services, ObjectFactory factory, out bool created)
+    public static THub Create(IServiceProvider services, out bool created)
     {
         var hub = services.GetService<THub>();
         created = hub is null;
-        return hub ?? (THub)factory(services, null);
+        return hub ?? (THub)Factory(services, null);
     }
 }

@@ -21,7 +21,6 @@ internal sealed class HubDispatcher<THub> where THub : Hub
     private readonly HubLifetimeManager<THub> _lifetimeManager;
     private readonly IHubContext<THub> _hubContext;
     private readonly ILogger _logger;
-    private readonly ObjectFactory _hubFactory;
     private readonly bool _customActivator;
     private readonly Func<HubInvocationContext, ValueTask<object?>> _invokePipeline;
     private readonly Func<HubLifetimeContext, Task> _onConnectedPipeline;
@@ -45,7 +44,6 @@ internal sealed class HubDispatcher<THub> where THub : Hub
         Options = HubOptionsResolver.Resolve(globalOptions.Value, hubOptions.Value);
         EnableDetailedErrors = Options.EnableDetailedErrors ?? false;
         Methods = new HubMethodTable(typeof(THub), isService, Options.DisableImplicitFromServicesParameters);
-        _hubFactory = ActivatorUtilities.CreateFactory(typeof(THub), Type.EmptyTypes);
 
         var filters = Options.HubFilters ?? [];
         var methods = Methods;
@@ -663,7 +661,7 @@ internal sealed class HubDispatcher<THub> where THub : Hub
         }
         else
         {
-            hub = DefaultHubActivator<THub>.Create(services, _hubFactory, out created);
+            hub = DefaultHubActivator<THub>.Create(services, out created);
         }
 
         hub.Clients = connection.CallerClients!;
