@@ -21,6 +21,7 @@ internal sealed class LoopbackTcpProxy : IAsyncDisposable
     private readonly IPEndPoint _target;
     private readonly List<Socket> _sockets = [];
     private readonly List<Link> _links = [];
+    private readonly List<Link> _history = []; // every link, closed ones too (under _links' lock)
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _acceptLoop;
     private int _connections;
@@ -107,6 +108,7 @@ internal sealed class LoopbackTcpProxy : IAsyncDisposable
         lock (_links)
         {
             _links.Add(link);
+            _history.Add(link);
         }
 
         try
@@ -150,12 +152,12 @@ internal sealed class LoopbackTcpProxy : IAsyncDisposable
         }
     }
 
-    /// <summary>For a failing test's message: per live link, the bytes forwarded each way and the tail of the server's bytes.</summary>
+    /// <summary>For a failing test's message: per link (closed ones too), the bytes forwarded and the messages they carried.</summary>
     public string Describe()
     {
         lock (_links)
         {
-            return string.Join(" || ", _links.Select(l => l.Describe()));
+            return string.Join(" || ", _history.Select((l, i) => $"link {i + 1}{(_links.Contains(l) ? " (open)" : "")}: {l.Describe()}"));
         }
     }
 
@@ -178,22 +180,24 @@ internal sealed class LoopbackTcpProxy : IAsyncDisposable
         private bool _reset;
         private long _upBytes;
         private long _downBytes;
-        private readonly byte[] _downTail = new byte[400];
         private int _downNumber; // forwarded reads that carried the "Number" target (the group message of the tests)
+        private readonly List<byte> _upAll = []; // every byte forwarded, for the transcript of a failing test
+        private readonly List<byte> _downAll = [];
 
         public string Describe()
         {
             lock (_lock)
             {
-                var tail = System.Text.Encoding.UTF8.GetString(_downTail).Replace("\u001e", "<RS>", StringComparison.Ordinal).Replace("\0", "", StringComparison.Ordinal);
                 // Client frames are masked, so only the server's bytes can be searched for text.
-                return $"up {_upBytes} B, down {_downBytes} B (Number seen {_downNumber}x), ws={_webSocket}, cut={_cutRequested}; last down bytes: {tail}";
+                return $"up {_upBytes} B, down {_downBytes} B (Number seen {_downNumber}x), ws={_webSocket}, cut={_cutRequested}; " +
+                       $"client->server: {WireTranscript.Describe([.. _upAll])}; server->client: {WireTranscript.Describe([.. _downAll])}";
             }
         }
 
         // Under _lock: remembers what was forwarded.
         private void Record(bool upstream, ReadOnlySpan<byte> forwarded)
         {
+            (upstream ? _upAll : _downAll).AddRange(forwarded);
             if (upstream)
             {
                 _upBytes += forwarded.Length;
@@ -202,15 +206,6 @@ internal sealed class LoopbackTcpProxy : IAsyncDisposable
 
             _downBytes += forwarded.Length;
             _downNumber += forwarded.IndexOf("Number"u8) >= 0 ? 1 : 0;
-            if (forwarded.Length >= _downTail.Length)
-            {
-                forwarded[^_downTail.Length..].CopyTo(_downTail);
-            }
-            else
-            {
-                _downTail.AsSpan(forwarded.Length).CopyTo(_downTail);
-                forwarded.CopyTo(_downTail.AsSpan(_downTail.Length - forwarded.Length));
-            }
         }
 
         public TaskCompletionSource Cut { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

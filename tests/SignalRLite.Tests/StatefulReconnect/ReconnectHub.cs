@@ -17,6 +17,9 @@ public sealed class ReconnectState
     public readonly ConcurrentDictionary<string, HubConnectionContext> Connections = new();
     public volatile int Sent;
 
+    /// <summary>Opened by a test to let <see cref="ReconnectHub.PausingCounter"/> go on past its pause.</summary>
+    public readonly TaskCompletionSource StreamGate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public int[] Received
     {
         get
@@ -95,6 +98,21 @@ public sealed class ReconnectHub(ReconnectState state) : Hub
     public Task Join(string group) => Groups.AddToGroupAsync(Context.ConnectionId, group);
 
     public Task SendToGroup(string group, int value) => Clients.Group(group).SendAsync("Number", value, "");
+
+    /// <summary>Counts to <paramref name="count"/>, waiting for the test's gate after <paramref name="pauseAfter"/> items.</summary>
+    public async IAsyncEnumerable<int> PausingCounter(int count, int pauseAfter, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        for (var i = 1; i <= count; i++)
+        {
+            if (i == pauseAfter + 1)
+            {
+                await state.StreamGate.Task.WaitAsync(cancellationToken);
+            }
+
+            yield return i;
+            await Task.Yield();
+        }
+    }
 
     public async IAsyncEnumerable<int> Counter(int count, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
