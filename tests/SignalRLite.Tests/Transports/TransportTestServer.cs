@@ -58,7 +58,8 @@ internal sealed class TransportTestServer : IAsyncDisposable
         ConnectionDelegate? application = null,
         TimeSpan? disconnectTimeout = null,
         bool captureLogs = false,
-        bool http2Only = false)
+        bool http2Only = false,
+        TimeProvider? timeProvider = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -81,6 +82,12 @@ internal sealed class TransportTestServer : IAsyncDisposable
                     l.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2;
                 }
             }));
+        }
+
+        if (timeProvider is not null)
+        {
+            // The transport layer's clock only: the host (Kestrel's timeouts, shutdown) keeps the real one.
+            builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<HttpConnectionManager>(sp, timeProvider));
         }
 
         builder.Services.AddSignalRLiteConnections();
@@ -139,18 +146,31 @@ internal sealed class TransportTestServer : IAsyncDisposable
         return socket;
     }
 
-    /// <summary>Waits until the registry holds <paramref name="count"/> connections (polling a counter; there is no event for it).</summary>
+    /// <summary>Waits until the registry holds <paramref name="count"/> connections (woken by the manager's CountChanged event).</summary>
     public async Task WaitForConnectionCountAsync(int count, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        while (Manager.Count != count)
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Check()
         {
-            if (DateTime.UtcNow > deadline)
+            if (Manager.Count == count)
             {
-                throw new TimeoutException($"Expected {count} connections, have {Manager.Count}.");
+                reached.TrySetResult();
             }
+        }
 
-            await Task.Delay(10);
+        Manager.CountChanged += Check;
+        try
+        {
+            Check(); // after subscribing: a change in between is not missed
+            await reached.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(10));
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"Expected {count} connections, have {Manager.Count}.");
+        }
+        finally
+        {
+            Manager.CountChanged -= Check;
         }
     }
 

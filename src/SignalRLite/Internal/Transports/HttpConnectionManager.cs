@@ -62,6 +62,12 @@ internal sealed class HttpConnectionManager : IDisposable
 
     public int Count => _connections.Count;
 
+    /// <summary>
+    /// Raised after a connection was added or removed (on the thread that did it), so that a test or a diagnostic can
+    /// await a count instead of polling it. Handlers must be quick and must not throw.
+    /// </summary>
+    internal event Action? CountChanged;
+
     /// <summary>The clock of every connection and transport of this manager.</summary>
     public TimeProvider TimeProvider { get; }
 
@@ -81,6 +87,7 @@ internal sealed class HttpConnectionManager : IDisposable
         var connection = new HttpConnectionContext(id, token, options, this, _connectionLogger, useStatefulReconnect);
         _connections[token] = connection;
         TransportLog.ConnectionCreated(_logger, id);
+        CountChanged?.Invoke();
         return connection;
     }
 
@@ -92,6 +99,7 @@ internal sealed class HttpConnectionManager : IDisposable
         if (_connections.TryRemove(new KeyValuePair<string, HttpConnectionContext>(connection.ConnectionToken, connection)))
         {
             TransportLog.ConnectionRemoved(_logger, connection.ConnectionId);
+            CountChanged?.Invoke();
         }
     }
 
