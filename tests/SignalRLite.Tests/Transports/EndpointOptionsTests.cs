@@ -248,7 +248,7 @@ public class EndpointOptionsTests
     [Fact]
     public async Task HostShutdownEndsLongPollingAndSse()
     {
-        var server = await TransportTestServer.StartAsync(HostKind.Kestrel, o => o.LongPolling.PollTimeout = TimeSpan.FromSeconds(30));
+        var server = await TransportTestServer.StartAsync(HostKind.Kestrel, o => o.LongPolling.PollTimeout = TimeSpan.FromSeconds(30), timeProvider: new ObservedTimeProvider());
         using var client = server.CreateClient();
         var lpToken = await LongPollingTransportTests.ConnectAsync(client);
         var poll = client.GetAsync(TransportTestServer.Path + "?id=" + lpToken);

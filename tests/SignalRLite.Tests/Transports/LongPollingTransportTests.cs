@@ -120,7 +120,7 @@ public class LongPollingTransportTests
     [InlineData(HostKind.Kestrel)]
     public async Task C37_NewPollEndsThePendingOneWith204(HostKind kind)
     {
-        await using var server = await TransportTestServer.StartAsync(kind, o => o.LongPolling.PollTimeout = TimeSpan.FromSeconds(30));
+        await using var server = await TransportTestServer.StartAsync(kind, o => o.LongPolling.PollTimeout = TimeSpan.FromSeconds(30), timeProvider: new ObservedTimeProvider());
         using var client = server.CreateClient();
         var token = await ConnectAsync(client);
         var older = client.GetAsync(Url(token));
@@ -165,10 +165,21 @@ public class LongPollingTransportTests
         Assert.Equal("no-cache, no-store", string.Join(",", response.Headers.NonValidated["Cache-Control"]));
     }
 
-    /// <summary>Waits until a poll holds the connection (there is no event for it; polls the internal state).</summary>
+    /// <summary>
+    /// Waits until a poll holds the connection and waits for output. On a server started with an
+    /// <see cref="ObservedTimeProvider"/> that is an event (the poll arms its timeout); otherwise (the differential host,
+    /// on the real clock) the internal state is polled.
+    /// </summary>
     internal static async Task WaitForPendingPollAsync(TransportTestServer server, string token)
     {
         Assert.True(server.Manager.TryGetConnection(token, out var connection));
+        if (server.TimeProvider is ObservedTimeProvider time)
+        {
+            await time.WhenArmedAsync(server.Options.LongPolling.PollTimeout).WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.True(connection.HasPendingPoll);
+            return;
+        }
+
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (!connection.HasPendingPoll)
         {
@@ -183,7 +194,8 @@ public class LongPollingTransportTests
     public async Task C38_DeleteReturns202_EndsPendingPollWith204_AndEndsTheConnectionOnce(HostKind kind)
     {
         var app = new RecordingApplication();
-        await using var server = await TransportTestServer.StartAsync(kind, o => o.LongPolling.PollTimeout = TimeSpan.FromSeconds(30), app.RunAsync);
+        await using var server = await TransportTestServer.StartAsync(
+            kind, o => o.LongPolling.PollTimeout = TimeSpan.FromSeconds(30), app.RunAsync, timeProvider: new ObservedTimeProvider());
         using var client = server.CreateClient();
         var token = await ConnectAsync(client);
         var pending = client.GetAsync(Url(token));

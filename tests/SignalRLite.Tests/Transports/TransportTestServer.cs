@@ -27,9 +27,10 @@ internal sealed class TransportTestServer : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private TransportTestServer(WebApplication app, HostKind kind, Uri baseAddress, CapturingLoggerProvider? logs)
+    private TransportTestServer(WebApplication app, HostKind kind, Uri baseAddress, CapturingLoggerProvider? logs, HttpConnectionDispatcherOptions options)
     {
         _app = app;
+        Options = options;
         Logs = logs;
         Kind = kind;
         BaseAddress = baseAddress;
@@ -44,6 +45,12 @@ internal sealed class TransportTestServer : IAsyncDisposable
     public Uri BaseAddress { get; }
 
     public HttpConnectionManager Manager { get; }
+
+    /// <summary>The endpoint's options (as configured at start).</summary>
+    public HttpConnectionDispatcherOptions Options { get; }
+
+    /// <summary>The transport layer's clock: the one given at start, else <see cref="System.TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider => Manager.TimeProvider;
 
     public Uri EndpointUri(string query = "") => new(BaseAddress, Path + query);
 
@@ -114,7 +121,7 @@ internal sealed class TransportTestServer : IAsyncDisposable
             baseAddress = new Uri(address.Replace("[::1]", "127.0.0.1"));
         }
 
-        return new TransportTestServer(app, kind, baseAddress, logs);
+        return new TransportTestServer(app, kind, baseAddress, logs, options);
     }
 
     public HttpClient CreateClient()

@@ -1,16 +1,6 @@
-using System.Buffers;
-using System.Globalization;
 using System.IO.Pipelines;
-using System.Text;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.WebSockets;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Primitives;
-using SignalRLite.Internal.Protocol;
-using Microsoft.Net.Http.Headers;
 using SignalRLite.Http.Connections;
 
 namespace SignalRLite.Internal.Transports;

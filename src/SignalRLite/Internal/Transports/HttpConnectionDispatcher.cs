@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.Globalization;
-using System.IO.Pipelines;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
@@ -9,8 +6,6 @@ using Microsoft.AspNetCore.WebSockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
-using SignalRLite.Internal.Protocol;
-using Microsoft.Net.Http.Headers;
 using SignalRLite.Http.Connections;
 
 namespace SignalRLite.Internal.Transports;
