@@ -196,6 +196,7 @@ public class EndpointOptionsTests
     [Fact]
     public async Task ConnectionClosedFiresAndHeartbeatTicks()
     {
+        var time = new ObservedTimeProvider();
         var heartbeat = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var features = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -211,10 +212,14 @@ public class EndpointOptionsTests
                 && c.Features.Get<IConnectionInherentKeepAliveFeature>()?.HasInherentKeepAlive == false
                 && c.Features.Get<IConnectionEndPointFeature>() is not null);
             await TransportTestServer.EchoAsync(c);
-        }, disconnectTimeout: TimeSpan.FromMilliseconds(200));
+        }, disconnectTimeout: TimeSpan.FromSeconds(10), timeProvider: time);
         using var socket = await server.ConnectWebSocketAsync();
         Assert.True(await features.Task.WaitAsync(TimeSpan.FromSeconds(10)));
-        await heartbeat.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // The shared scan ticks the heartbeat (once a second here), synchronously inside Advance.
+        Assert.False(heartbeat.Task.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(heartbeat.Task.IsCompleted);
         await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
         await closed.Task.WaitAsync(TimeSpan.FromSeconds(10));
     }
@@ -248,7 +253,7 @@ public class EndpointOptionsTests
     [Fact]
     public async Task HostShutdownEndsLongPollingAndSse()
     {
-        var server = await TransportTestServer.StartAsync(HostKind.Kestrel, o => o.LongPolling.PollTimeout = TimeSpan.FromSeconds(30));
+        var server = await TransportTestServer.StartAsync(HostKind.Kestrel, o => o.LongPolling.PollTimeout = TimeSpan.FromSeconds(30), timeProvider: new ObservedTimeProvider());
         using var client = server.CreateClient();
         var lpToken = await LongPollingTransportTests.ConnectAsync(client);
         var poll = client.GetAsync(TransportTestServer.Path + "?id=" + lpToken);

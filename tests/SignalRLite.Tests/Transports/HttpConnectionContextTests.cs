@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.Extensions.Options;
 using SignalRLite.Internal.Transports;
 using SignalRLite.Http.Connections;
@@ -86,14 +88,21 @@ public class HttpConnectionContextTests
     [Fact]
     public async Task IdleConnectionsAreDiscardedByTheSharedTimer()
     {
-        var manager = new HttpConnectionManager(NullLoggerFactory.Instance, Options.Create(new ConnectionOptions { DisconnectTimeout = TimeSpan.FromMilliseconds(100) }));
+        var time = new FakeTimeProvider();
+        var manager = new HttpConnectionManager(
+            NullLoggerFactory.Instance, Options.Create(new ConnectionOptions { DisconnectTimeout = TimeSpan.FromSeconds(10) }), timeProvider: time);
         using var owner = manager;
         var idle = manager.CreateConnection(new HttpConnectionDispatcherOptions());
         var busy = manager.CreateConnection(new HttpConnectionDispatcherOptions());
         Assert.Equal(AttachStatus.Attached, busy.TryAttachStream(HttpTransportType.ServerSentEvents, out var lease));
-        Assert.True(manager.TryGetConnection(idle.ConnectionToken, out _));
+
+        time.Advance(TimeSpan.FromSeconds(9));
+        Assert.False(idle.IsClosing);
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.True(idle.IsClosing);
         await idle.ConnectionClosed.WhenCanceledAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        await WaitUntilAsync(() => manager.Count == 1);
+        await idle.CloseAsync(null).WaitAsync(TimeSpan.FromSeconds(10)); // the running close's task
+        Assert.Equal(1, manager.Count);
         Assert.True(manager.TryGetConnection(busy.ConnectionToken, out _));
         Assert.False(busy.IsClosing);
         busy.ReleaseReader(lease!);
@@ -101,14 +110,38 @@ public class HttpConnectionContextTests
         Assert.Equal(0, manager.Count);
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
+    [Fact]
+    public void TheConnectionLayerRunsOnTheRegisteredClock_TheSystemOneByDefault()
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
+        using (var services = new ServiceCollection().AddSignalRLiteConnections().BuildServiceProvider())
         {
-            Assert.True(DateTime.UtcNow < deadline);
-            await Task.Delay(5);
+            Assert.Same(TimeProvider.System, services.GetRequiredService<TimeProvider>());
+            Assert.Same(TimeProvider.System, services.GetRequiredService<HttpConnectionManager>().TimeProvider);
         }
+
+        using (var services = new ServiceCollection().AddSignalRLite().Services.BuildServiceProvider())
+        {
+            Assert.Same(TimeProvider.System, services.GetRequiredService<TimeProvider>());
+        }
+
+        var fake = new FakeTimeProvider();
+        using (var services = new ServiceCollection().AddSingleton<TimeProvider>(fake).AddSignalRLite().Services.BuildServiceProvider())
+        {
+            var manager = services.GetRequiredService<HttpConnectionManager>();
+            Assert.Same(fake, manager.TimeProvider);
+            Assert.Same(fake, manager.CreateConnection(new HttpConnectionDispatcherOptions()).TimeProvider);
+        }
+    }
+
+    [Fact]
+    public async Task ThePostQueueIsCreatedOnFirstUse_OnceUnderConcurrency()
+    {
+        var (manager, connection) = Create();
+        using var owner = manager;
+        Assert.False(connection.HasPostQueue);
+        var queues = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => connection.Posts)));
+        Assert.True(connection.HasPostQueue);
+        Assert.All(queues, q => Assert.Same(connection.Posts, q));
     }
 }
 

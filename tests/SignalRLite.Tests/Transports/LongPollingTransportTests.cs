@@ -48,14 +48,23 @@ public class LongPollingTransportTests
     [Fact]
     public async Task C35_PollTimeoutReturnsEmpty200()
     {
-        await using var server = await TransportTestServer.StartAsync(HostKind.TestHost, o => o.LongPolling.PollTimeout = TimeSpan.FromMilliseconds(300));
+        var pollTimeout = TimeSpan.FromSeconds(7);
+        var time = new ObservedTimeProvider();
+        await using var server = await TransportTestServer.StartAsync(HostKind.TestHost, o => o.LongPolling.PollTimeout = pollTimeout, timeProvider: time);
         using var client = server.CreateClient();
         var token = await ConnectAsync(client);
-        var watch = Stopwatch.StartNew();
-        var response = await client.GetAsync(Url(token));
+        var poll = client.GetAsync(Url(token));
+
+        // The poll armed its timeout: it waits for output now.
+        await time.WhenArmedAsync(pollTimeout).WaitAsync(TimeSpan.FromSeconds(10));
+        time.Advance(pollTimeout - TimeSpan.FromMilliseconds(1));
+        Assert.False(poll.IsCompleted);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        var response = await poll.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(0, response.Content.Headers.ContentLength);
-        Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(250), watch.Elapsed.ToString());
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal(1, server.Manager.Count);
     }
 
     [Theory]
@@ -111,7 +120,7 @@ public class LongPollingTransportTests
     [InlineData(HostKind.Kestrel)]
     public async Task C37_NewPollEndsThePendingOneWith204(HostKind kind)
     {
-        await using var server = await TransportTestServer.StartAsync(kind, o => o.LongPolling.PollTimeout = TimeSpan.FromSeconds(30));
+        await using var server = await TransportTestServer.StartAsync(kind, o => o.LongPolling.PollTimeout = TimeSpan.FromSeconds(30), timeProvider: new ObservedTimeProvider());
         using var client = server.CreateClient();
         var token = await ConnectAsync(client);
         var older = client.GetAsync(Url(token));
@@ -156,10 +165,21 @@ public class LongPollingTransportTests
         Assert.Equal("no-cache, no-store", string.Join(",", response.Headers.NonValidated["Cache-Control"]));
     }
 
-    /// <summary>Waits until a poll holds the connection (there is no event for it; polls the internal state).</summary>
+    /// <summary>
+    /// Waits until a poll holds the connection and waits for output. On a server started with an
+    /// <see cref="ObservedTimeProvider"/> that is an event (the poll arms its timeout); otherwise (the differential host,
+    /// on the real clock) the internal state is polled.
+    /// </summary>
     internal static async Task WaitForPendingPollAsync(TransportTestServer server, string token)
     {
         Assert.True(server.Manager.TryGetConnection(token, out var connection));
+        if (server.TimeProvider is ObservedTimeProvider time)
+        {
+            await time.WhenArmedAsync(server.Options.LongPolling.PollTimeout).WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.True(connection.HasPendingPoll);
+            return;
+        }
+
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (!connection.HasPendingPoll)
         {
@@ -174,7 +194,8 @@ public class LongPollingTransportTests
     public async Task C38_DeleteReturns202_EndsPendingPollWith204_AndEndsTheConnectionOnce(HostKind kind)
     {
         var app = new RecordingApplication();
-        await using var server = await TransportTestServer.StartAsync(kind, o => o.LongPolling.PollTimeout = TimeSpan.FromSeconds(30), app.RunAsync);
+        await using var server = await TransportTestServer.StartAsync(
+            kind, o => o.LongPolling.PollTimeout = TimeSpan.FromSeconds(30), app.RunAsync, timeProvider: new ObservedTimeProvider());
         using var client = server.CreateClient();
         var token = await ConnectAsync(client);
         var pending = client.GetAsync(Url(token));
@@ -225,11 +246,22 @@ public class LongPollingTransportTests
     public async Task C41_ConnectionWithoutPollIsClosedAfterDisconnectTimeout()
     {
         var app = new RecordingApplication();
-        await using var server = await TransportTestServer.StartAsync(HostKind.TestHost, application: app.RunAsync, disconnectTimeout: TimeSpan.FromMilliseconds(400));
+        var time = new ObservedTimeProvider();
+        await using var server = await TransportTestServer.StartAsync(
+            HostKind.TestHost, application: app.RunAsync, disconnectTimeout: TimeSpan.FromSeconds(10), timeProvider: time);
         using var client = server.CreateClient();
         var token = await ConnectAsync(client);
-        Assert.NotNull(await app.InputEnded.Task.WaitAsync(TimeSpan.FromSeconds(10)));
-        await server.WaitForConnectionCountAsync(0);
+        Assert.True(server.Manager.TryGetConnection(token, out var connection));
+
+        // The disconnect timeout counts from the end of the last poll (the scan ticks inside Advance, once a second).
+        time.Advance(TimeSpan.FromSeconds(9));
+        Assert.False(connection.IsClosing);
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.True(connection.IsClosing);
+
+        Assert.IsType<TimeoutException>(await app.InputEnded.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        await connection.CloseAsync(null).WaitAsync(TimeSpan.FromSeconds(10)); // the running close's task
+        Assert.Equal(0, server.Manager.Count);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(Url(token))).StatusCode);
     }
 
@@ -237,12 +269,23 @@ public class LongPollingTransportTests
     public async Task PendingPollKeepsTheConnectionAliveBeyondDisconnectTimeout()
     {
         var app = new RecordingApplication();
+        var pollTimeout = TimeSpan.FromSeconds(60);
+        var time = new ObservedTimeProvider();
         await using var server = await TransportTestServer.StartAsync(
-            HostKind.TestHost, o => o.LongPolling.PollTimeout = TimeSpan.FromSeconds(1), app.RunAsync, disconnectTimeout: TimeSpan.FromMilliseconds(300));
+            HostKind.TestHost, o => o.LongPolling.PollTimeout = pollTimeout, app.RunAsync, disconnectTimeout: TimeSpan.FromSeconds(10), timeProvider: time);
         using var client = server.CreateClient();
         var token = await ConnectAsync(client);
-        var response = await client.GetAsync(Url(token));
+        Assert.True(server.Manager.TryGetConnection(token, out var connection));
+        var poll = client.GetAsync(Url(token));
+        await time.WhenArmedAsync(pollTimeout).WaitAsync(TimeSpan.FromSeconds(10));
+
+        // Three disconnect timeouts with a poll pending: still open.
+        time.Advance(TimeSpan.FromSeconds(30));
+        Assert.False(connection.IsClosing);
+        time.Advance(TimeSpan.FromSeconds(30));
+        var response = await poll.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(connection.IsClosing);
         Assert.False(app.InputEnded.Task.IsCompleted);
         Assert.Equal(1, server.Manager.Count);
     }

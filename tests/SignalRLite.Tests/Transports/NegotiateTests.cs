@@ -164,12 +164,23 @@ public class NegotiateTests
     [Fact]
     public async Task C12_UnusedConnectionIsDiscardedAfterDisconnectTimeout()
     {
-        await using var server = await TransportTestServer.StartAsync(HostKind.TestHost, disconnectTimeout: TimeSpan.FromMilliseconds(300));
+        var time = new ObservedTimeProvider();
+        await using var server = await TransportTestServer.StartAsync(HostKind.TestHost, disconnectTimeout: TimeSpan.FromSeconds(10), timeProvider: time);
         using var client = server.CreateClient();
         var (_, body) = await NegotiateAsync(client, "?negotiateVersion=1");
-        var token = body.GetProperty("connectionToken").GetString();
-        Assert.Equal(1, server.Manager.Count);
-        await server.WaitForConnectionCountAsync(0, TimeSpan.FromSeconds(5));
+        var token = body.GetProperty("connectionToken").GetString()!;
+        Assert.True(server.Manager.TryGetConnection(token, out var connection));
+
+        // The manager's scan timer ticks (once a second here) synchronously inside Advance.
+        time.Advance(TimeSpan.FromSeconds(9));
+        Assert.False(connection.IsClosing);
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.True(connection.IsClosing);
+        Assert.IsType<TimeoutException>(connection.CloseError);
+
+        // The close already runs: CloseAsync returns its task (it is idempotent).
+        await connection.CloseAsync(null).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, server.Manager.Count);
         var poll = await client.GetAsync(TransportTestServer.Path + "?id=" + token);
         Assert.Equal(HttpStatusCode.NotFound, poll.StatusCode);
     }

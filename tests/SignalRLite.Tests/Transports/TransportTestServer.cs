@@ -27,9 +27,10 @@ internal sealed class TransportTestServer : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private TransportTestServer(WebApplication app, HostKind kind, Uri baseAddress, CapturingLoggerProvider? logs)
+    private TransportTestServer(WebApplication app, HostKind kind, Uri baseAddress, CapturingLoggerProvider? logs, HttpConnectionDispatcherOptions options)
     {
         _app = app;
+        Options = options;
         Logs = logs;
         Kind = kind;
         BaseAddress = baseAddress;
@@ -45,6 +46,12 @@ internal sealed class TransportTestServer : IAsyncDisposable
 
     public HttpConnectionManager Manager { get; }
 
+    /// <summary>The endpoint's options (as configured at start).</summary>
+    public HttpConnectionDispatcherOptions Options { get; }
+
+    /// <summary>The transport layer's clock: the one given at start, else <see cref="System.TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider => Manager.TimeProvider;
+
     public Uri EndpointUri(string query = "") => new(BaseAddress, Path + query);
 
     public static async Task EchoAsync(ConnectionContext connection)
@@ -58,7 +65,8 @@ internal sealed class TransportTestServer : IAsyncDisposable
         ConnectionDelegate? application = null,
         TimeSpan? disconnectTimeout = null,
         bool captureLogs = false,
-        bool http2Only = false)
+        bool http2Only = false,
+        TimeProvider? timeProvider = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -81,6 +89,12 @@ internal sealed class TransportTestServer : IAsyncDisposable
                     l.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2;
                 }
             }));
+        }
+
+        if (timeProvider is not null)
+        {
+            // The transport layer's clock only: the host (Kestrel's timeouts, shutdown) keeps the real one.
+            builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<HttpConnectionManager>(sp, timeProvider));
         }
 
         builder.Services.AddSignalRLiteConnections();
@@ -107,7 +121,7 @@ internal sealed class TransportTestServer : IAsyncDisposable
             baseAddress = new Uri(address.Replace("[::1]", "127.0.0.1"));
         }
 
-        return new TransportTestServer(app, kind, baseAddress, logs);
+        return new TransportTestServer(app, kind, baseAddress, logs, options);
     }
 
     public HttpClient CreateClient()
@@ -139,18 +153,31 @@ internal sealed class TransportTestServer : IAsyncDisposable
         return socket;
     }
 
-    /// <summary>Waits until the registry holds <paramref name="count"/> connections (polling a counter; there is no event for it).</summary>
+    /// <summary>Waits until the registry holds <paramref name="count"/> connections (woken by the manager's CountChanged event).</summary>
     public async Task WaitForConnectionCountAsync(int count, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        while (Manager.Count != count)
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Check()
         {
-            if (DateTime.UtcNow > deadline)
+            if (Manager.Count == count)
             {
-                throw new TimeoutException($"Expected {count} connections, have {Manager.Count}.");
+                reached.TrySetResult();
             }
+        }
 
-            await Task.Delay(10);
+        Manager.CountChanged += Check;
+        try
+        {
+            Check(); // after subscribing: a change in between is not missed
+            await reached.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(10));
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"Expected {count} connections, have {Manager.Count}.");
+        }
+        finally
+        {
+            Manager.CountChanged -= Check;
         }
     }
 

@@ -13,6 +13,11 @@ namespace SignalRLite.Internal.Transports;
 /// The registry of live connections of all endpoints and transports, keyed by the value clients send in <c>id=</c>.
 /// One shared timer ticks heartbeats and discards connections idle for longer than <see cref="ConnectionOptions.DisconnectTimeout"/>.
 /// </summary>
+/// <remarks>
+/// All time in the transport layer comes from <see cref="TimeProvider"/> (the registered one, <see cref="TimeProvider.System"/>
+/// by default): the scan timer, idle and send deadlines, the poll timeout and the transports' timeouts. Thread-safety:
+/// the registry is a concurrent dictionary; the scan runs one at a time (<see cref="_scanning"/>, Interlocked).
+/// </remarks>
 internal sealed class HttpConnectionManager : IDisposable
 {
     private static readonly TimeSpan MaxScanPeriod = TimeSpan.FromSeconds(1);
@@ -20,8 +25,8 @@ internal sealed class HttpConnectionManager : IDisposable
     private readonly ConcurrentDictionary<string, HttpConnectionContext> _connections = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
     private readonly ILogger _connectionLogger;
-    private readonly long _disconnectTimeoutMs;
-    private readonly Timer _timer;
+    private readonly TimeSpan _disconnectTimeout;
+    private readonly ITimer _timer;
     private readonly CancellationTokenRegistration _stoppingRegistration;
     private int _scanning;
     private readonly MemoryPool<byte>? _memoryPool;
@@ -31,20 +36,22 @@ internal sealed class HttpConnectionManager : IDisposable
         ILoggerFactory loggerFactory,
         IOptions<ConnectionOptions> options,
         IHostApplicationLifetime? lifetime = null,
-        IMemoryPoolFactory<byte>? memoryPoolFactory = null)
+        IMemoryPoolFactory<byte>? memoryPoolFactory = null,
+        TimeProvider? timeProvider = null)
     {
+        TimeProvider = timeProvider ?? TimeProvider.System;
         // The server's pool (Kestrel's pinned blocks, evicted when idle) when the host provides one: with a thousand
         // busy connections the shared ArrayPool runs dry and every pipe segment becomes a fresh 4 KB array.
         _memoryPool = memoryPoolFactory?.Create(new MemoryPoolOptions { Owner = "signalrlite" });
         _logger = loggerFactory.CreateLogger<HttpConnectionManager>();
         _connectionLogger = loggerFactory.CreateLogger<HttpConnectionContext>();
         var timeout = options.Value.DisconnectTimeout ?? ConnectionOptions.DefaultDisconnectTimeout;
-        _disconnectTimeoutMs = (long)timeout.TotalMilliseconds;
+        _disconnectTimeout = timeout;
         var period = TimeSpan.FromTicks(Math.Clamp(timeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 10, MaxScanPeriod.Ticks));
 
         using (ExecutionContext.SuppressFlow())
         {
-            _timer = new Timer(static s => ((HttpConnectionManager)s!).Scan(), this, period, period);
+            _timer = TimeProvider.CreateTimer(static s => ((HttpConnectionManager)s!).Scan(), this, period, period);
         }
 
         if (lifetime is not null)
@@ -54,6 +61,15 @@ internal sealed class HttpConnectionManager : IDisposable
     }
 
     public int Count => _connections.Count;
+
+    /// <summary>
+    /// Raised after a connection was added or removed (on the thread that did it), so that a test or a diagnostic can
+    /// await a count instead of polling it. Handlers must be quick and must not throw.
+    /// </summary>
+    internal event Action? CountChanged;
+
+    /// <summary>The clock of every connection and transport of this manager.</summary>
+    public TimeProvider TimeProvider { get; }
 
     /// <summary>Options of the connections' pipes, shared by all connections with the same buffer limit (PipeOptions is immutable).</summary>
     public PipeOptions GetPipeOptions(long maxBufferSize) =>
@@ -71,6 +87,7 @@ internal sealed class HttpConnectionManager : IDisposable
         var connection = new HttpConnectionContext(id, token, options, this, _connectionLogger, useStatefulReconnect);
         _connections[token] = connection;
         TransportLog.ConnectionCreated(_logger, id);
+        CountChanged?.Invoke();
         return connection;
     }
 
@@ -82,6 +99,7 @@ internal sealed class HttpConnectionManager : IDisposable
         if (_connections.TryRemove(new KeyValuePair<string, HttpConnectionContext>(connection.ConnectionToken, connection)))
         {
             TransportLog.ConnectionRemoved(_logger, connection.ConnectionId);
+            CountChanged?.Invoke();
         }
     }
 
@@ -94,10 +112,10 @@ internal sealed class HttpConnectionManager : IDisposable
 
         try
         {
-            var now = Environment.TickCount64;
+            var now = TimeProvider.GetTimestamp();
             foreach (var (_, connection) in _connections)
             {
-                if (connection.IsIdle(now, _disconnectTimeoutMs))
+                if (connection.IsIdle(now, _disconnectTimeout))
                 {
                     TransportLog.ConnectionTimedOut(_logger, connection.ConnectionId);
                     _ = connection.CloseAsync(new TimeoutException("The connection had no transport for longer than the disconnect timeout."));

@@ -24,7 +24,11 @@ internal static class LongPollingTransport
         IServiceProvider services,
         ILogger logger)
     {
-        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, connection.TransportClosing);
+        // Cancelled by the request's abort, the connection's close, a newer poll (through the lease) or the poll timeout.
+        // Not a linked source: only a source created with a TimeProvider times out on it (CancelAfter below).
+        using var cancellation = new CancellationTokenSource(Timeout.InfiniteTimeSpan, connection.TimeProvider);
+        using var aborted = context.RequestAborted.UnsafeRegister(CancelSource, cancellation);
+        using var closing = connection.TransportClosing.UnsafeRegister(CancelSource, cancellation);
         var lease = new TransportLease(cancellation);
         var status = await connection.AttachPollAsync(lease).ConfigureAwait(false);
         if (status == AttachStatus.Closed)
@@ -147,6 +151,9 @@ internal static class LongPollingTransport
             connection.ReleaseReader(lease);
         }
     }
+
+    // The registrations are disposed before the source (declared after it), and disposing one waits for a running callback.
+    private static void CancelSource(object? state) => ((CancellationTokenSource)state!).Cancel();
 
     /// <summary>Answers without a body: <c>text/plain</c> (the official server's type for empty poll answers) unless told otherwise.</summary>
     private static void Complete(HttpContext context, HttpConnectionContext connection, int statusCode, ILogger logger, string contentType = TextPlain)

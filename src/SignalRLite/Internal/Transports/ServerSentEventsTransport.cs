@@ -39,7 +39,7 @@ internal static class ServerSentEventsTransport
 
         // TransportSendTimeout: a flush still pending when the timer fires aborts the request. TryReset drops
         // registrations, so the abort callback is registered around each flush.
-        using var sendTimeout = new CancellationTokenSource();
+        using var sendTimeout = new CancellationTokenSource(Timeout.InfiniteTimeSpan, connection.TimeProvider);
         var timeout = options.TransportSendTimeout;
         var useTimeout = timeout > TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan;
         try

@@ -15,8 +15,17 @@ internal sealed class TransportLease
 
     public CancellationTokenSource? Cancellation { get; }
 
-    /// <summary>Set (before <see cref="Cancellation"/> is cancelled) when a newer poll took over.</summary>
-    public bool Superseded { get; set; }
+    /// <summary>
+    /// Set (under the connection's lock, before <see cref="Cancellation"/> is cancelled) when a newer poll took over.
+    /// The older poll reads it after seeing its token cancelled; volatile so that read needs no lock.
+    /// </summary>
+    public bool Superseded
+    {
+        get => _superseded;
+        set => _superseded = value;
+    }
+
+    private volatile bool _superseded;
 
     public Task Released => _released.Task;
 

@@ -6,11 +6,15 @@ namespace SignalRLite.Internal.Transports;
 
 internal static class TransportServiceCollectionExtensions
 {
-    /// <summary>Registers the connection layer: dispatcher, connection manager and <see cref="ConnectionOptions"/>. Idempotent.</summary>
+    /// <summary>
+    /// Registers the connection layer: dispatcher, connection manager, <see cref="ConnectionOptions"/> and the clock
+    /// (<see cref="TimeProvider.System"/> unless the host registered another one). Idempotent.
+    /// </summary>
     public static IServiceCollection AddSignalRLiteConnections(this IServiceCollection services)
     {
         services.AddOptions();
         services.AddLogging();
+        services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<HttpConnectionManager>();
         services.TryAddSingleton<HttpConnectionDispatcher>();
         return services;

@@ -53,7 +53,7 @@ internal sealed class WebSocketsTransport
             // The server closed first: wait (bounded) for the client's close frame.
             try
             {
-                await receiving.WaitAsync(_options.WebSockets.CloseTimeout).ConfigureAwait(false);
+                await receiving.WaitAsync(_options.WebSockets.CloseTimeout, _connection.TimeProvider).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
@@ -309,7 +309,7 @@ internal sealed class WebSocketsTransport
         {
             try
             {
-                using var closeTimeout = new CancellationTokenSource(_options.WebSockets.CloseTimeout);
+                using var closeTimeout = new CancellationTokenSource(_options.WebSockets.CloseTimeout, _connection.TimeProvider);
                 await _socket.CloseOutputAsync(closeStatus, null, closeTimeout.Token).ConfigureAwait(false);
             }
             catch (Exception ex)

@@ -1,0 +1,253 @@
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Connections;
+
+namespace SignalRLite.Internal.Transports;
+
+/// <summary>
+/// The connection's state machine: open → application started (once, by the first transport request) → closing
+/// (<see cref="CloseAsync"/>, once) → closed (removed from the manager). The ends of the transport-side pipes are
+/// completed once each (<see cref="CompleteTransportInput"/>, <see cref="CompleteTransportOutput"/>), by their lease
+/// holder or by the close sequence after the holder let go.
+/// </summary>
+internal sealed partial class HttpConnectionContext
+{
+    /// <summary>Why the connection is closing: null for a graceful close (DELETE, host shutdown), else the error or abort reason.</summary>
+    public Exception? CloseError
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _closeError;
+            }
+        }
+    }
+
+    /// <summary>Cancelled when the connection starts closing; transports stop using the pipes when they see it.</summary>
+    public CancellationToken TransportClosing => _transportCts.Token;
+
+    public bool IsClosing
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _closeTask is not null;
+            }
+        }
+    }
+
+    public bool ApplicationStarted
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _applicationTask is not null;
+            }
+        }
+    }
+
+    public Task? ApplicationTask
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _applicationTask;
+            }
+        }
+    }
+
+    /// <summary>The application has completed its output and the transport has read all of it.</summary>
+    public bool OutputDrained
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _outputDrained;
+            }
+        }
+    }
+
+    public void MarkOutputDrained()
+    {
+        lock (_lock)
+        {
+            _outputDrained = true;
+        }
+    }
+
+    public void StartApplication(ConnectionDelegate connectionDelegate)
+    {
+        lock (_lock)
+        {
+            if (_applicationTask is not null)
+            {
+                return;
+            }
+
+            // RunApplicationAsync yields before running the delegate, so nothing runs under the lock.
+            _applicationTask = RunApplicationAsync(connectionDelegate);
+        }
+    }
+
+    private async Task RunApplicationAsync(ConnectionDelegate connectionDelegate)
+    {
+        await Task.Yield();
+        Exception? error = null;
+        try
+        {
+            await connectionDelegate(this).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            error = ex;
+            TransportLog.ApplicationFailed(_logger, ConnectionId, ex);
+        }
+        finally
+        {
+            var transport = Transport;
+            transport.Output.Complete(error);
+            transport.Input.Complete();
+        }
+    }
+
+    /// <summary>Ends the application's input. Called by the input writer's owner, or by <see cref="CloseAsync"/> after it let go.</summary>
+    public void CompleteTransportInput(Exception? error)
+    {
+        PipeWriter writer;
+        lock (_lock)
+        {
+            if (_inputCompleted)
+            {
+                return;
+            }
+
+            _inputCompleted = true;
+            writer = _application.Output;
+        }
+
+        // Outside the lock: completing the pipe and cancelling the token run continuations inline.
+        writer.Complete(error);
+        CancelClosedToken();
+    }
+
+    /// <summary>Stops reading the application's output. Called by the output reader's owner, or by <see cref="CloseAsync"/>.</summary>
+    public void CompleteTransportOutput()
+    {
+        PipeReader reader;
+        lock (_lock)
+        {
+            if (_outputCompleted)
+            {
+                return;
+            }
+
+            _outputCompleted = true;
+            reader = _application.Input;
+        }
+
+        reader.Complete();
+    }
+
+    public override void Abort(ConnectionAbortedException abortReason)
+    {
+        TransportLog.ConnectionAborted(_logger, ConnectionId, abortReason.Message);
+        _ = CloseAsync(abortReason);
+    }
+
+    public override ValueTask DisposeAsync() => new(CloseAsync(null));
+
+    /// <summary>
+    /// Ends the connection: stops the transports, completes the application's input (with <paramref name="error"/> for an
+    /// abrupt end), waits for the application, then removes the connection. Idempotent; every caller gets the same task,
+    /// so the application delegate must not await it (it would wait for itself); it may call it without awaiting.
+    /// </summary>
+    public Task CloseAsync(Exception? error)
+    {
+        TaskCompletionSource done;
+        lock (_lock)
+        {
+            if (_closeTask is not null)
+            {
+                return _closeTask;
+            }
+
+            done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _closeTask = done.Task;
+            _closeError = error;
+            AssertInvariants();
+        }
+
+        _ = RunCloseAsync(error, done);
+        return done.Task;
+    }
+
+    private async Task RunCloseAsync(Exception? error, TaskCompletionSource done)
+    {
+        try
+        {
+            await Task.Yield();
+            TransportLog.ConnectionClosing(_logger, ConnectionId, error?.Message);
+            _transportCts.Cancel();
+
+            // No lease can be taken any more (_closeTask is set): these are the last holders.
+            TransportLease? writer, reader;
+            lock (_lock)
+            {
+                writer = _writerLease;
+                reader = _readerLease;
+            }
+
+            if (writer is not null)
+            {
+                await writer.Released.ConfigureAwait(false);
+            }
+
+            CompleteTransportInput(error);
+
+            if (ApplicationTask is { } application)
+            {
+                await application.ConfigureAwait(false);
+            }
+            else
+            {
+                var transport = Transport;
+                transport.Output.Complete();
+                transport.Input.Complete();
+            }
+
+            if (reader is not null)
+            {
+                await reader.Released.ConfigureAwait(false);
+            }
+
+            await StopDrainAsync().ConfigureAwait(false);
+            CompleteTransportOutput();
+            HttpContext = null;
+        }
+        catch (Exception ex)
+        {
+            TransportLog.CloseFailed(_logger, ConnectionId, ex);
+        }
+        finally
+        {
+            _manager.RemoveConnection(this);
+            done.TrySetResult();
+        }
+    }
+
+    private void CancelClosedToken()
+    {
+        try
+        {
+            _closedCts.Cancel();
+        }
+        catch (Exception ex)
+        {
+            TransportLog.ClosedCallbackFailed(_logger, ConnectionId, ex);
+        }
+    }
+}

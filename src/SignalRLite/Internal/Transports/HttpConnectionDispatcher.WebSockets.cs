@@ -1,0 +1,111 @@
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Http;
+using SignalRLite.Http.Connections;
+
+namespace SignalRLite.Internal.Transports;
+
+/// <summary>
+/// The WebSockets request: attaches the socket (or, with stateful reconnect, reattaches a new one), runs it until it
+/// ends, then closes the connection unless it waits for a new socket.
+/// </summary>
+internal sealed partial class HttpConnectionDispatcher
+{
+    private async Task ExecuteWebSocketAsync(HttpContext context, HttpConnectionDispatcherOptions options, ConnectionDelegate connectionDelegate)
+    {
+        if ((options.Transports & HttpTransportType.WebSockets) == 0)
+        {
+            await RefuseDisabledTransportAsync(context, HttpTransportType.WebSockets).ConfigureAwait(false);
+            return;
+        }
+
+        HttpConnectionContext connection;
+        var id = GetId(context);
+        if (id is null)
+        {
+            // Skip negotiation: a brand-new connection; useStatefulReconnect=true on the URL is the opt-in (TransportProtocols.md, negotiate "useStatefulReconnect").
+            connection = _manager.CreateConnection(options, useStatefulReconnect: options.AllowStatefulReconnects
+                && string.Equals(context.Request.Query["useStatefulReconnect"], "true", StringComparison.OrdinalIgnoreCase));
+            AuthenticationExpirationFeature.SetFromRequest(connection, context, options);
+        }
+        else if (!_manager.TryGetConnection(id, out connection!))
+        {
+            // The official server sends this one without a Content-Type.
+            await RefuseAsync(context, StatusCodes.Status404NotFound, "No Connection with that ID", contentType: null).ConfigureAwait(false);
+            return;
+        }
+
+        var status = connection.TryAttachStream(HttpTransportType.WebSockets, out var lease);
+        if (status == AttachStatus.Busy && connection.CanReconnect)
+        {
+            // Stateful reconnect: the client came back before the server noticed that the old socket was gone.
+            await connection.AbortStaleTransportAsync().ConfigureAwait(false);
+            status = connection.TryAttachStream(HttpTransportType.WebSockets, out lease);
+        }
+
+        if (status is not AttachStatus.Attached and not AttachStatus.Reattached)
+        {
+            await RefuseAttachAsync(context, status, closedContentType: null).ConfigureAwait(false);
+            return;
+        }
+
+        Exception? clientError = null;
+        var lost = false;
+        try
+        {
+            var selector = options.WebSockets.SubProtocolSelector;
+            var subProtocol = selector is null ? null : selector(context.WebSockets.WebSocketRequestedProtocols);
+            using var socket = await context.WebSockets.AcceptWebSocketAsync(subProtocol).ConfigureAwait(false);
+            TransportLog.WebSocketAccepted(_webSocketLogger, connection.ConnectionId);
+
+            connection.UpdateFromRequest(context);
+            connection.HttpContext = context;
+            PipeWriter? reattachedOutput = null;
+            if (status == AttachStatus.Reattached)
+            {
+                TransportLog.WebSocketReattached(_webSocketLogger, connection.ConnectionId);
+                reattachedOutput = connection.BeginReattach();
+            }
+            else
+            {
+                connection.StartApplication(connectionDelegate);
+            }
+
+            var transport = new WebSocketsTransport(socket, connection, options, _webSocketLogger);
+            connection.SetActiveTransportAbort(transport.Abort);
+            var processing = transport.ProcessAsync();
+            if (reattachedOutput is not null)
+            {
+                // The application writes Sequence and its replay while the new socket already sends.
+                await connection.CompleteReattachAsync(reattachedOutput).ConfigureAwait(false);
+            }
+
+            clientError = await processing.ConfigureAwait(false);
+            connection.SetActiveTransportAbort(null);
+            if (transport.Lost && connection.CanReconnect)
+            {
+                connection.OnTransportLost();
+                lost = true;
+            }
+        }
+        catch (Exception ex)
+        {
+            clientError = ex;
+            connection.CompleteTransportInput(ex);
+            connection.CompleteTransportOutput();
+            if (!context.Response.HasStarted)
+            {
+                context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            }
+        }
+        finally
+        {
+            connection.ReleaseReader(lease!);
+        }
+
+        if (!lost)
+        {
+            await connection.CloseAsync(clientError).ConfigureAwait(false);
+        }
+    }
+}
