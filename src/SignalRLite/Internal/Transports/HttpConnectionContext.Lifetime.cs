@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
+using SignalRLite.Http.Connections;
 
 namespace SignalRLite.Internal.Transports;
 
@@ -90,6 +91,8 @@ internal sealed partial class HttpConnectionContext
 
             // RunApplicationAsync yields before running the delegate, so nothing runs under the lock.
             _applicationTask = RunApplicationAsync(connectionDelegate);
+            _startedTimestamp = _manager.TimeProvider.GetTimestamp();
+            _manager.Metrics?.ConnectionStarted(_transportType);
         }
     }
 
@@ -165,7 +168,8 @@ internal sealed partial class HttpConnectionContext
     /// abrupt end), waits for the application, then removes the connection. Idempotent; every caller gets the same task,
     /// so the application delegate must not await it (it would wait for itself); it may call it without awaiting.
     /// </summary>
-    public Task CloseAsync(Exception? error)
+    /// <remarks><paramref name="reason"/> is for the connection metrics; the first close's reason counts.</remarks>
+    public Task CloseAsync(Exception? error, ConnectionEndReason reason = ConnectionEndReason.NormalClosure)
     {
         TaskCompletionSource done;
         lock (_lock)
@@ -178,6 +182,7 @@ internal sealed partial class HttpConnectionContext
             done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _closeTask = done.Task;
             _closeError = error;
+            _endReason = reason;
             AssertInvariants();
         }
 
@@ -235,7 +240,25 @@ internal sealed partial class HttpConnectionContext
         finally
         {
             _manager.RemoveConnection(this);
+            RecordEnd();
             done.TrySetResult();
+        }
+    }
+
+    // Once, from RunCloseAsync: the end of a connection that was counted as started.
+    private void RecordEnd()
+    {
+        long started;
+        HttpTransportType transport;
+        ConnectionEndReason reason;
+        lock (_lock)
+        {
+            (started, transport, reason) = (_startedTimestamp, _transportType, _endReason);
+        }
+
+        if (started != 0)
+        {
+            _manager.Metrics?.ConnectionEnded(transport, reason, _manager.TimeProvider.GetElapsedTime(started));
         }
     }
 

@@ -96,6 +96,8 @@ internal sealed partial class HttpConnectionContext : ConnectionContext,
     private Task? _applicationTask;
     private Task? _closeTask;
     private Exception? _closeError;
+    private ConnectionEndReason _endReason; // set with _closeTask
+    private long _startedTimestamp; // TimeProvider timestamp of StartApplication; 0 until then (metrics)
     private bool _inputCompleted;
     private bool _outputCompleted;
     private bool _outputDrained;

@@ -37,9 +37,11 @@ internal sealed class HttpConnectionManager : IDisposable
         IOptions<ConnectionOptions> options,
         IHostApplicationLifetime? lifetime = null,
         IMemoryPoolFactory<byte>? memoryPoolFactory = null,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        HttpConnectionsMetrics? metrics = null)
     {
         TimeProvider = timeProvider ?? TimeProvider.System;
+        Metrics = metrics;
         // The server's pool (Kestrel's pinned blocks, evicted when idle) when the host provides one: with a thousand
         // busy connections the shared ArrayPool runs dry and every pipe segment becomes a fresh 4 KB array.
         _memoryPool = memoryPoolFactory?.Create(new MemoryPoolOptions { Owner = "signalrlite" });
@@ -67,6 +69,9 @@ internal sealed class HttpConnectionManager : IDisposable
     /// await a count instead of polling it. Handlers must be quick and must not throw.
     /// </summary>
     internal event Action? CountChanged;
+
+    /// <summary>The official connection metrics; null for a manager built by hand (a unit test).</summary>
+    public HttpConnectionsMetrics? Metrics { get; }
 
     /// <summary>The clock of every connection and transport of this manager.</summary>
     public TimeProvider TimeProvider { get; }
@@ -118,7 +123,7 @@ internal sealed class HttpConnectionManager : IDisposable
                 if (connection.IsIdle(now, _disconnectTimeout))
                 {
                     TransportLog.ConnectionTimedOut(_logger, connection.ConnectionId);
-                    _ = connection.CloseAsync(new TimeoutException("The connection had no transport for longer than the disconnect timeout."));
+                    _ = connection.CloseAsync(new TimeoutException("The connection had no transport for longer than the disconnect timeout."), ConnectionEndReason.Timeout);
                 }
                 else
                 {
@@ -142,7 +147,7 @@ internal sealed class HttpConnectionManager : IDisposable
         var tasks = new List<Task>();
         foreach (var (_, connection) in _connections)
         {
-            tasks.Add(connection.CloseAsync(null));
+            tasks.Add(connection.CloseAsync(null, ConnectionEndReason.AppShutdown));
         }
 
         return Task.WhenAll(tasks);

@@ -14,6 +14,8 @@ internal static class TransportServiceCollectionExtensions
     {
         services.AddOptions();
         services.AddLogging();
+        services.AddMetrics();
+        services.TryAddSingleton<HttpConnectionsMetrics>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<HttpConnectionManager>();
         services.TryAddSingleton<HttpConnectionDispatcher>();
