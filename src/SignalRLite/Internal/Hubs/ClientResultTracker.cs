@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using SignalRLite.Protocol;
@@ -45,6 +46,7 @@ internal sealed class ClientResultTracker
         var pending = new PendingClientResult<T>(this, id, connectionId);
         _pending[id] = pending;
         pending.CancelWhen(cancellationToken);
+        AssertInvariants();
         return pending;
     }
 
@@ -88,4 +90,13 @@ internal sealed class ClientResultTracker
 
     internal void Remove(IPendingClientResult pending) =>
         _pending.TryRemove(new KeyValuePair<string, IPendingClientResult>(pending.InvocationId, pending));
+
+    [Conditional("DEBUG")]
+    private void AssertInvariants()
+    {
+        foreach (var (id, pending) in _pending)
+        {
+            Debug.Assert(id == pending.InvocationId, $"Invocation '{pending.InvocationId}' is tracked under '{id}'.");
+        }
+    }
 }
