@@ -1,13 +1,10 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
-using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SignalRLite.Protocol;
-using SignalRLite.Internal.Hubs;
 using SignalRLite.StackExchangeRedis.Internal;
-using StackExchange.Redis;
 
 namespace SignalRLite.StackExchangeRedis;
 
@@ -19,36 +16,28 @@ namespace SignalRLite.StackExchangeRedis;
 /// channel per local connection, per local user and per group with a local member, and its own reply channel. Groups and
 /// users therefore live in subscriptions, not in shared Redis state: a server that dies takes its memberships with it.
 /// A send is serialised once per registered protocol into one envelope and published once per target channel; the
-/// returned task completes when Redis has accepted the publish (not when clients have received it).
+/// returned task completes when Redis has accepted the publish (not when clients have received it). Local connections
+/// are kept, and written to, as by <see cref="DefaultHubLifetimeManager{THub}"/> (the same registry, client-result
+/// tracking and <see cref="HubFanOut"/> slow-consumer policy); this class adds only what Redis needs.
 /// </remarks>
 public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposable where THub : Hub
 {
     private static readonly TimeSpan AckTimeout = TimeSpan.FromSeconds(5);
 
+    // No lock of its own: the registry, the tracker and the bus are thread-safe each, and the dictionaries below are
+    // concurrent, each entry acted on by whoever removes it.
     private readonly ILogger _logger;
-    private readonly RedisOptions _options;
     private readonly IHubProtocol[] _protocols;
     private readonly RedisEnvelope.ProtocolNames _protocolNames;
     private readonly RedisChannels _channels;
     private readonly string _serverName;
-    private readonly string _invocationIdPrefix;
-    private readonly ConcurrentDictionary<string, HubConnectionContext> _connections = new(StringComparer.Ordinal);
-
-    // Mutated only under _membershipLock, together with the matching subscriptions; read lock-free by deliveries.
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, HubConnectionContext>> _groups = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, HubConnectionContext>> _users = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, HashSet<string>> _connectionGroups = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _membershipLock = new(1, 1);
-
-    private readonly ConcurrentDictionary<string, ChannelMessageQueue> _subscriptions = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, IPendingClientResult> _pendingResults = new(StringComparer.Ordinal);
+    private readonly HubConnectionRegistry _registry = new();
+    private readonly ClientResultTracker _results;
+    private readonly RedisBus _bus;
+    private readonly Action<HubConnectionContext, InvalidOperationException> _noFrame;
     private readonly ConcurrentDictionary<string, RemoteInvocation> _remoteInvocations = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, TaskCompletionSource> _acks = new();
-    private readonly SemaphoreSlim _connectLock = new(1, 1);
-    private IConnectionMultiplexer? _redis;
-    private ISubscriber? _bus;
-    private bool _allSubscribed; // guarded by _connectLock
-    private long _lastId;
+    private long _lastAckId;
     private bool _disposed;
 
     /// <summary>Creates the manager for every protocol of <paramref name="hubProtocolResolver"/>; the Redis connection is made on first use.</summary>
@@ -68,7 +57,6 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(hubProtocolResolver);
         _logger = logger;
-        _options = options.Value;
         var supported = hubOptions?.Value.SupportedProtocols ?? globalHubOptions?.Value.SupportedProtocols;
         _protocols = [.. hubProtocolResolver.AllProtocols
             .Where(p => supported is null || supported.Contains(p.Name, StringComparer.OrdinalIgnoreCase))
@@ -77,34 +65,24 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
         _channels = new RedisChannels(typeof(THub).FullName!);
         var id = Guid.NewGuid().ToString("N");
         _serverName = Environment.MachineName + "_" + id;
-        _invocationIdPrefix = "r" + id[..12] + "-";
+        _results = new ClientResultTracker("r" + id[..12] + "-");
+        _bus = new RedisBus(logger, options.Value, _serverName, _channels.Server(_serverName), OnServerMessageAsync);
+        _noFrame = (connection, ex) => RedisLog.NoFrameForProtocol(_logger, connection.ConnectionId, connection.Protocol.Name, ex);
     }
 
     /// <inheritdoc />
     public override async Task OnConnectedAsync(HubConnectionContext connection)
     {
-        var bus = await GetBusAsync().ConfigureAwait(false);
-        await SubscribeAllAsync(bus).ConfigureAwait(false);
-        var id = connection.ConnectionId;
-        _connections[id] = connection;
-        await SubscribeAsync(bus, _channels.Connection(id), payload => OnConnectionMessageAsync(connection, payload)).ConfigureAwait(false);
+        if (!_bus.IsSubscribed(_channels.All))
+        {
+            await _bus.ReconcileAsync(_channels.All, static () => true, DeliverAllAsync).ConfigureAwait(false);
+        }
 
+        _registry.Add(connection);
+        await _bus.SubscribeAsync(_channels.Connection(connection.ConnectionId), payload => OnConnectionMessageAsync(connection, payload)).ConfigureAwait(false);
         if (connection.UserIdentifier is { } user)
         {
-            await _membershipLock.WaitAsync().ConfigureAwait(false);
-            try
-            {
-                var members = _users.GetOrAdd(user, static _ => new(StringComparer.Ordinal));
-                members[id] = connection;
-                if (members.Count == 1)
-                {
-                    await SubscribeAsync(bus, _channels.User(user), payload => DeliverAsync(_users, user, payload)).ConfigureAwait(false);
-                }
-            }
-            finally
-            {
-                _membershipLock.Release();
-            }
+            await ReconcileUserAsync(user).ConfigureAwait(false);
         }
     }
 
@@ -112,89 +90,75 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
     public override async Task OnDisconnectedAsync(HubConnectionContext connection)
     {
         var id = connection.ConnectionId;
-        _connections.TryRemove(id, out _);
-        await UnsubscribeAsync(_channels.Connection(id)).ConfigureAwait(false);
-
-        await _membershipLock.WaitAsync().ConfigureAwait(false);
-        try
+        var groups = _registry.Remove(connection);
+        _results.FailConnection(id);
+        await _bus.UnsubscribeAsync(_channels.Connection(id)).ConfigureAwait(false);
+        if (groups is not null)
         {
-            if (_connectionGroups.TryRemove(id, out var groups))
+            foreach (var group in groups)
             {
-                foreach (var group in groups)
-                {
-                    await RemoveMemberAsync(_groups, group, id, _channels.Group(group)).ConfigureAwait(false);
-                }
-            }
-
-            if (connection.UserIdentifier is { } user)
-            {
-                await RemoveMemberAsync(_users, user, id, _channels.User(user)).ConfigureAwait(false);
+                await ReconcileGroupAsync(group).ConfigureAwait(false);
             }
         }
-        finally
-        {
-            _membershipLock.Release();
-        }
 
-        foreach (var pending in _pendingResults)
+        if (connection.UserIdentifier is { } user)
         {
-            if (pending.Value.ConnectionId == id && _pendingResults.TryRemove(pending.Key, out var result))
-            {
-                result.SetException(new IOException($"Connection '{id}' disconnected."));
-            }
+            await ReconcileUserAsync(user).ConfigureAwait(false);
         }
 
         foreach (var remote in _remoteInvocations)
         {
             if (remote.Value.ConnectionId == id && _remoteInvocations.TryRemove(remote.Key, out var invocation))
             {
-                await TryPublishAsync(_channels.Server(invocation.ReplyServer), RedisEnvelope.WriteClientResultError(remote.Key, $"Connection '{id}' disconnected.")).ConfigureAwait(false);
+                await _bus.TryPublishAsync(_channels.Server(invocation.ReplyServer), RedisEnvelope.WriteClientResultError(remote.Key, $"Connection '{id}' disconnected.")).ConfigureAwait(false);
             }
         }
     }
 
     /// <inheritdoc />
     public override Task SendAllAsync(string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-        PublishAsync(_channels.All, Envelope(methodName, args, null));
+        _bus.PublishAsync(_channels.All, Envelope(methodName, args, null));
 
     /// <inheritdoc />
     public override Task SendAllExceptAsync(string methodName, object?[] args, IReadOnlyList<string> excludedConnectionIds, CancellationToken cancellationToken = default) =>
-        PublishAsync(_channels.All, Envelope(methodName, args, excludedConnectionIds));
+        _bus.PublishAsync(_channels.All, Envelope(methodName, args, excludedConnectionIds));
 
     /// <inheritdoc />
     public override Task SendConnectionAsync(string connectionId, string methodName, object?[] args, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connectionId);
 
-        // A local connection is written directly: no round trip through Redis.
-        return _connections.TryGetValue(connectionId, out var connection)
+        // A local connection is written directly, no round trip through Redis; one target waits as with the default manager.
+        return _registry.TryGetConnection(connectionId, out var connection)
             ? connection.WriteAsync(new InvocationMessage(methodName, args), cancellationToken).AsTask()
-            : PublishAsync(_channels.Connection(connectionId), Envelope(methodName, args, null));
+            : _bus.PublishAsync(_channels.Connection(connectionId), Envelope(methodName, args, null));
     }
 
     /// <inheritdoc />
     public override Task SendConnectionsAsync(IReadOnlyList<string> connectionIds, string methodName, object?[] args, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connectionIds);
+
+        // The local ones with the slow-consumer policy, as the default manager; the others through Redis.
+        var local = _registry.SendConnectionsAsync(connectionIds, new SerializedHubMessage(new InvocationMessage(methodName, args)), cancellationToken);
         List<Task>? tasks = null;
-        SerializedHubMessage? local = null;
         byte[]? payload = null;
         foreach (var id in connectionIds)
         {
-            var task = _connections.TryGetValue(id, out var connection)
-                ? connection.WriteAsync(local ??= new SerializedHubMessage(new InvocationMessage(methodName, args)), cancellationToken).AsTask()
-                : PublishAsync(_channels.Connection(id), payload ??= Envelope(methodName, args, null));
-            (tasks ??= []).Add(task);
+            if (!_registry.Contains(id))
+            {
+                (tasks ??= [local]).Add(_bus.PublishAsync(_channels.Connection(id), payload ??= Envelope(methodName, args, null)));
+            }
         }
 
-        return tasks is null ? Task.CompletedTask : Task.WhenAll(tasks);
+        return tasks is null ? local : Task.WhenAll(tasks);
     }
 
     /// <inheritdoc />
     public override Task SendGroupAsync(string groupName, string methodName, object?[] args, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(groupName);
-        return PublishAsync(_channels.Group(groupName), Envelope(methodName, args, null));
+        return _bus.PublishAsync(_channels.Group(groupName), Envelope(methodName, args, null));
     }
 
     /// <inheritdoc />
@@ -205,14 +169,14 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
     public override Task SendGroupExceptAsync(string groupName, string methodName, object?[] args, IReadOnlyList<string> excludedConnectionIds, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(groupName);
-        return PublishAsync(_channels.Group(groupName), Envelope(methodName, args, excludedConnectionIds));
+        return _bus.PublishAsync(_channels.Group(groupName), Envelope(methodName, args, excludedConnectionIds));
     }
 
     /// <inheritdoc />
     public override Task SendUserAsync(string userId, string methodName, object?[] args, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(userId);
-        return PublishAsync(_channels.User(userId), Envelope(methodName, args, null));
+        return _bus.PublishAsync(_channels.User(userId), Envelope(methodName, args, null));
     }
 
     /// <inheritdoc />
@@ -225,8 +189,8 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
     {
         ArgumentNullException.ThrowIfNull(connectionId);
         ArgumentNullException.ThrowIfNull(groupName);
-        return _connections.TryGetValue(connectionId, out var connection)
-            ? AddLocalAsync(connection, groupName)
+        return _registry.Contains(connectionId)
+            ? AddLocalAsync(connectionId, groupName)
             : SendGroupCommandAsync(connectionId, groupName, add: true, cancellationToken);
     }
 
@@ -236,7 +200,7 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
     {
         ArgumentNullException.ThrowIfNull(connectionId);
         ArgumentNullException.ThrowIfNull(groupName);
-        return _connections.ContainsKey(connectionId)
+        return _registry.Contains(connectionId)
             ? RemoveLocalAsync(connectionId, groupName)
             : SendGroupCommandAsync(connectionId, groupName, add: false, cancellationToken);
     }
@@ -245,57 +209,39 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
     public override async Task<T> InvokeConnectionAsync<T>(string connectionId, string methodName, object?[] args, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connectionId);
-        var invocationId = _invocationIdPrefix + Interlocked.Increment(ref _lastId).ToString(CultureInfo.InvariantCulture);
-        var pending = new PendingClientResult<T>(connectionId);
-        _pendingResults[invocationId] = pending;
-        try
+        using var pending = _results.Add<T>(connectionId, cancellationToken);
+        var message = new InvocationMessage(pending.InvocationId, methodName, args);
+        if (_registry.TryGetConnection(connectionId, out var connection))
         {
-            using var cancelled = cancellationToken.Register(static s => ((IPendingClientResult)s!).SetCanceled(), pending);
-            var message = new InvocationMessage(invocationId, methodName, args);
-            if (_connections.TryGetValue(connectionId, out var connection))
-            {
-                using var disconnected = connection.ConnectionAborted.Register(
-                    static s => ((IPendingClientResult)s!).SetException(new IOException("The connection was closed before the client returned a result.")),
-                    pending);
-                await connection.WriteAsync(message, cancellationToken).ConfigureAwait(false);
-                return await pending.Task.ConfigureAwait(false);
-            }
-
-            var payload = RedisEnvelope.WriteInvocation(_protocols, message, null, invocationId, _serverName);
-            if (await PublishAsync(_channels.Connection(connectionId), payload).ConfigureAwait(false) == 0)
-            {
-                throw new IOException($"Connection '{connectionId}' does not exist.");
-            }
-
+            pending.FailWhenClosed(connection.ConnectionAborted);
+            await connection.WriteAsync(message, cancellationToken).ConfigureAwait(false);
             return await pending.Task.ConfigureAwait(false);
         }
-        finally
+
+        var payload = RedisEnvelope.WriteInvocation(_protocols, message, null, pending.InvocationId, _serverName);
+        if (await _bus.PublishAsync(_channels.Connection(connectionId), payload).ConfigureAwait(false) == 0)
         {
-            _pendingResults.TryRemove(invocationId, out _);
+            throw new IOException($"Connection '{connectionId}' does not exist.");
         }
+
+        return await pending.Task.ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public override async Task SetConnectionResultAsync(string connectionId, CompletionMessage result)
     {
         var id = result.InvocationId;
-        if (id is null)
+        if (id is null || _results.TryComplete(connectionId, result))
         {
-            return;
-        }
-
-        if (_pendingResults.TryGetValue(id, out var pending) && pending.ConnectionId == connectionId && _pendingResults.TryRemove(id, out _))
-        {
-            pending.Complete(result);
             return;
         }
 
         if (_remoteInvocations.TryGetValue(id, out var remote) && remote.ConnectionId == connectionId && _remoteInvocations.TryRemove(id, out _)
-            && _connections.TryGetValue(connectionId, out var connection))
+            && _registry.TryGetConnection(connectionId, out var connection))
         {
             // Re-encoded in the connection's protocol; the invoking server parses it with the result type it expects.
             var frame = connection.Protocol.GetMessageBytes(result);
-            await PublishAsync(_channels.Server(remote.ReplyServer), RedisEnvelope.WriteClientResult(id, connection.Protocol.Name, frame.Span)).ConfigureAwait(false);
+            await _bus.PublishAsync(_channels.Server(remote.ReplyServer), RedisEnvelope.WriteClientResult(id, connection.Protocol.Name, frame.Span)).ConfigureAwait(false);
             return;
         }
 
@@ -305,9 +251,8 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
     /// <inheritdoc />
     public override bool TryGetReturnType(string invocationId, [NotNullWhen(true)] out Type? type)
     {
-        if (_pendingResults.TryGetValue(invocationId, out var pending))
+        if (_results.TryGetResultType(invocationId, out type))
         {
-            type = pending.ResultType;
             return true;
         }
 
@@ -338,91 +283,36 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
         }
 
         _disposed = true;
-
-        // Fire-and-forget: shutdown does not wait for a Redis that may be down. Only this manager's channels are
-        // unsubscribed; a connection that came from ConnectionFactory belongs to the application and stays open.
-        foreach (var (channel, queue) in _subscriptions)
-        {
-            try
-            {
-                queue.Unsubscribe(CommandFlags.FireAndForget);
-            }
-            catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
-            {
-                RedisLog.UnsubscribeFailed(_logger, channel, ex);
-            }
-        }
-
-        _subscriptions.Clear();
-        if (_options.ConnectionFactory is null)
-        {
-            _redis?.Dispose();
-        }
+        _bus.Dispose();
     }
 
     private byte[] Envelope(string methodName, object?[] args, IReadOnlyList<string>? excluded) =>
         RedisEnvelope.WriteInvocation(_protocols, new InvocationMessage(methodName, args), excluded is { Count: > 0 } ? excluded : null);
 
-    private async Task AddLocalAsync(HubConnectionContext connection, string groupName)
-    {
-        var id = connection.ConnectionId;
-        await _membershipLock.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            if (!_connections.ContainsKey(id) || !_connectionGroups.GetOrAdd(id, static _ => new(StringComparer.Ordinal)).Add(groupName))
-            {
-                return;
-            }
+    // Membership changes are made in the registry first (under its lock, no I/O); the subscription follows after, out of
+    // any lock: RedisBus.ReconcileAsync chains the steps of one channel and each step reads the registry when it runs,
+    // so the last step sees the last change whatever order concurrent joins and leaves took (see RedisBus).
+    private Task AddLocalAsync(string connectionId, string groupName) =>
+        _registry.AddToGroup(connectionId, groupName) ? ReconcileGroupAsync(groupName) : Task.CompletedTask;
 
-            var members = _groups.GetOrAdd(groupName, static _ => new(StringComparer.Ordinal));
-            members[id] = connection;
-            if (members.Count == 1)
-            {
-                var bus = await GetBusAsync().ConfigureAwait(false);
-                await SubscribeAsync(bus, _channels.Group(groupName), payload => DeliverAsync(_groups, groupName, payload)).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            _membershipLock.Release();
-        }
-    }
+    private Task RemoveLocalAsync(string connectionId, string groupName) =>
+        _registry.RemoveFromGroup(connectionId, groupName) ? ReconcileGroupAsync(groupName) : Task.CompletedTask;
 
-    private async Task RemoveLocalAsync(string connectionId, string groupName)
-    {
-        await _membershipLock.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            if (_connectionGroups.TryGetValue(connectionId, out var groups) && groups.Remove(groupName))
-            {
-                await RemoveMemberAsync(_groups, groupName, connectionId, _channels.Group(groupName)).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            _membershipLock.Release();
-        }
-    }
+    private Task ReconcileGroupAsync(string groupName) =>
+        _bus.ReconcileAsync(_channels.Group(groupName), () => _registry.HasGroup(groupName), payload => DeliverAsync(payload, groupName, _registry.SendGroupAsync));
 
-    // Caller holds _membershipLock: the last member leaving ends the subscription.
-    private async Task RemoveMemberAsync(ConcurrentDictionary<string, ConcurrentDictionary<string, HubConnectionContext>> sets, string key, string connectionId, string channel)
-    {
-        if (sets.TryGetValue(key, out var members) && members.TryRemove(connectionId, out _) && members.IsEmpty)
-        {
-            sets.TryRemove(key, out _);
-            await UnsubscribeAsync(channel).ConfigureAwait(false);
-        }
-    }
+    private Task ReconcileUserAsync(string userId) =>
+        _bus.ReconcileAsync(_channels.User(userId), () => _registry.HasUser(userId), payload => DeliverAsync(payload, userId, _registry.SendUserAsync));
 
     private async Task SendGroupCommandAsync(string connectionId, string groupName, bool add, CancellationToken cancellationToken)
     {
-        var ackId = Interlocked.Increment(ref _lastId);
+        var ackId = Interlocked.Increment(ref _lastAckId);
         var ack = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _acks[ackId] = ack;
         try
         {
             var payload = RedisEnvelope.WriteGroupCommand(ackId, _serverName, add, groupName, connectionId);
-            if (await PublishAsync(_channels.Connection(connectionId), payload).ConfigureAwait(false) == 0)
+            if (await _bus.PublishAsync(_channels.Connection(connectionId), payload).ConfigureAwait(false) == 0)
             {
                 // No server holds the connection: nothing to do, as for an unknown local connection.
                 return;
@@ -449,10 +339,13 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
         switch (RedisEnvelope.ReadKind(ref reader))
         {
             case RedisEnvelopeKind.Invocation:
-                SkipExclusions(ref reader, out var excluded);
+                var excluded = ReadExclusions(ref reader);
                 if (excluded is null || !excluded.Contains(connection.ConnectionId))
                 {
-                    await connection.WriteAsync(RedisEnvelope.ReadFrames(ref reader, _protocolNames)).ConfigureAwait(false);
+                    // A Client(s) send from another server: the same slow-consumer policy as a local fan-out.
+                    var fanOut = new HubFanOut();
+                    fanOut.Write(connection, RedisEnvelope.ReadFrames(ref reader, _protocolNames));
+                    await fanOut.WhenAll().ConfigureAwait(false);
                 }
 
                 break;
@@ -463,16 +356,8 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
                 var add = reader.Byte() == 1;
                 var groupName = reader.String();
                 _ = reader.String();
-                if (add)
-                {
-                    await AddLocalAsync(connection, groupName).ConfigureAwait(false);
-                }
-                else
-                {
-                    await RemoveLocalAsync(connection.ConnectionId, groupName).ConfigureAwait(false);
-                }
-
-                await TryPublishAsync(_channels.Server(replyServer), RedisEnvelope.WriteAck(ackId)).ConfigureAwait(false);
+                await (add ? AddLocalAsync(connection.ConnectionId, groupName) : RemoveLocalAsync(connection.ConnectionId, groupName)).ConfigureAwait(false);
+                await _bus.TryPublishAsync(_channels.Server(replyServer), RedisEnvelope.WriteAck(ackId)).ConfigureAwait(false);
                 break;
 
             case RedisEnvelopeKind.ClientInvocation:
@@ -480,9 +365,9 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
                 var reply = reader.String();
                 var frames = RedisEnvelope.ReadFrames(ref reader, _protocolNames);
                 _remoteInvocations[invocationId] = new RemoteInvocation(connection.ConnectionId, reply);
-                if (!_connections.ContainsKey(connection.ConnectionId) && _remoteInvocations.TryRemove(invocationId, out _))
+                if (!_registry.Contains(connection.ConnectionId) && _remoteInvocations.TryRemove(invocationId, out _))
                 {
-                    await TryPublishAsync(_channels.Server(reply), RedisEnvelope.WriteClientResultError(invocationId, $"Connection '{connection.ConnectionId}' disconnected.")).ConfigureAwait(false);
+                    await _bus.TryPublishAsync(_channels.Server(reply), RedisEnvelope.WriteClientResultError(invocationId, $"Connection '{connection.ConnectionId}' disconnected.")).ConfigureAwait(false);
                     break;
                 }
 
@@ -509,7 +394,7 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
                 var invocationId = reader.String();
                 var protocolName = reader.String();
                 var frame = reader.Bytes();
-                if (!_pendingResults.TryRemove(invocationId, out var pending))
+                if (!_results.TryTake(invocationId, out var pending))
                 {
                     RedisLog.UnexpectedClientResult(_logger, invocationId);
                     break;
@@ -537,7 +422,7 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
             {
                 var invocationId = reader.String();
                 var error = reader.String();
-                if (_pendingResults.TryRemove(invocationId, out var pending))
+                if (_results.TryTake(invocationId, out var pending))
                 {
                     pending.SetException(new IOException(error));
                 }
@@ -549,10 +434,13 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
         return Task.CompletedTask;
     }
 
-    private Task DeliverAsync(ConcurrentDictionary<string, ConcurrentDictionary<string, HubConnectionContext>> sets, string key, ReadOnlyMemory<byte> payload) =>
-        sets.TryGetValue(key, out var members) ? DeliverAsync(members, payload) : Task.CompletedTask;
+    private Task DeliverAllAsync(ReadOnlyMemory<byte> payload) =>
+        DeliverAsync(payload, string.Empty, (_, message, excluded, token, noFrame) => _registry.SendAllAsync(message, excluded, token, noFrame));
 
-    private Task DeliverAsync(ConcurrentDictionary<string, HubConnectionContext> targets, ReadOnlyMemory<byte> payload)
+    // Awaited by the channel's handler, so that the next message of the channel is written after this one (per-channel
+    // order); a write that HubFanOut does not wait for keeps its place on the connection's write lock, so order holds too.
+    private Task DeliverAsync(ReadOnlyMemory<byte> payload, string key,
+        Func<string, SerializedHubMessage, IReadOnlyList<string>?, CancellationToken, Action<HubConnectionContext, InvalidOperationException>?, Task> send)
     {
         var reader = new RedisEnvelope.Reader(payload);
         if (RedisEnvelope.ReadKind(ref reader) != RedisEnvelopeKind.Invocation)
@@ -560,165 +448,20 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
             return Task.CompletedTask;
         }
 
-        SkipExclusions(ref reader, out var excluded);
-        var message = RedisEnvelope.ReadFrames(ref reader, _protocolNames);
-        var pending = new FanOutWrites();
-        foreach (var (id, connection) in targets)
-        {
-            if (excluded is not null && excluded.Contains(id))
-            {
-                continue;
-            }
-
-            try
-            {
-                pending.Add(connection, connection.WriteFanOut(message, CancellationToken.None));
-            }
-            catch (InvalidOperationException ex)
-            {
-                // The sender had no frame for this connection's protocol (servers registered different protocols).
-                RedisLog.NoFrameForProtocol(_logger, id, connection.Protocol.Name, ex);
-            }
-        }
-
-        // Awaited so that the next message of this channel is written after this one (per-channel order); a queued
-        // write keeps its place on the connection's write lock, so not awaiting it keeps the order too.
-        return pending.WhenAll();
+        var excluded = ReadExclusions(ref reader);
+        return send(key, RedisEnvelope.ReadFrames(ref reader, _protocolNames), excluded, CancellationToken.None, _noFrame);
     }
 
-    private static void SkipExclusions(ref RedisEnvelope.Reader reader, out HashSet<string>? excluded)
+    private static List<string>? ReadExclusions(ref RedisEnvelope.Reader reader)
     {
         var count = (int)reader.VarInt();
-        excluded = null;
+        List<string>? excluded = null;
         for (var i = 0; i < count; i++)
         {
-            (excluded ??= new(StringComparer.Ordinal)).Add(reader.String());
-        }
-    }
-
-    private async ValueTask<ISubscriber> GetBusAsync()
-    {
-        if (Volatile.Read(ref _bus) is { } bus)
-        {
-            return bus;
+            (excluded ??= new(count)).Add(reader.String());
         }
 
-        await _connectLock.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            if (_bus is not null)
-            {
-                return _bus;
-            }
-
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            RedisLog.ConnectingToEndpoints(_logger, string.Join(", ", _options.Configuration.EndPoints.Select(e => e.ToString())), _serverName);
-            using var log = new StringWriter();
-            var redis = await _options.ConnectAsync(log).ConfigureAwait(false);
-            redis.ConnectionFailed += (_, e) => RedisLog.ConnectionFailed(_logger, e.FailureType, e.ConnectionType, e.EndPoint?.ToString(), e.Exception);
-            redis.ConnectionRestored += (_, e) => RedisLog.ConnectionRestored(_logger, e.ConnectionType, e.EndPoint?.ToString());
-            redis.ErrorMessage += (_, e) => RedisLog.RedisError(_logger, e.Message);
-            if (redis.IsConnected)
-            {
-                RedisLog.Connected(_logger);
-            }
-
-            var subscriber = redis.GetSubscriber();
-            _redis = redis;
-            await SubscribeAsync(subscriber, _channels.Server(_serverName), OnServerMessageAsync).ConfigureAwait(false);
-            Volatile.Write(ref _bus, subscriber);
-            return subscriber;
-        }
-        finally
-        {
-            _connectLock.Release();
-        }
-    }
-
-    private async Task SubscribeAllAsync(ISubscriber bus)
-    {
-        if (Volatile.Read(ref _allSubscribed))
-        {
-            return;
-        }
-
-        await _connectLock.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            if (!_allSubscribed)
-            {
-                await SubscribeAsync(bus, _channels.All, payload => DeliverAsync(_connections, payload)).ConfigureAwait(false);
-                Volatile.Write(ref _allSubscribed, true);
-            }
-        }
-        finally
-        {
-            _connectLock.Release();
-        }
-    }
-
-    private async Task SubscribeAsync(ISubscriber bus, string channel, Func<ReadOnlyMemory<byte>, Task> handler)
-    {
-        RedisLog.Subscribing(_logger, channel);
-        var queue = await bus.SubscribeAsync(RedisChannel.Literal(channel)).ConfigureAwait(false);
-        _subscriptions[channel] = queue;
-
-        // Messages of one channel are handled one at a time, in the order Redis delivered them.
-        queue.OnMessage(async message =>
-        {
-            try
-            {
-                await handler((ReadOnlyMemory<byte>)message.Message).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                RedisLog.ReceiveFailed(_logger, channel, ex);
-            }
-        });
-    }
-
-    private async Task UnsubscribeAsync(string channel)
-    {
-        if (!_subscriptions.TryRemove(channel, out var queue))
-        {
-            return;
-        }
-
-        RedisLog.Unsubscribing(_logger, channel);
-        try
-        {
-            await queue.UnsubscribeAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
-        {
-            RedisLog.UnsubscribeFailed(_logger, channel, ex);
-        }
-    }
-
-    private async Task<long> PublishAsync(string channel, byte[] payload)
-    {
-        var bus = await GetBusAsync().ConfigureAwait(false);
-        try
-        {
-            return await bus.PublishAsync(RedisChannel.Literal(channel), payload).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            RedisLog.PublishFailed(_logger, channel, ex);
-            throw;
-        }
-    }
-
-    private async Task TryPublishAsync(string channel, byte[] payload)
-    {
-        try
-        {
-            await PublishAsync(channel, payload).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            // Logged by PublishAsync; the waiting server times out.
-        }
+        return excluded;
     }
 
     private Task PublishManyAsync(IReadOnlyList<string> keys, Func<string, string> channel, byte[] payload)
@@ -726,13 +469,13 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
         ArgumentNullException.ThrowIfNull(keys);
         if (keys.Count == 1)
         {
-            return PublishAsync(channel(keys[0]), payload);
+            return _bus.PublishAsync(channel(keys[0]), payload);
         }
 
         var tasks = new Task[keys.Count];
         for (var i = 0; i < keys.Count; i++)
         {
-            tasks[i] = PublishAsync(channel(keys[i]), payload);
+            tasks[i] = _bus.PublishAsync(channel(keys[i]), payload);
         }
 
         return Task.WhenAll(tasks);

@@ -187,7 +187,7 @@ public class HubConnectionContext
     /// pace of its slow clients, unless the client is stalled (nothing flushed for <see cref="StalledAfter"/>): then
     /// the message just queues, and the client is closed once more than
     /// <see cref="HubConnectionContextOptions.MaximumQueuedMessages"/> wait. The fan-out bounds its wait for writes
-    /// that stall meanwhile by <see cref="StalledAfter"/> (see <see cref="Internal.Hubs.FanOutWrites"/>).
+    /// that stall meanwhile by <see cref="StalledAfter"/> (see <see cref="HubFanOut"/>).
     /// </summary>
     internal Task? WriteFanOut(SerializedHubMessage message, CancellationToken cancellationToken)
     {

@@ -120,7 +120,7 @@ public class SlowClientTests
     }
 
     /// <summary>A raw WebSocket hub client with a 4 KB socket receive buffer that completes the handshake and then never reads.</summary>
-    private static async Task<ClientWebSocket> ConnectStalledAsync(Uri baseAddress)
+    internal static async Task<ClientWebSocket> ConnectStalledAsync(Uri baseAddress, string path = "/slow")
     {
         var handler = new SocketsHttpHandler
         {
@@ -132,7 +132,7 @@ public class SlowClientTests
             },
         };
         var socket = new ClientWebSocket();
-        var uri = new UriBuilder(new Uri(baseAddress, "/slow")) { Scheme = "ws" }.Uri;
+        var uri = new UriBuilder(new Uri(baseAddress, path)) { Scheme = "ws" }.Uri;
         await socket.ConnectAsync(uri, new HttpMessageInvoker(handler), CancellationToken.None);
         await socket.SendAsync("{\"protocol\":\"json\",\"version\":1}\u001e"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
         var buffer = new byte[64];

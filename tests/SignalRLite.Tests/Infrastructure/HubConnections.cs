@@ -4,14 +4,15 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace SignalRLite.Tests.Infrastructure;
 
-/// <summary>The live connections of a hub's <see cref="DefaultHubLifetimeManager{THub}"/> (a private map, read by reflection), for tests that inspect server-side state.</summary>
+/// <summary>The live connections of a hub's <see cref="DefaultHubLifetimeManager{THub}"/> (the private map of its registry, read by reflection), for tests that inspect server-side state.</summary>
 internal static class HubConnections
 {
     public static ConcurrentDictionary<string, HubConnectionContext> Of<THub>(IServiceProvider services)
         where THub : Hub
     {
         var manager = services.GetRequiredService<HubLifetimeManager<THub>>();
-        var field = manager.GetType().GetField("_connections", BindingFlags.NonPublic | BindingFlags.Instance)!;
-        return (ConcurrentDictionary<string, HubConnectionContext>)field.GetValue(manager)!;
+        var registry = manager.GetType().GetField("_registry", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(manager)!;
+        var field = registry.GetType().GetField("_connections", BindingFlags.NonPublic | BindingFlags.Instance)!;
+        return (ConcurrentDictionary<string, HubConnectionContext>)field.GetValue(registry)!;
     }
 }

@@ -1,0 +1,280 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+// Shared source: compiled into the core and into SignalRLite.StackExchangeRedis (which has no access to the core's
+// internals), each copy in a namespace of its own so that a test assembly seeing both sets of internals can name them.
+#if SIGNALRLITE_STACKEXCHANGEREDIS
+namespace SignalRLite.StackExchangeRedis.Internal;
+#else
+namespace SignalRLite.Internal.Hubs;
+#endif
+
+/// <summary>
+/// The connections of this server with their groups and users, and the fan-out of a send to them: what every lifetime
+/// manager keeps locally (the in-memory one, and a backplane for the connections it holds). Thread-safe.
+/// </summary>
+/// <remarks>
+/// Invariants, under <see cref="_lock"/> (all membership changes take it; it is never held across an await):
+/// <list type="bullet">
+/// <item>connection <c>c</c> is in <c>_groups[g]</c> exactly when <c>g</c> is in <c>_connectionGroups[c]</c>;</item>
+/// <item>every member of a group or user set is in <c>_connections</c>, under its own id;</item>
+/// <item>no set in <c>_groups</c>, <c>_users</c> or <c>_connectionGroups</c> is empty (names do not leak).</item>
+/// </list>
+/// Sends read <c>_connections</c>, <c>_groups</c> and <c>_users</c> without the lock: they are concurrent
+/// dictionaries, so a send that races with a join, a leave or a disconnect sees that member or not, never a torn set,
+/// and enumerating one while it changes is safe.
+/// </remarks>
+internal sealed class HubConnectionRegistry
+{
+    private readonly ConcurrentDictionary<string, HubConnectionContext> _connections = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, HubConnectionContext>> _groups = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, HubConnectionContext>> _users = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _connectionGroups = new(StringComparer.Ordinal); // only under _lock
+    private readonly Lock _lock = new();
+
+    public bool TryGetConnection(string connectionId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out HubConnectionContext? connection) =>
+        _connections.TryGetValue(connectionId, out connection);
+
+    public bool Contains(string connectionId) => _connections.ContainsKey(connectionId);
+
+    /// <summary>Whether a connection of this server is in the group (lock-free: a snapshot).</summary>
+    public bool HasGroup(string groupName) => _groups.ContainsKey(groupName);
+
+    /// <summary>Whether a connection of this server belongs to the user (lock-free: a snapshot).</summary>
+    public bool HasUser(string userId) => _users.ContainsKey(userId);
+
+    /// <summary>Adds the connection, and to its user's set when it has a <see cref="HubConnectionContext.UserIdentifier"/>.</summary>
+    public void Add(HubConnectionContext connection)
+    {
+        lock (_lock)
+        {
+            _connections[connection.ConnectionId] = connection;
+            if (connection.UserIdentifier is { } user)
+            {
+                _users.GetOrAdd(user, static _ => new(StringComparer.Ordinal))[connection.ConnectionId] = connection;
+            }
+
+            AssertInvariants();
+        }
+    }
+
+    /// <summary>Removes the connection from everything; returns the groups it was in (null: none).</summary>
+    public HashSet<string>? Remove(HubConnectionContext connection)
+    {
+        var id = connection.ConnectionId;
+        lock (_lock)
+        {
+            _connections.TryRemove(id, out _);
+            if (_connectionGroups.Remove(id, out var groups))
+            {
+                foreach (var group in groups)
+                {
+                    RemoveMember(_groups, group, id);
+                }
+            }
+
+            if (connection.UserIdentifier is { } user)
+            {
+                RemoveMember(_users, user, id);
+            }
+
+            AssertInvariants();
+            return groups;
+        }
+    }
+
+    /// <summary>Adds a connection of this server to a group; false when the connection is not (or no longer) here.</summary>
+    public bool AddToGroup(string connectionId, string groupName)
+    {
+        lock (_lock)
+        {
+            // Looked up under the lock: a connection removed meanwhile must not be added back to a group.
+            if (!_connections.TryGetValue(connectionId, out var connection))
+            {
+                return false;
+            }
+
+            _groups.GetOrAdd(groupName, static _ => new(StringComparer.Ordinal))[connectionId] = connection;
+            if (!_connectionGroups.TryGetValue(connectionId, out var groups))
+            {
+                _connectionGroups[connectionId] = groups = new(StringComparer.Ordinal);
+            }
+
+            groups.Add(groupName);
+            AssertInvariants();
+            return true;
+        }
+    }
+
+    /// <summary>Removes a connection from a group; false when it was not in it.</summary>
+    public bool RemoveFromGroup(string connectionId, string groupName)
+    {
+        lock (_lock)
+        {
+            if (!_connectionGroups.TryGetValue(connectionId, out var groups) || !groups.Remove(groupName))
+            {
+                return false;
+            }
+
+            if (groups.Count == 0)
+            {
+                _connectionGroups.Remove(connectionId);
+            }
+
+            RemoveMember(_groups, groupName, connectionId);
+            AssertInvariants();
+            return true;
+        }
+    }
+
+    /// <summary>Writes to every connection but the excluded ones (see <see cref="HubFanOut"/>).</summary>
+    public Task SendAllAsync(SerializedHubMessage message, IReadOnlyList<string>? excluded, CancellationToken cancellationToken, Action<HubConnectionContext, InvalidOperationException>? noFrame = null)
+    {
+        var fanOut = new HubFanOut();
+        Write(ref fanOut, _connections, message, excluded, null, noFrame, cancellationToken);
+        return fanOut.WhenAll();
+    }
+
+    /// <summary>Writes to the group's connections of this server but the excluded ones.</summary>
+    public Task SendGroupAsync(string groupName, SerializedHubMessage message, IReadOnlyList<string>? excluded, CancellationToken cancellationToken, Action<HubConnectionContext, InvalidOperationException>? noFrame = null) =>
+        SendSetAsync(_groups, groupName, message, excluded, noFrame, cancellationToken);
+
+    /// <summary>Writes to the user's connections of this server but the excluded ones.</summary>
+    public Task SendUserAsync(string userId, SerializedHubMessage message, IReadOnlyList<string>? excluded, CancellationToken cancellationToken, Action<HubConnectionContext, InvalidOperationException>? noFrame = null) =>
+        SendSetAsync(_users, userId, message, excluded, noFrame, cancellationToken);
+
+    /// <summary>Writes once to each connection in any of the groups.</summary>
+    public Task SendGroupsAsync(IReadOnlyList<string> groupNames, SerializedHubMessage message, CancellationToken cancellationToken) =>
+        SendSetsAsync(_groups, groupNames, message, cancellationToken);
+
+    /// <summary>Writes once to each connection of any of the users.</summary>
+    public Task SendUsersAsync(IReadOnlyList<string> userIds, SerializedHubMessage message, CancellationToken cancellationToken) =>
+        SendSetsAsync(_users, userIds, message, cancellationToken);
+
+    /// <summary>Writes to those of the connections that are on this server; the others are left to the caller.</summary>
+    public Task SendConnectionsAsync(IReadOnlyList<string> connectionIds, SerializedHubMessage message, CancellationToken cancellationToken)
+    {
+        var fanOut = new HubFanOut();
+        foreach (var id in connectionIds)
+        {
+            if (_connections.TryGetValue(id, out var connection))
+            {
+                fanOut.Write(connection, message, cancellationToken);
+            }
+        }
+
+        return fanOut.WhenAll();
+    }
+
+    private static Task SendSetAsync(ConcurrentDictionary<string, ConcurrentDictionary<string, HubConnectionContext>> sets, string key, SerializedHubMessage message,
+        IReadOnlyList<string>? excluded, Action<HubConnectionContext, InvalidOperationException>? noFrame, CancellationToken cancellationToken)
+    {
+        if (!sets.TryGetValue(key, out var members))
+        {
+            return Task.CompletedTask;
+        }
+
+        var fanOut = new HubFanOut();
+        Write(ref fanOut, members, message, excluded, null, noFrame, cancellationToken);
+        return fanOut.WhenAll();
+    }
+
+    private static Task SendSetsAsync(ConcurrentDictionary<string, ConcurrentDictionary<string, HubConnectionContext>> sets, IReadOnlyList<string> keys, SerializedHubMessage message, CancellationToken cancellationToken)
+    {
+        // A connection in several of the sets gets the message once.
+        HashSet<string>? seen = keys.Count > 1 ? new(StringComparer.Ordinal) : null;
+        var fanOut = new HubFanOut();
+        foreach (var key in keys)
+        {
+            if (key is not null && sets.TryGetValue(key, out var members))
+            {
+                Write(ref fanOut, members, message, null, seen, null, cancellationToken);
+            }
+        }
+
+        return fanOut.WhenAll();
+    }
+
+    private static void Write(ref HubFanOut fanOut, ConcurrentDictionary<string, HubConnectionContext> targets, SerializedHubMessage message, IReadOnlyList<string>? excluded,
+        HashSet<string>? seen, Action<HubConnectionContext, InvalidOperationException>? noFrame, CancellationToken cancellationToken)
+    {
+        foreach (var (id, connection) in targets)
+        {
+            if ((excluded is not null && Contains(excluded, id)) || (seen is not null && !seen.Add(id)))
+            {
+                continue;
+            }
+
+            if (noFrame is null)
+            {
+                fanOut.Write(connection, message, cancellationToken);
+                continue;
+            }
+
+            try
+            {
+                fanOut.Write(connection, message, cancellationToken);
+            }
+            catch (InvalidOperationException ex)
+            {
+                // Pre-serialised frames (from a backplane) without one for this connection's protocol: skip it.
+                noFrame(connection, ex);
+            }
+        }
+    }
+
+    private static bool Contains(IReadOnlyList<string> list, string value)
+    {
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (string.Equals(list[i], value, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // Caller holds _lock: an emptied set is removed so that group and user names do not leak.
+    private static void RemoveMember(ConcurrentDictionary<string, ConcurrentDictionary<string, HubConnectionContext>> sets, string key, string connectionId)
+    {
+        if (sets.TryGetValue(key, out var members) && members.TryRemove(connectionId, out _) && members.IsEmpty)
+        {
+            sets.TryRemove(key, out _);
+        }
+    }
+
+    [Conditional("DEBUG")]
+    private void AssertInvariants()
+    {
+        Debug.Assert(_lock.IsHeldByCurrentThread);
+        foreach (var (group, members) in _groups)
+        {
+            Debug.Assert(!members.IsEmpty, $"Empty group '{group}' left behind.");
+            foreach (var (id, connection) in members)
+            {
+                Debug.Assert(_connections.TryGetValue(id, out var c) && ReferenceEquals(c, connection), $"Group '{group}' holds '{id}', which is not connected.");
+                Debug.Assert(_connectionGroups.TryGetValue(id, out var groups) && groups.Contains(group), $"'{id}' is in group '{group}' but does not list it.");
+            }
+        }
+
+        foreach (var (id, groups) in _connectionGroups)
+        {
+            Debug.Assert(groups.Count > 0, $"Empty group list of '{id}' left behind.");
+            foreach (var group in groups)
+            {
+                Debug.Assert(_groups.TryGetValue(group, out var members) && members.ContainsKey(id), $"'{id}' lists group '{group}' but is not in it.");
+            }
+        }
+
+        foreach (var (user, members) in _users)
+        {
+            Debug.Assert(!members.IsEmpty, $"Empty user set '{user}' left behind.");
+            foreach (var id in members.Keys)
+            {
+                Debug.Assert(_connections.ContainsKey(id), $"User '{user}' holds '{id}', which is not connected.");
+            }
+        }
+    }
+}
