@@ -93,7 +93,7 @@ internal sealed partial class HubDispatcher<THub> where THub : Hub
     {
         connection.CallerContext = new DefaultHubCallerContext(connection);
         connection.CallerClients = new HubCallerClients(_hubContext.Clients, connection.ConnectionId);
-        connection.Invocations = new HubConnectionInvocations(Options.MaximumParallelInvocationsPerClient, connection);
+        connection.Invocations = new HubConnectionInvocations(Options.MaximumParallelInvocationsPerClient);
     }
 
     public async Task OnConnectedAsync(HubConnectionContext connection)
