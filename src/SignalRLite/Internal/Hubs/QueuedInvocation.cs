@@ -1,18 +1,29 @@
+using System.Diagnostics;
+
 namespace SignalRLite.Internal.Hubs;
 
 /// <summary>
-/// One client invocation waiting for or holding a parallel-invocation slot of its connection. It is its own thread-pool
-/// work item and its own slot, so queueing and starting it allocates nothing more than this object.
+/// One client invocation as the <see cref="InvocationScheduler"/> sees it: its own thread-pool work item, and the holder
+/// of at most one slot. Reused by the next invocation of its connection once it finished synchronously.
 /// </summary>
 /// <remarks>
-/// Runs in the execution context of the read loop that queued it (as <c>Task.Run</c> would). The slot is released
-/// exactly once: early by a streaming invocation through <see cref="Release"/>, else when <see cref="RunAsync"/> ends.
+/// <para>Life cycle (one owner at a time, so no lock): the read loop fills it and hands it to the scheduler; from
+/// <see cref="Start"/> (or <see cref="RunInline"/>) on, the thread running it owns it; if it finishes synchronously it
+/// goes back to the scheduler's spare slot (<see cref="InvocationScheduler.ReturnSpare"/>) and belongs to the read loop
+/// again. An invocation that goes asynchronous is never reused (its continuation may still refer to it).</para>
+/// <para>Invariant: the slot is given back exactly once, by <see cref="ReleaseSlot"/>: early by a streaming invocation
+/// once its method returned the stream, else when <see cref="RunAsync"/> ends. <see cref="_holdsSlot"/> is the only field
+/// two threads may touch at once (the stream pump and the end of the run), hence the interlocked exchange.</para>
+/// <para>Runs in the execution context of the read loop that queued it (as <c>Task.Run</c> would), except when run
+/// inline, where it already is on the read loop.</para>
 /// </remarks>
 internal abstract class QueuedInvocation : IThreadPoolWorkItem
 {
-    private HubConnectionInvocations? _owner;
+    private static readonly ContextCallback s_run = static state => ((QueuedInvocation)state!).Run();
+
+    private InvocationScheduler? _scheduler;
     private ExecutionContext? _executionContext;
-    private int _released;
+    private int _holdsSlot;
 
     /// <summary>Runs the invocation; must not throw.</summary>
     protected abstract ValueTask RunAsync();
@@ -20,80 +31,47 @@ internal abstract class QueuedInvocation : IThreadPoolWorkItem
     /// <summary>Drops the references to the finished invocation before this object is kept for reuse.</summary>
     protected abstract void Clear();
 
-    /// <summary>Gives the slot back before the invocation ends.</summary>
-    public void Release()
+    /// <summary>Gives the slot back (if this invocation holds one and has not given it back yet).</summary>
+    public void ReleaseSlot()
     {
-        if (Interlocked.Exchange(ref _released, 1) == 0)
+        if (Interlocked.Exchange(ref _holdsSlot, 0) == 1)
         {
-            _owner!.ReleaseSlot();
+            _scheduler!.Release();
         }
     }
 
-    internal void Capture() => _executionContext = ExecutionContext.Capture();
+    internal void CaptureContext() => _executionContext = ExecutionContext.Capture();
 
-    /// <summary>Queues the invocation on the thread pool; one started outside the limit holds no slot to release.</summary>
-    internal void Start(HubConnectionInvocations owner, bool holdsSlot)
+    /// <summary>Queues the invocation on the thread pool, so that a synchronous hub method never blocks the read loop.</summary>
+    internal void Start(InvocationScheduler scheduler, bool holdsSlot)
     {
-        _owner = owner;
-        _released = holdsSlot ? 0 : 1;
-        // On the thread pool, so that a synchronous hub method never blocks the read loop.
+        _scheduler = scheduler;
+        _holdsSlot = holdsSlot ? 1 : 0;
         ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
 
-    /// <summary>Invocations one thread-pool work item may run back to back before it hands the rest to the pool.</summary>
-    private const int MaxInlineRun = 32;
-
-    [ThreadStatic]
-    private static QueuedInvocation? t_next;
-
-    /// <summary>Takes the slot of the invocation that ran before it on the same thread.</summary>
-    internal void Adopt(HubConnectionInvocations owner)
+    /// <summary>Runs the invocation on the caller's thread and in its context, holding the slot the caller took for it.</summary>
+    internal void RunInline(InvocationScheduler scheduler)
     {
-        _owner = owner;
-        _released = 0;
-    }
-
-    /// <summary>Runs the invocation on the caller's thread, in its context, holding the slot the caller took.</summary>
-    internal void RunInline(HubConnectionInvocations owner)
-    {
-        Adopt(owner);
+        _scheduler = scheduler;
+        _holdsSlot = 1;
         _executionContext = null;
-        ((IThreadPoolWorkItem)this).Execute();
+        Run();
     }
 
     void IThreadPoolWorkItem.Execute()
     {
-        // Invocations that finish synchronously hand their slot to the next waiting one, which runs right here: no
-        // thread-pool hop per message of a pipelining client, and their completions go out in one flush (see
-        // HubConnectionInvocations.OnRunEnded).
-        var owner = _owner!;
-        QueuedInvocation? current = this;
-        for (var budget = MaxInlineRun; current is not null; budget--)
-        {
-            current = current.RunOnce(allowInline: budget > 1);
-        }
-
-        owner.OnRunEnded();
-    }
-
-    /// <summary>Runs in the captured context; returns the next invocation to run inline, if any. Must not touch this object after returning it to the spare slot.</summary>
-    private QueuedInvocation? RunOnce(bool allowInline)
-    {
         if (_executionContext is { } context)
         {
-            ExecutionContext.Run(context, allowInline ? s_runInline : s_runAlone, this);
-            var next = t_next;
-            t_next = null;
-            return next;
+            ExecutionContext.Run(context, s_run, this);
         }
-
-        return Run(allowInline);
+        else
+        {
+            Run();
+        }
     }
 
-    private static readonly ContextCallback s_runInline = static state => t_next = ((QueuedInvocation)state!).Run(allowInline: true);
-    private static readonly ContextCallback s_runAlone = static state => t_next = ((QueuedInvocation)state!).Run(allowInline: false);
-
-    private QueuedInvocation? Run(bool allowInline)
+    private void Run()
     {
         ValueTask run;
         try
@@ -102,26 +80,25 @@ internal abstract class QueuedInvocation : IThreadPoolWorkItem
         }
         catch
         {
-            Release();
-            return null;
+            // RunAsync does not throw; should it, the slot must still be given back.
+            ReleaseSlot();
+            return;
         }
 
         if (!run.IsCompleted)
         {
             _ = ReleaseWhenDoneAsync(run);
-            return null;
+            return;
         }
 
-        var owner = _owner!;
-        var next = Interlocked.Exchange(ref _released, 1) == 0 ? owner.TakeNextOrReleaseSlot(allowInline) : null;
-
-        // Finished synchronously: nothing refers to this object any more, so the connection may reuse it.
+        // Finished synchronously: the run is over and nothing refers to this object any more.
+        var scheduler = _scheduler!;
+        ReleaseSlot();
         Clear();
-        _owner = null;
+        _scheduler = null;
         _executionContext = null;
-        _released = 0;
-        owner.ReturnSpare(this);
-        return next;
+        Debug.Assert(_holdsSlot == 0);
+        scheduler.ReturnSpare(this);
     }
 
     private async Task ReleaseWhenDoneAsync(ValueTask run)
@@ -132,7 +109,7 @@ internal abstract class QueuedInvocation : IThreadPoolWorkItem
         }
         finally
         {
-            Release();
+            ReleaseSlot();
         }
     }
 }

@@ -1,0 +1,203 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.DependencyInjection;
+using SignalRLite.Protocol;
+
+namespace SignalRLite.Internal.Hubs;
+
+// Invocations in a DI scope, through the filter pipeline and [Authorize], and the pump of server-to-client streams.
+//
+// A server-to-client stream holds its parallel-invocation slot while its method runs and gives it back once the method
+// returned the stream: the items are pumped outside the limit (as the official server counts them).
+internal sealed partial class HubDispatcher<THub>
+{
+    private async Task InvokeInScopeAsync(
+        HubConnectionContext connection,
+        HubMethodInvocationMessage message,
+        HubMethodDescriptor descriptor,
+        CancellationTokenSource? cts,
+        IUploadStream[]? streams,
+        QueuedInvocation slot)
+    {
+        var id = message.InvocationId;
+        var scope = _scopeFactory.CreateAsyncScope();
+        THub? hub = null;
+        var created = false;
+        var streamingStarted = false;
+        try
+        {
+            hub = CreateHub(scope.ServiceProvider, connection, out created);
+            var arguments = BuildArguments(descriptor, message.Arguments, scope.ServiceProvider, cts?.Token ?? connection.ConnectionAborted, streams);
+            var context = new HubInvocationContext(connection.CallerContext!, scope.ServiceProvider, hub, descriptor.Method, arguments)
+            {
+                Descriptor = descriptor,
+            };
+
+            if (descriptor.AuthorizeData.Length > 0 && !await IsAuthorizedAsync(context, descriptor).ConfigureAwait(false))
+            {
+                HubLog.InvocationUnauthorized(_logger, descriptor.Name, connection.ConnectionId);
+                if (id is not null)
+                {
+                    await connection.WriteAsync(CompletionMessage.WithError(id, HubErrors.Unauthorized(message.Target))).ConfigureAwait(false);
+                }
+
+                return;
+            }
+
+            var result = await _invokePipeline(context).ConfigureAwait(false);
+
+            if (descriptor.IsStreamingMethod)
+            {
+                if (result is null)
+                {
+                    throw new InvalidOperationException($"The streaming method '{descriptor.Name}' returned null.");
+                }
+
+                // The stream's items are pumped outside the parallel-invocation limit.
+                slot.ReleaseSlot();
+                streamingStarted = true;
+                _ = StreamResultsAsync(connection, message, descriptor.StreamEnumerator!(result, cts!.Token), cts, streams, scope, hub, created);
+                return;
+            }
+
+            if (id is not null)
+            {
+                await connection.WriteAsync(CompletionMessage.WithResult(id, result)).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            HubLog.InvocationFailed(_logger, descriptor.Name, ex);
+            if (id is not null)
+            {
+                var error = descriptor.IsStreamingMethod
+                    ? HubErrors.StreamFailed(ex, EnableDetailedErrors)
+                    : HubErrors.InvocationFailed(message.Target, ex, EnableDetailedErrors);
+                await connection.WriteAsync(CompletionMessage.WithError(id, error)).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (!streamingStarted)
+            {
+                EndInvocation(connection, message, cts, streams);
+                ReleaseHub(scope.ServiceProvider, hub, created);
+                await scope.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Evaluates the method's <c>[Authorize]</c> data against the connection's user, with the invocation context as the
+    /// resource (so handlers can inspect the method and its arguments). Runs before the filters.
+    /// </summary>
+    private static async Task<bool> IsAuthorizedAsync(HubInvocationContext context, HubMethodDescriptor descriptor)
+    {
+        var services = context.ServiceProvider;
+        var policyProvider = services.GetService<IAuthorizationPolicyProvider>()
+            ?? throw new InvalidOperationException($"Hub method '{descriptor.Name}' has [Authorize] but authorization services are not registered (call AddAuthorization).");
+        var policy = await AuthorizationPolicy.CombineAsync(policyProvider, descriptor.AuthorizeData).ConfigureAwait(false);
+        if (policy is null)
+        {
+            return true;
+        }
+
+        var user = context.Context.User ?? new System.Security.Claims.ClaimsPrincipal();
+        var result = await services.GetRequiredService<IAuthorizationService>().AuthorizeAsync(user, context, policy).ConfigureAwait(false);
+        return result.Succeeded;
+    }
+
+    private async Task StreamResultsAsync(
+        HubConnectionContext connection,
+        HubMethodInvocationMessage message,
+        IAsyncEnumerable<object?> items,
+        CancellationTokenSource cts,
+        IUploadStream[]? streams,
+        AsyncServiceScope scope,
+        THub hub,
+        bool created)
+    {
+        var id = message.InvocationId!;
+        string? error = null;
+        try
+        {
+            await foreach (var item in items.ConfigureAwait(false))
+            {
+                // Once cancelled (CancelInvocation, the end of the connection), items the method still produces are
+                // not sent, as on the official server (observed): the stream ends with its Completion.
+                if (cts.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                await connection.WriteAsync(new StreamItemMessage(id, item)).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            // Cancelled by the client (CancelInvocation) or by the end of the connection.
+        }
+        catch (Exception ex)
+        {
+            HubLog.InvocationFailed(_logger, id, ex);
+            error = HubErrors.StreamFailed(ex, EnableDetailedErrors);
+        }
+        finally
+        {
+            // Like every other invocation: its cancellation and its uploads end with it (an upload the method stopped
+            // reading would otherwise fill its buffer and stall the connection's read loop).
+            EndInvocation(connection, message, cts, streams);
+            ReleaseHub(scope.ServiceProvider, hub, created);
+            await scope.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await connection.WriteAsync(error is null ? CompletionMessage.Empty(id) : CompletionMessage.WithError(id, error)).ConfigureAwait(false);
+    }
+
+    private static void EndInvocation(HubConnectionContext connection, HubMethodInvocationMessage message, CancellationTokenSource? cts, IUploadStream[]? streams)
+    {
+        var invocations = connection.Invocations!;
+        if (cts is not null)
+        {
+            invocations.Active.TryRemove(KeyValuePair.Create(message.InvocationId!, cts));
+            cts.Dispose();
+        }
+
+        if (streams is not null)
+        {
+            // Later StreamItem/Completion messages for these ids are ignored.
+            for (var i = 0; i < streams.Length; i++)
+            {
+                // Only this invocation's own stream: a later invocation may have taken the id over.
+                invocations.Streams.TryRemove(KeyValuePair.Create(message.StreamIds![i], streams[i]));
+                streams[i].Complete();
+            }
+        }
+    }
+
+    private static object?[] BuildArguments(HubMethodDescriptor descriptor, object?[] wireArguments, IServiceProvider services, CancellationToken cancellationToken, IUploadStream[]? streams)
+    {
+        var sources = descriptor.Sources;
+        if (wireArguments.Length == sources.Length)
+        {
+            // Every parameter comes from the wire: the parser's array is used as is.
+            return wireArguments;
+        }
+
+        var arguments = new object?[sources.Length];
+        int wire = 0, stream = 0;
+        for (var i = 0; i < sources.Length; i++)
+        {
+            arguments[i] = sources[i] switch
+            {
+                HubParameterSource.Wire => wireArguments[wire++],
+                HubParameterSource.CancellationToken => cancellationToken,
+                HubParameterSource.Services => services.GetRequiredService(descriptor.ParameterTypes[i]),
+                HubParameterSource.KeyedServices => services.GetRequiredKeyedService(descriptor.ParameterTypes[i], descriptor.ServiceKeys[i]),
+                HubParameterSource.UploadStream => streams![stream++].ParameterValue,
+                _ => throw new InvalidOperationException(),
+            };
+        }
+
+        return arguments;
+    }
+}
