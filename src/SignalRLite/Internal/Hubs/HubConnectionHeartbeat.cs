@@ -4,6 +4,9 @@ namespace SignalRLite.Internal.Hubs;
 
 /// <summary>
 /// One timer for all hub connections of the application: handshake deadlines, client timeouts and keep-alive pings.
+/// Time comes from the application's <see cref="System.TimeProvider"/> (<see cref="TimeProvider.System"/> unless a
+/// test registers a fake one): the timer and the timestamps handed to the connections, which are built with the same
+/// provider.
 /// </summary>
 /// <remarks>
 /// The period is 1 s, shortened (down to 10 ms) when a hub is configured with shorter intervals so that they are
@@ -17,11 +20,22 @@ internal sealed class HubConnectionHeartbeat : IDisposable
 
     private readonly ConcurrentDictionary<HubConnectionContext, byte> _connections = new();
     private readonly Lock _lock = new();
-    private Timer? _timer;
+    private ITimer? _timer;
     private TimeSpan _period = MaxPeriod;
     private int _ticking;
 
+    public HubConnectionHeartbeat(TimeProvider timeProvider)
+    {
+        TimeProvider = timeProvider;
+    }
+
+    /// <summary>The clock of the heartbeat and of every connection it drives.</summary>
+    public TimeProvider TimeProvider { get; }
+
     public TimeSpan Period => _period;
+
+    /// <summary>Connections being watched (for tests that must know the handler has started).</summary>
+    public int ConnectionCount => _connections.Count;
 
     /// <summary>Makes the period short enough for <paramref name="interval"/>.</summary>
     public void EnsureResolution(TimeSpan interval)
@@ -48,7 +62,7 @@ internal sealed class HubConnectionHeartbeat : IDisposable
                 // Not capturing the execution context: the timer outlives the request that started it.
                 using (ExecutionContext.SuppressFlow())
                 {
-                    _timer ??= new Timer(static s => ((HubConnectionHeartbeat)s!).Tick(), this, _period, _period);
+                    _timer ??= TimeProvider.CreateTimer(static s => ((HubConnectionHeartbeat)s!).Tick(), this, _period, _period);
                 }
             }
         }
@@ -65,7 +79,7 @@ internal sealed class HubConnectionHeartbeat : IDisposable
 
         try
         {
-            var now = Environment.TickCount64;
+            var now = TimeProvider.GetTimestamp();
             foreach (var pair in _connections)
             {
                 pair.Key.OnHeartbeat(now);

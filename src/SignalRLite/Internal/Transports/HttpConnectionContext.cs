@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Http.Features.Authentication;
 using Microsoft.Extensions.Logging;
 using SignalRLite.Http.Connections;
 using SignalRLite.Http.Connections.Features;
+using SignalRLite.Internal.Connections;
 
 namespace SignalRLite.Internal.Transports;
 
@@ -33,7 +34,8 @@ internal sealed class HttpConnectionContext : ConnectionContext,
     ITransferFormatFeature,
     IHttpContextFeature,
     IHttpTransportFeature,
-    IStatefulReconnectFeature
+    IStatefulReconnectFeature,
+    IConnectionAuthenticatedUserFeature
 {
     private readonly Lock _lock = new();
     private readonly HttpConnectionManager _manager;
@@ -116,7 +118,7 @@ internal sealed class HttpConnectionContext : ConnectionContext,
     }
 
     /// <summary>The authenticated user, or null: reading it creates nothing.</summary>
-    internal ClaimsPrincipal? AuthenticatedUser => _user;
+    public ClaimsPrincipal? AuthenticatedUser => _user;
 
     private ClaimsPrincipal? _user;
 
