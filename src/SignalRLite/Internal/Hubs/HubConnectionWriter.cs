@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using SignalRLite.Internal.Protocol;
@@ -30,14 +29,12 @@ namespace SignalRLite.Internal.Hubs;
 /// by a later writer between the two), so writes leave in the order their writers queued.</item>
 /// <item>I4. <see cref="_outputClosed"/> only goes from false to true; after it, writes are dropped.</item>
 /// </list>
+/// <para>Ownership itself (I1 to I3, the only code that takes the lock) is in HubConnectionWriter.Ownership.cs.</para>
 /// </remarks>
-internal sealed class HubConnectionWriter
+internal sealed partial class HubConnectionWriter
 {
-    private readonly Lock _lock = new();
     private readonly HubConnectionContext _connection;
     private readonly TimeProvider _time;
-    private bool _owned;                                  // guarded by _lock
-    private Queue<TaskCompletionSource<bool>>? _waiters;  // guarded by _lock; created on the first contention
     private PipeWriter _output;                           // owner only (I1); replaced on a stateful reconnect
     private bool _outputClosed;                           // owner only (I1, I4)
     private bool _flushDeferred;                          // owner writes; FlushDeferred reads it as a hint
@@ -443,88 +440,6 @@ internal sealed class HubConnectionWriter
         if (!write.IsCompleted)
         {
             _ = write.AsTask();
-        }
-    }
-
-    // ---- Ownership: the only code that takes _lock. ----
-
-    private bool TryAcquire()
-    {
-        lock (_lock)
-        {
-            AssertInvariants();
-            if (_owned)
-            {
-                return false;
-            }
-
-            _owned = true;
-            return true;
-        }
-    }
-
-    /// <summary>Completes once the caller owns the pipe; throws if <paramref name="cancellationToken"/> fires first.</summary>
-    private ValueTask AcquireAsync(CancellationToken cancellationToken)
-    {
-        TaskCompletionSource<bool> waiter;
-        lock (_lock)
-        {
-            AssertInvariants();
-            if (!_owned)
-            {
-                _owned = true;
-                return default;
-            }
-
-            cancellationToken.ThrowIfCancellationRequested();
-            // Continuations run asynchronously so that Release, which completes this under _lock, never runs the new
-            // owner's code while holding the lock.
-            waiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            (_waiters ??= new Queue<TaskCompletionSource<bool>>()).Enqueue(waiter);
-        }
-
-        return WaitForTurnAsync(waiter, cancellationToken);
-    }
-
-    private static async ValueTask WaitForTurnAsync(TaskCompletionSource<bool> waiter, CancellationToken cancellationToken)
-    {
-        // Cancellation and Release race on the same TaskCompletionSource: whichever completes it first wins. A waiter
-        // that was cancelled stays queued and is skipped by Release; one that was granted ignores the cancellation.
-        using (cancellationToken.UnsafeRegister(static (s, token) => ((TaskCompletionSource<bool>)s!).TrySetCanceled(token), waiter))
-        {
-            await waiter.Task.ConfigureAwait(false);
-        }
-    }
-
-    private void Release()
-    {
-        lock (_lock)
-        {
-            AssertOwned();
-            while (_waiters is { Count: > 0 } waiters)
-            {
-                // I3: the pipe stays owned while it passes to the oldest waiter that is still waiting.
-                if (waiters.Dequeue().TrySetResult(true))
-                {
-                    return;
-                }
-            }
-
-            _owned = false;
-            AssertInvariants();
-        }
-    }
-
-    [Conditional("DEBUG")]
-    private void AssertOwned() => Debug.Assert(Volatile.Read(ref _owned), "Only the owner of the pipe may write, flush or release it (I1).");
-
-    [Conditional("DEBUG")]
-    private void AssertInvariants()
-    {
-        lock (_lock)
-        {
-            // I2: nobody waits for a free pipe (cancelled waiters may linger until the next Release skips them).
-            Debug.Assert(_owned || _waiters is null || _waiters.All(w => w.Task.IsCompleted), "A waiter is queued while the pipe is free (I2).");
         }
     }
 }
