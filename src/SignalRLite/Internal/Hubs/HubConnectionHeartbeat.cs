@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 
 namespace SignalRLite.Internal.Hubs;
 
@@ -12,6 +13,11 @@ namespace SignalRLite.Internal.Hubs;
 /// The period is 1 s, shortened (down to 10 ms) when a hub is configured with shorter intervals so that they are
 /// honoured to within a quarter of their length. Ticks never overlap; a tick only reads timestamps and starts
 /// non-blocking work, so it stays cheap with many connections.
+/// <para>
+/// Invariants (under <see cref="_lock"/>, checked by <see cref="AssertInvariants"/>): H1. <see cref="_period"/> stays
+/// within [MinPeriod, MaxPeriod] and only shrinks; H2. a timer, once created, runs with the current period. The
+/// connection set is a concurrent dictionary: adding and removing need no lock, and a tick enumerates a moment's view.
+/// </para>
 /// </remarks>
 internal sealed class HubConnectionHeartbeat : IDisposable
 {
@@ -49,6 +55,8 @@ internal sealed class HubConnectionHeartbeat : IDisposable
                 _period = wanted;
                 _timer?.Change(_period, _period);
             }
+
+            AssertInvariants();
         }
     }
 
@@ -88,6 +96,15 @@ internal sealed class HubConnectionHeartbeat : IDisposable
         finally
         {
             Volatile.Write(ref _ticking, 0);
+        }
+    }
+
+    [Conditional("DEBUG")]
+    private void AssertInvariants()
+    {
+        lock (_lock)
+        {
+            Debug.Assert(_period >= MinPeriod && _period <= MaxPeriod, "The period is out of bounds (H1).");
         }
     }
 

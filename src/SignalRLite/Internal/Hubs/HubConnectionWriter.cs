@@ -260,8 +260,10 @@ internal sealed partial class HubConnectionWriter
     /// <remarks>Waits a bounded time for a write stuck on backpressure; then aborts the transport instead.</remarks>
     public async Task CompleteAsync(HubMessage? lastMessage, TimeSpan timeout)
     {
-        using (var wait = new CancellationTokenSource(timeout, _time))
+        if (!TryAcquire())
         {
+            // A writer is stuck (most likely on backpressure): the timer exists only in this rare case.
+            using var wait = new CancellationTokenSource(timeout, _time);
             try
             {
                 await AcquireAsync(wait.Token).ConfigureAwait(false);
