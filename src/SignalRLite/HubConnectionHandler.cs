@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SignalRLite.Internal.Hubs;
-using SignalRLite.Internal.Transports;
+using SignalRLite.Internal.Connections;
 using SignalRLite.Protocol;
 
 namespace SignalRLite;
@@ -80,7 +80,7 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
     /// <inheritdoc />
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
-        var hubConnection = new HubConnectionContext(connection, _contextOptions, _loggerFactory);
+        var hubConnection = new HubConnectionContext(connection, _contextOptions, _loggerFactory, _heartbeat.TimeProvider);
         hubConnection.StartHandshakeTimer(_handshakeTimeout);
         _heartbeat.Add(hubConnection);
         try

@@ -40,6 +40,8 @@ public static class SignalRLiteServiceCollectionExtensions
         services.TryAddSingleton(typeof(HubConnectionHandler<>), typeof(HubConnectionHandler<>));
         services.TryAddSingleton(typeof(HubDispatcher<>), typeof(HubDispatcher<>));
         services.TryAddSingleton<IUserIdProvider, DefaultUserIdProvider>();
+        // The clock of the heartbeat and the connections; tests replace it with a fake one.
+        services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<HubConnectionHeartbeat>();
         return new SignalRServerBuilder(services);
     }

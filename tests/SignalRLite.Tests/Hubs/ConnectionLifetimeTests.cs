@@ -33,36 +33,28 @@ public class ConnectionLifetimeTests
     [Fact]
     public async Task C85_NoPingWhileOtherMessagesFlow()
     {
-        var interval = TimeSpan.FromMilliseconds(500);
-        await using var server = Create<TestHub>(o => o.KeepAliveInterval = interval);
-        var connection = await server.ConnectAsync();
-        var received = new List<string>();
-        var last = Environment.TickCount64;
-        var maxGap = 0L;
+        await using var server = FakeTimeHubServer.Create(o =>
+        {
+            o.KeepAliveInterval = TimeSpan.FromSeconds(10);
+            o.ClientTimeoutInterval = TimeSpan.FromHours(1);
+        });
+        var connection = await server.ConnectRunningAsync();
         for (var i = 0; i < 20; i++)
         {
-            await server.HubContext.Clients.All.SendAsync("Tick", i);
-            var now = Environment.TickCount64;
-            maxGap = Math.Max(maxGap, now - last);
-            last = now;
-            received.Add((await connection.ReadMessageAsync())!);
-            await Task.Delay(30);
-        }
-
-        // A ping is legitimate only if this machine stalled the loop for a whole interval.
-        if (maxGap < interval.TotalMilliseconds)
-        {
-            Assert.True(!received.Contains("{\"type\":6}"), string.Join(" | ", received));
+            // Every 9 s something is sent: the connection is never silent for a whole interval.
+            server.Advance(TimeSpan.FromSeconds(9));
+            await server.Server.HubContext.Clients.All.SendAsync("Tick", i);
+            Assert.Equal("Tick", (await connection.ReadJsonAsync()).GetProperty("target").GetString());
         }
     }
 
     [Fact]
     public async Task NoPingOnTransportsWithInherentKeepAlive()
     {
-        await using var server = Create<TestHub>(o => o.KeepAliveInterval = TimeSpan.FromMilliseconds(50));
-        var connection = new TestConnection { HasInherentKeepAlive = true };
-        await server.ConnectAsync(connection: connection);
-        await Task.Delay(400);
+        await using var server = FakeTimeHubServer.Create(o => o.KeepAliveInterval = TimeSpan.FromSeconds(10));
+        var connection = await server.ConnectRunningAsync(new TestConnection { HasInherentKeepAlive = true });
+        server.Advance(TimeSpan.FromMinutes(2));
+        // A ping would have been written by a tick, before this Completion.
         await connection.SendAsync(Invocation("1", "Echo", "first"));
         Assert.Equal("first", (await connection.ReadJsonAsync()).GetProperty("result").GetString());
     }
@@ -98,17 +90,16 @@ public class ConnectionLifetimeTests
     [Fact]
     public async Task C87_AnyIncomingMessageResetsTheClientTimeout()
     {
-        await using var server = Create<TestHub>(o => o.ClientTimeoutInterval = TimeSpan.FromMilliseconds(400));
-        var connection = await server.ConnectAsync();
-        var started = Environment.TickCount64;
-        while (Environment.TickCount64 - started < 1200)
+        await using var server = FakeTimeHubServer.Create(o => o.ClientTimeoutInterval = TimeSpan.FromSeconds(30));
+        var connection = await server.ConnectRunningAsync();
+        for (var i = 0; i < 6; i++)
         {
-            await connection.SendAsync(Invocation(null, "SendMessage", "keep"));
-            await Task.Delay(100);
+            // 2 minutes in all, four times the interval, with a message every 20 s; the Echo proves it was read before time moves on.
+            server.Advance(TimeSpan.FromSeconds(20));
+            Assert.Equal("keep", await FakeTimeHubServer.EchoAsync(connection, "keep"));
         }
 
-        await connection.SendAsync(Invocation("1", "Echo", "alive"));
-        Assert.Equal("alive", (await connection.ReadNonPingAsync()).GetProperty("result").GetString());
+        Assert.Equal("alive", await FakeTimeHubServer.EchoAsync(connection, "alive"));
     }
 
     [Fact]

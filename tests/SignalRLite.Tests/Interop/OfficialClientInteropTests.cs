@@ -364,12 +364,15 @@ public class OfficialClientInteropTests
     public async Task ServerKeepAliveKeepsAnIdleClientConnected()
     {
         await using var host = await InteropHost.StartAsync(HubHostKind.TestHost, o => o.KeepAliveInterval = TimeSpan.FromMilliseconds(100));
-        var client = await host.ConnectAsync("/hub", configure: b => b.WithServerTimeout(TimeSpan.FromMilliseconds(800)));
+        // Pings every 100 ms against a client server timeout of 3 s: only a scheduling stall of ~3 s on a loaded CI
+        // machine could close it, while a server that stopped pinging is closed by the client within the idle time.
+        var client = await host.ConnectAsync("/hub", configure: b => b.WithServerTimeout(TimeSpan.FromSeconds(3)));
         var closed = new Signal<Exception?>();
         client.Closed += e => { closed.TrySetResult(e); return Task.CompletedTask; };
 
-        // Idle for longer than the client's server timeout: only the server's pings keep it alive.
-        await Task.WhenAny(closed.Task, Task.Delay(2000));
+        // Idle for longer than the client's server timeout: only the server's pings keep it alive. (The wait is the
+        // idle time under test, not a synchronisation.)
+        await Task.WhenAny(closed.Task, Task.Delay(TimeSpan.FromSeconds(4)));
         Assert.False(closed.Task.IsCompleted);
         Assert.Equal("alive", await client.InvokeAsync<string>("Echo", "alive"));
     }

@@ -80,7 +80,7 @@ internal sealed partial class HubDispatcher<THub>
         var queueFull = scheduler.Enqueue(invocation);
         // With stateful reconnect the reader must stay free to read the Sequence message of a reattached transport
         // (running invocations may be waiting to write until then), so the queue is not bounded there.
-        return queueFull is null || connection.StatefulReconnectEnabled || connection.Features.Get<SignalRLite.Internal.Transports.IStatefulReconnectFeature>() is not null
+        return queueFull is null || connection.StatefulReconnectEnabled || connection.Features.Get<SignalRLite.Internal.Connections.IStatefulReconnectFeature>() is not null
             ? default
             : WaitForQueueSpaceAsync(queueFull, connection);
     }

@@ -7,7 +7,7 @@ namespace SignalRLite.Internal.Hubs;
 /// <remarks>
 /// The buffer holds the very bytes that were written (the cached serialisation of a <c>SerializedHubMessage</c>, or the
 /// array the protocol produced for a single message): nothing is copied or serialised again. An Ack drops the
-/// references. Sending side: called under the connection's write lock, plus <see cref="_lock"/> because Acks arrive on
+/// references. Sending side: called by the owner of the connection's output (<see cref="HubConnectionWriter"/>), plus <see cref="_lock"/> because Acks arrive on
 /// the read loop. Receiving side: only the read loop calls <see cref="ShouldProcess"/> and <see cref="OnSequence"/>.
 /// </remarks>
 internal sealed class ReplayBuffer

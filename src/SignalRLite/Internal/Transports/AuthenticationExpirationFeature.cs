@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using SignalRLite.Http.Connections;
+using SignalRLite.Internal.Connections;
 
 namespace SignalRLite.Internal.Transports;
 
@@ -9,7 +10,7 @@ namespace SignalRLite.Internal.Transports;
 /// <see cref="HttpConnectionDispatcherOptions.CloseOnAuthenticationExpiration"/> on and the ticket has an
 /// <c>ExpiresUtc</c>; the hub layer closes the connection once it has passed.
 /// </summary>
-internal sealed class AuthenticationExpirationFeature(DateTimeOffset expiresUtc)
+internal sealed class AuthenticationExpirationFeature(DateTimeOffset expiresUtc) : IAuthenticationExpirationFeature
 {
     public DateTimeOffset ExpiresUtc { get; } = expiresUtc;
 
@@ -18,7 +19,7 @@ internal sealed class AuthenticationExpirationFeature(DateTimeOffset expiresUtc)
         if (options.CloseOnAuthenticationExpiration
             && context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Properties?.ExpiresUtc is { } expires)
         {
-            connection.Features.Set(new AuthenticationExpirationFeature(expires));
+            connection.Features.Set<IAuthenticationExpirationFeature>(new AuthenticationExpirationFeature(expires));
         }
     }
 }

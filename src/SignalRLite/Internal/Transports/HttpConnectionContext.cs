@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http.Features.Authentication;
 using Microsoft.Extensions.Logging;
 using SignalRLite.Http.Connections;
 using SignalRLite.Http.Connections.Features;
+using SignalRLite.Internal.Connections;
 
 namespace SignalRLite.Internal.Transports;
 
@@ -73,7 +74,8 @@ internal sealed partial class HttpConnectionContext : ConnectionContext,
     ITransferFormatFeature,
     IHttpContextFeature,
     IHttpTransportFeature,
-    IStatefulReconnectFeature
+    IStatefulReconnectFeature,
+    IConnectionAuthenticatedUserFeature
 {
     private readonly Lock _lock = new();
 
@@ -211,7 +213,7 @@ internal sealed partial class HttpConnectionContext : ConnectionContext,
     }
 
     /// <summary>The authenticated user, or null: reading it creates nothing.</summary>
-    internal ClaimsPrincipal? AuthenticatedUser
+    public ClaimsPrincipal? AuthenticatedUser
     {
         get
         {

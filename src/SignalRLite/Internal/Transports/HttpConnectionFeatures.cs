@@ -2,6 +2,7 @@ using System.Collections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
 using SignalRLite.Http.Connections.Features;
+using SignalRLite.Internal.Connections;
 
 namespace SignalRLite.Internal.Transports;
 
@@ -26,6 +27,7 @@ internal sealed class HttpConnectionFeatures(HttpConnectionContext owner, bool s
         typeof(IHttpContextFeature),
         typeof(IHttpTransportFeature),
         typeof(IStatefulReconnectFeature),
+        typeof(IConnectionAuthenticatedUserFeature),
     ];
 
     private FeatureCollection? _set;

@@ -1,6 +1,6 @@
 using System.IO.Pipelines;
 
-namespace SignalRLite.Internal.Transports;
+namespace SignalRLite.Internal.Connections;
 
 /// <summary>
 /// Offered by the connection layer on connections that negotiated stateful reconnect (HubProtocol.md, "Ack" and "Sequence"): lets the

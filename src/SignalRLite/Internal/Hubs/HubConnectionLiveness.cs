@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Connections.Features;
+using SignalRLite.Internal.Connections;
+using SignalRLite.Protocol;
+
+namespace SignalRLite.Internal.Hubs;
+
+/// <summary>
+/// Whether a hub connection is alive: the handshake deadline, keep-alive pings, the client timeout and the expiry of
+/// the authentication ticket. Driven by the shared <see cref="HubConnectionHeartbeat"/>; time comes only from the
+/// injected <see cref="TimeProvider"/> (the heartbeat's own, so that its timestamps and these compare).
+/// </summary>
+/// <remarks>
+/// <para>
+/// No lock: every field has a single writer and is published with <see cref="Volatile"/>. The read loop writes
+/// <see cref="_lastReceive"/>, <see cref="_pingReceived"/> and <see cref="_readerPaused"/>; the handler writes the
+/// phase and what the handshake settled (before <see cref="_phase"/> says <see cref="Phase.Running"/>, which publishes
+/// them); the heartbeat only reads, and acts through <see cref="HubConnectionContext.RequestClose"/> (first reason wins)
+/// and the writer's never-waiting <see cref="HubConnectionWriter.TrySendPing"/>.
+/// </para>
+/// <para>Invariants (checked by <see cref="AssertInvariants"/>):</para>
+/// <list type="number">
+/// <item>L1. The phase only moves forward: Idle, then Handshake, then Running.</item>
+/// <item>L2. In Running, the ping bytes are set: the heartbeat may send them.</item>
+/// </list>
+/// </remarks>
+internal sealed class HubConnectionLiveness
+{
+    private enum Phase
+    {
+        /// <summary>Built without a handler (no handshake): nothing to watch.</summary>
+        Idle,
+        Handshake,
+        Running,
+    }
+
+    private readonly HubConnectionContext _connection;
+    private readonly HubConnectionWriter _writer;
+    private readonly TimeProvider _time;
+    private readonly long _keepAlive;      // in timestamp units
+    private readonly long _clientTimeout;  // in timestamp units
+    private int _phase;
+    private long _handshakeDeadline;
+    private long _lastReceive;
+    private bool _inherentKeepAlive;
+    private bool _pingReceived;
+    private bool _readerPaused;
+    private long _authenticationExpiresUtcTicks; // 0: no expiry
+    private ReadOnlyMemory<byte> _pingBytes;
+
+    public HubConnectionLiveness(HubConnectionContext connection, HubConnectionWriter writer, TimeProvider time, HubConnectionContextOptions options)
+    {
+        _connection = connection;
+        _writer = writer;
+        _time = time;
+        _keepAlive = ToTimestampUnits(options.KeepAliveInterval);
+        _clientTimeout = ToTimestampUnits(options.ClientTimeoutInterval);
+        _lastReceive = time.GetTimestamp();
+    }
+
+    public void StartHandshakeTimer(TimeSpan timeout)
+    {
+        Debug.Assert(Volatile.Read(ref _phase) == (int)Phase.Idle, "The handshake starts once, first (L1).");
+        Volatile.Write(ref _handshakeDeadline, _time.GetTimestamp() + Math.Max(1, ToTimestampUnits(timeout)));
+        Volatile.Write(ref _phase, (int)Phase.Handshake);
+        AssertInvariants();
+    }
+
+    /// <summary>The handshake succeeded: from now on keep-alive, client timeout and authentication expiry apply.</summary>
+    public void HandshakeCompleted(IHubProtocol protocol)
+    {
+        Debug.Assert(Volatile.Read(ref _phase) != (int)Phase.Running, "The handshake completes once (L1).");
+        var features = _connection.Features;
+        // A transport with inherent keep-alive (Long Polling: the polls themselves) gets no pings, and its client timeout
+        // is armed only by a first Ping from the client, as on the official server: the official clients send none
+        // there, and the connection layer ends a client that stops polling.
+        _inherentKeepAlive = features.Get<IConnectionInherentKeepAliveFeature>()?.HasInherentKeepAlive == true;
+        _authenticationExpiresUtcTicks = features.Get<IAuthenticationExpirationFeature>()?.ExpiresUtc.UtcTicks ?? 0;
+        _pingBytes = protocol.GetMessageBytes(PingMessage.Instance);
+        Volatile.Write(ref _lastReceive, _time.GetTimestamp());
+        // Last: the volatile write publishes the fields above to the heartbeat, which reads the phase first.
+        Volatile.Write(ref _phase, (int)Phase.Running);
+        AssertInvariants();
+    }
+
+    public void MessageReceived() => Volatile.Write(ref _lastReceive, _time.GetTimestamp());
+
+    /// <summary>The client sent a Ping: on a transport with inherent keep-alive this arms the client timeout.</summary>
+    public void PingReceived()
+    {
+        if (!_pingReceived)
+        {
+            Volatile.Write(ref _pingReceived, true);
+        }
+    }
+
+    /// <summary>The read loop stops or resumes reading on the server's account; the client timeout does not run meanwhile.</summary>
+    public void ReaderPaused(bool paused)
+    {
+        Volatile.Write(ref _readerPaused, paused);
+        MessageReceived();
+    }
+
+    /// <summary>One heartbeat tick; <paramref name="now"/> is a timestamp of the same <see cref="TimeProvider"/>.</summary>
+    public void OnHeartbeat(long now)
+    {
+        if (_connection.CloseReason != HubConnectionCloseReason.None)
+        {
+            return;
+        }
+
+        switch ((Phase)Volatile.Read(ref _phase))
+        {
+            case Phase.Handshake:
+                if (now >= Volatile.Read(ref _handshakeDeadline))
+                {
+                    _connection.RequestClose(HubConnectionCloseReason.HandshakeTimeout);
+                }
+
+                return;
+            case Phase.Running:
+                break;
+            default:
+                return;
+        }
+
+        AssertInvariants();
+        if (_authenticationExpiresUtcTicks != 0 && _time.GetUtcNow().UtcTicks >= _authenticationExpiresUtcTicks)
+        {
+            _connection.RequestClose(HubConnectionCloseReason.AuthenticationExpired);
+            return;
+        }
+
+        if ((!_inherentKeepAlive || Volatile.Read(ref _pingReceived)) && !Volatile.Read(ref _readerPaused) &&
+            now - Volatile.Read(ref _lastReceive) > _clientTimeout)
+        {
+            _connection.RequestClose(HubConnectionCloseReason.ClientTimeout);
+            return;
+        }
+
+        if (!_inherentKeepAlive && now - _writer.LastSendTimestamp >= _keepAlive)
+        {
+            _writer.TrySendPing(_pingBytes.Span);
+        }
+
+        _writer.TrySendAck();
+    }
+
+    /// <summary>An interval in <see cref="TimeProvider.TimestampFrequency"/> units, capped so that sums cannot overflow.</summary>
+    private long ToTimestampUnits(TimeSpan interval)
+    {
+        var units = interval.TotalSeconds * _time.TimestampFrequency;
+        return units >= long.MaxValue / 4 ? long.MaxValue / 4 : (long)Math.Max(0, units);
+    }
+
+    [Conditional("DEBUG")]
+    private void AssertInvariants()
+    {
+        var phase = (Phase)Volatile.Read(ref _phase);
+        Debug.Assert(phase is Phase.Idle or Phase.Handshake or Phase.Running, "Unknown phase (L1).");
+        Debug.Assert(phase != Phase.Running || !_pingBytes.IsEmpty, "Running without ping bytes (L2).");
+    }
+}
