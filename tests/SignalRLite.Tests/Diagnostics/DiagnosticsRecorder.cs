@@ -15,12 +15,14 @@ internal sealed class DiagnosticsRecorder : IDisposable
     public const string MeterName = "Microsoft.AspNetCore.Http.Connections";
     public const string ServerSourceName = "Microsoft.AspNetCore.SignalR.Server";
     public const string ClientSourceName = "Microsoft.AspNetCore.SignalR.Client";
+    public const string HostingSourceName = "Microsoft.AspNetCore";
 
     private readonly MeterListener _meters = new();
     private readonly ActivityListener _activities;
     private readonly ConcurrentQueue<Measurement> _measurements = new();
     private readonly ConcurrentQueue<Activity> _stopped = new();
     private readonly ConcurrentQueue<Activity> _clientStopped = new();
+    private readonly ConcurrentQueue<Activity> _requests = new();
     private readonly object _scope;
     private readonly Lock _lock = new();
     private readonly List<(Func<bool> Condition, TaskCompletionSource Done)> _waiters = [];
@@ -48,15 +50,23 @@ internal sealed class DiagnosticsRecorder : IDisposable
 
         _activities = new ActivityListener
         {
-            ShouldListenTo = source => source.Name is ServerSourceName or ClientSourceName,
+            // The hosting source too, so that requests have activities that hub activities could (wrongly) nest under.
+            ShouldListenTo = source => source.Name is ServerSourceName or ClientSourceName or HostingSourceName,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStarted = activity =>
+            {
+                if (activity.Source.Name == HostingSourceName)
+                {
+                    _requests.Enqueue(activity);
+                }
+            },
             ActivityStopped = activity =>
             {
                 if (activity.Source.Name == ClientSourceName)
                 {
                     _clientStopped.Enqueue(activity);
                 }
-                else if (activity.TagObjects.Any(t => t.Value is string v && v.Contains(HubName, StringComparison.Ordinal)) || activity.DisplayName.Contains(HubName, StringComparison.Ordinal))
+                else if (activity.Source.Name == ServerSourceName && activity.TagObjects.Any(t => t.Value is string v && v.Contains(HubName, StringComparison.Ordinal)) || activity.DisplayName.Contains(HubName, StringComparison.Ordinal))
                 {
                     _stopped.Enqueue(activity);
                 }
@@ -77,6 +87,9 @@ internal sealed class DiagnosticsRecorder : IDisposable
     public IReadOnlyList<Activity> Activities => [.. _stopped];
 
     public IReadOnlyList<Activity> ClientActivities => [.. _clientStopped];
+
+    /// <summary>HTTP request activities of the hosting layer, started (some never stop while a connection lives).</summary>
+    public IReadOnlyList<Activity> Requests => [.. _requests];
 
     /// <summary>Completes when <paramref name="condition"/> holds after a measurement or an activity arrived.</summary>
     public Task WaitForAsync(Func<DiagnosticsRecorder, bool> condition, TimeSpan timeout)

@@ -69,7 +69,8 @@ internal sealed partial class HubDispatcher<THub>
         Invocation slot)
     {
         // [Authorize] is evaluated with the scope's services and the invocation context, so it takes the scoped path.
-        if (!_scopeUnobservable || descriptor.IsStreamingMethod || descriptor.AuthorizeData.Length > 0 || NeedsServices(descriptor))
+        // With an activity listener attached every invocation gets its activity on the scoped path.
+        if (!_scopeUnobservable || descriptor.IsStreamingMethod || descriptor.AuthorizeData.Length > 0 || NeedsServices(descriptor) || HubActivitySource.IsEnabled)
         {
             return new ValueTask(InvokeInScopeAsync(connection, message, descriptor, cts, streams, slot));
         }

@@ -19,6 +19,9 @@ internal sealed partial class HubDispatcher<THub>
         QueuedInvocation slot)
     {
         var id = message.InvocationId;
+        var activity = HubActivitySource.IsEnabled
+            ? HubActivitySource.StartInvocation(typeof(THub), message.Target, message.Headers, ConnectionRequestActivity(connection))
+            : null;
         var scope = _scopeFactory.CreateAsyncScope();
         THub? hub = null;
         var created = false;
@@ -55,7 +58,7 @@ internal sealed partial class HubDispatcher<THub>
                 // The stream's items are pumped outside the parallel-invocation limit.
                 slot.ReleaseSlot();
                 streamingStarted = true;
-                _ = StreamResultsAsync(connection, message, descriptor.StreamEnumerator!(result, cts!.Token), cts, streams, scope, hub, created);
+                _ = StreamResultsAsync(connection, message, descriptor.StreamEnumerator!(result, cts!.Token), cts, streams, scope, hub, created, activity);
                 return;
             }
 
@@ -67,6 +70,7 @@ internal sealed partial class HubDispatcher<THub>
         catch (Exception ex)
         {
             HubLog.InvocationFailed(_logger, descriptor.Name, ex);
+            HubActivitySource.SetError(activity, ex);
             if (id is not null)
             {
                 var error = descriptor.IsStreamingMethod
@@ -82,9 +86,15 @@ internal sealed partial class HubDispatcher<THub>
                 EndInvocation(connection, message, cts, streams);
                 ReleaseHub(scope.ServiceProvider, hub, created);
                 await scope.DisposeAsync().ConfigureAwait(false);
+                activity?.Dispose();
             }
         }
     }
+
+    /// <summary>The activity of the HTTP request that carries (or, for Long Polling, started) the connection, if any.</summary>
+    private static System.Diagnostics.Activity? ConnectionRequestActivity(HubConnectionContext connection) =>
+        connection.Features.Get<SignalRLite.Http.Connections.Features.IHttpContextFeature>()?.HttpContext?.Features
+            .Get<Microsoft.AspNetCore.Http.Features.IHttpActivityFeature>()?.Activity;
 
     /// <summary>
     /// Evaluates the method's <c>[Authorize]</c> data against the connection's user, with the invocation context as the
@@ -114,7 +124,8 @@ internal sealed partial class HubDispatcher<THub>
         IUploadStream[]? streams,
         AsyncServiceScope scope,
         THub hub,
-        bool created)
+        bool created,
+        System.Diagnostics.Activity? activity)
     {
         var id = message.InvocationId!;
         string? error = null;
@@ -139,6 +150,7 @@ internal sealed partial class HubDispatcher<THub>
         catch (Exception ex)
         {
             HubLog.InvocationFailed(_logger, id, ex);
+            HubActivitySource.SetError(activity, ex);
             error = HubErrors.StreamFailed(ex, EnableDetailedErrors);
         }
         finally
@@ -148,6 +160,7 @@ internal sealed partial class HubDispatcher<THub>
             EndInvocation(connection, message, cts, streams);
             ReleaseHub(scope.ServiceProvider, hub, created);
             await scope.DisposeAsync().ConfigureAwait(false);
+            activity?.Dispose();
         }
 
         await connection.WriteAsync(error is null ? CompletionMessage.Empty(id) : CompletionMessage.WithError(id, error)).ConfigureAwait(false);

@@ -98,11 +98,17 @@ internal sealed partial class HubDispatcher<THub> where THub : Hub
 
     public async Task OnConnectedAsync(HubConnectionContext connection)
     {
+        using var activity = HubActivitySource.StartLifetime(typeof(THub), connected: true);
         await using var scope = _scopeFactory.CreateAsyncScope();
         var hub = CreateHub(scope.ServiceProvider, connection, out var created);
         try
         {
             await _onConnectedPipeline(new HubLifetimeContext(connection.CallerContext!, scope.ServiceProvider, hub)).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            HubActivitySource.SetError(activity, ex);
+            throw;
         }
         finally
         {
@@ -121,11 +127,17 @@ internal sealed partial class HubDispatcher<THub> where THub : Hub
     public async Task OnDisconnectedAsync(HubConnectionContext connection, Exception? exception)
     {
         AbandonConnection(connection);
+        using var activity = HubActivitySource.StartLifetime(typeof(THub), connected: false);
         await using var scope = _scopeFactory.CreateAsyncScope();
         var hub = CreateHub(scope.ServiceProvider, connection, out var created);
         try
         {
             await _onDisconnectedPipeline(new HubLifetimeContext(connection.CallerContext!, scope.ServiceProvider, hub), exception).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            HubActivitySource.SetError(activity, ex);
+            throw;
         }
         finally
         {

@@ -24,6 +24,13 @@ internal static class HttpContextSnapshot
             LocalPort = source.Connection.LocalPort,
         });
 
+        // The poll's activity, so that hub activities can link to the request that started the connection. Copied:
+        // the server reuses the feature object for the next request on the same TCP connection.
+        if (source.Features.Get<IHttpActivityFeature>()?.Activity is { } activity)
+        {
+            features.Set<IHttpActivityFeature>(new ActivitySnapshot { Activity = activity });
+        }
+
         var copy = new DefaultHttpContext(features)
         {
             User = source.User,
@@ -45,5 +52,10 @@ internal static class HttpContextSnapshot
         }
 
         return copy;
+    }
+
+    private sealed class ActivitySnapshot : IHttpActivityFeature
+    {
+        public System.Diagnostics.Activity Activity { get; set; } = null!;
     }
 }
