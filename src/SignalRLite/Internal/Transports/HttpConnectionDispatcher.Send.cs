@@ -86,6 +86,14 @@ internal sealed partial class HttpConnectionDispatcher
                 return;
             }
 
+            if (connection.IsClosing)
+            {
+                // Closed (a DELETE, say) while the body was still coming: 404 as on the official server, whether or
+                // not the close got as far as cancelling the copy (it does so asynchronously).
+                AnswerEmpty(context, StatusCodes.Status404NotFound);
+                return;
+            }
+
             TransportLog.PostReceived(_logger, connection.ConnectionId, context.Request.ContentLength ?? -1);
             AnswerEmpty(context, StatusCodes.Status200OK);
         }

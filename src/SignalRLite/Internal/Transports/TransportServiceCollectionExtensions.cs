@@ -14,7 +14,12 @@ internal static class TransportServiceCollectionExtensions
     {
         services.AddOptions();
         services.AddLogging();
-        services.AddMetrics();
+        if (!services.Any(d => d.ServiceType == typeof(System.Diagnostics.Metrics.IMeterFactory)))
+        {
+            // AddMetrics is not idempotent (it adds an options setup each time); the host usually registered it already.
+            services.AddMetrics();
+        }
+
         services.TryAddSingleton<HttpConnectionsMetrics>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<HttpConnectionManager>();
