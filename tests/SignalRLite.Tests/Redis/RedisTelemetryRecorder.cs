@@ -7,7 +7,7 @@ namespace SignalRLite.Tests.Redis;
 /// <summary>
 /// Records the <c>SignalRLite</c> meter's measurements of the given servers (matched by the meter's scope, the server's
 /// <see cref="IMeterFactory"/>, so servers of tests running in parallel are not mixed in) and every activity stopped on
-/// the backplane's, the hub server's, the official client's and the tests' own sources.
+/// the backplane's, the core's (<c>SignalRLite</c>), the hub server's, the official client's and the tests' own sources.
 /// </summary>
 internal sealed class RedisTelemetryRecorder : IDisposable
 {
@@ -39,7 +39,7 @@ internal sealed class RedisTelemetryRecorder : IDisposable
 
         _activities = new ActivityListener
         {
-            ShouldListenTo = source => source.Name is TestSourceName or "SignalRLite.StackExchangeRedis" or "Microsoft.AspNetCore.SignalR.Server" or "Microsoft.AspNetCore.SignalR.Client",
+            ShouldListenTo = source => source.Name is TestSourceName or "SignalRLite" or "SignalRLite.StackExchangeRedis" or "Microsoft.AspNetCore.SignalR.Server" or "Microsoft.AspNetCore.SignalR.Client",
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = activity =>
             {

@@ -23,7 +23,7 @@ public sealed class RedisTelemetryTests
         var receiver = await ClusterClient.ConnectAsync(cluster.Servers[1], WireProtocol.MessagePack);
         await receiver.Connection.InvokeAsync("Join", "g").WaitAsync(TestConnection.DefaultTimeout);
 
-        // A server-initiated send (IHubContext) inside the test's own activity: the Producer span is its child, and the
+        // A server-initiated send (IHubContext) inside the test's own activity: the Producer span descends from it, and the
         // receiving server's Consumer span continues the trace from the context that travelled in the envelope.
         using var source = new ActivitySource(RedisTelemetryRecorder.TestSourceName);
         var hubContext = cluster.Servers[0].Services.GetRequiredService<IHubContext<RedisTestHub>>();
@@ -53,7 +53,11 @@ public sealed class RedisTelemetryTests
         Assert.Equal("publish group", producer.DisplayName);
         Assert.Equal("group", producer.GetTagItem("signalrlite.channel_kind"));
         Assert.Equal(nameof(RedisTestHub), producer.GetTagItem("signalr.hub"));
-        Assert.Equal(rootSpanId, producer.ParentSpanId);
+        // root -> the IHubContext send (core, SignalRLite.Send) -> the publish -> the receiving server's fan-out.
+        var send = Assert.Single(recorder.Activities, a => a.TraceId == traceId && a.OperationName == "SignalRLite.Send");
+        Assert.Equal(rootSpanId, send.ParentSpanId);
+        Assert.Equal("send group", send.DisplayName);
+        Assert.Equal(send.SpanId, producer.ParentSpanId);
         Assert.Equal("SignalRLite.StackExchangeRedis.Process", consumer.OperationName);
         Assert.Equal("process group", consumer.DisplayName);
         Assert.Equal(producer.SpanId, consumer.ParentSpanId);
