@@ -20,7 +20,9 @@ namespace SignalRLite.StackExchangeRedis;
 /// A send is serialised once per registered protocol into one envelope and published once per target channel; the
 /// returned task completes when Redis has accepted the publish (not when clients have received it). Local connections
 /// are kept, and written to, as by <see cref="DefaultHubLifetimeManager{THub}"/> (the same registry, client-result
-/// tracking and <see cref="HubFanOut"/> slow-consumer policy); this class adds only what Redis needs.
+/// tracking and <see cref="HubFanOut"/> slow-consumer policy); this class adds only what Redis needs. Its traffic is
+/// measured on the <c>SignalRLite</c> meter and traced on the <c>SignalRLite.StackExchangeRedis</c> activity source
+/// (docs/observability.md). The receiving side is in <c>RedisHubLifetimeManager.Receiving.cs</c>.
 /// </remarks>
 public partial class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposable where THub : Hub
 {
