@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SignalRLite.Protocol;
@@ -18,9 +20,11 @@ namespace SignalRLite.StackExchangeRedis;
 /// A send is serialised once per registered protocol into one envelope and published once per target channel; the
 /// returned task completes when Redis has accepted the publish (not when clients have received it). Local connections
 /// are kept, and written to, as by <see cref="DefaultHubLifetimeManager{THub}"/> (the same registry, client-result
-/// tracking and <see cref="HubFanOut"/> slow-consumer policy); this class adds only what Redis needs.
+/// tracking and <see cref="HubFanOut"/> slow-consumer policy); this class adds only what Redis needs. Its traffic is
+/// measured on the <c>SignalRLite</c> meter and traced on the <c>SignalRLite.StackExchangeRedis</c> activity source
+/// (docs/observability.md). The receiving side is in <c>RedisHubLifetimeManager.Receiving.cs</c>.
 /// </remarks>
-public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposable where THub : Hub
+public partial class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposable where THub : Hub
 {
     private static readonly TimeSpan AckTimeout = TimeSpan.FromSeconds(5);
 
@@ -34,6 +38,7 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
     private readonly HubConnectionRegistry _registry = new();
     private readonly ClientResultTracker _results;
     private readonly RedisBus _bus;
+    private readonly RedisTelemetry _telemetry;
     private readonly Action<HubConnectionContext, InvalidOperationException> _noFrame;
     private readonly ConcurrentDictionary<string, RemoteInvocation> _remoteInvocations = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, TaskCompletionSource> _acks = new();
@@ -53,6 +58,17 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
     /// </summary>
     public RedisHubLifetimeManager(ILogger<RedisHubLifetimeManager<THub>> logger, IOptions<RedisOptions> options, IHubProtocolResolver hubProtocolResolver,
         IOptions<HubOptions>? globalHubOptions, IOptions<HubOptions<THub>>? hubOptions)
+        : this(logger, options, hubProtocolResolver, globalHubOptions, hubOptions, meterFactory: null, timeProvider: null)
+    {
+    }
+
+    /// <summary>
+    /// Creates the manager as the constructor above, recording the backplane's metrics on the <c>SignalRLite</c> meter of
+    /// <paramref name="meterFactory"/> (see docs/observability.md) and timing publishes with <paramref name="timeProvider"/>
+    /// (<see cref="TimeProvider.System"/> when null). The constructor dependency injection uses.
+    /// </summary>
+    public RedisHubLifetimeManager(ILogger<RedisHubLifetimeManager<THub>> logger, IOptions<RedisOptions> options, IHubProtocolResolver hubProtocolResolver,
+        IOptions<HubOptions>? globalHubOptions, IOptions<HubOptions<THub>>? hubOptions, IMeterFactory? meterFactory = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(hubProtocolResolver);
@@ -66,7 +82,8 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
         var id = Guid.NewGuid().ToString("N");
         _serverName = Environment.MachineName + "_" + id;
         _results = new ClientResultTracker("r" + id[..12] + "-");
-        _bus = new RedisBus(logger, options.Value, _serverName, _channels.Server(_serverName), OnServerMessageAsync);
+        _telemetry = new RedisTelemetry(meterFactory, timeProvider ?? TimeProvider.System, typeof(THub).Name);
+        _bus = new RedisBus(logger, options.Value, _serverName, _channels.Server(_serverName), OnServerMessageAsync, _telemetry);
         _noFrame = (connection, ex) => RedisLog.NoFrameForProtocol(_logger, connection.ConnectionId, connection.Protocol.Name, ex);
     }
 
@@ -110,18 +127,18 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
         {
             if (remote.Value.ConnectionId == id && _remoteInvocations.TryRemove(remote.Key, out var invocation))
             {
-                await _bus.TryPublishAsync(_channels.Server(invocation.ReplyServer), RedisEnvelope.WriteClientResultError(remote.Key, $"Connection '{id}' disconnected.")).ConfigureAwait(false);
+                await _bus.TryPublishAsync(_channels.Server(invocation.ReplyServer), RedisEnvelope.WriteClientResultError(remote.Key, $"Connection '{id}' disconnected."), RedisChannelKind.Return).ConfigureAwait(false);
             }
         }
     }
 
     /// <inheritdoc />
     public override Task SendAllAsync(string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-        _bus.PublishAsync(_channels.All, Envelope(methodName, args, null));
+        PublishAsync(RedisChannelKind.All, _channels.All, methodName, args, null);
 
     /// <inheritdoc />
     public override Task SendAllExceptAsync(string methodName, object?[] args, IReadOnlyList<string> excludedConnectionIds, CancellationToken cancellationToken = default) =>
-        _bus.PublishAsync(_channels.All, Envelope(methodName, args, excludedConnectionIds));
+        PublishAsync(RedisChannelKind.All, _channels.All, methodName, args, excludedConnectionIds);
 
     /// <inheritdoc />
     public override Task SendConnectionAsync(string connectionId, string methodName, object?[] args, CancellationToken cancellationToken = default)
@@ -131,7 +148,7 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
         // A local connection is written directly, no round trip through Redis; one target waits as with the default manager.
         return _registry.TryGetConnection(connectionId, out var connection)
             ? connection.WriteAsync(new InvocationMessage(methodName, args), cancellationToken).AsTask()
-            : _bus.PublishAsync(_channels.Connection(connectionId), Envelope(methodName, args, null));
+            : PublishAsync(RedisChannelKind.Connection, _channels.Connection(connectionId), methodName, args, null);
     }
 
     /// <inheritdoc />
@@ -141,47 +158,46 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
 
         // The local ones with the slow-consumer policy, as the default manager; the others through Redis.
         var local = _registry.SendConnectionsAsync(connectionIds, new SerializedHubMessage(new InvocationMessage(methodName, args)), cancellationToken);
-        List<Task>? tasks = null;
-        byte[]? payload = null;
+        List<string>? remote = null;
         foreach (var id in connectionIds)
         {
             if (!_registry.Contains(id))
             {
-                (tasks ??= [local]).Add(_bus.PublishAsync(_channels.Connection(id), payload ??= Envelope(methodName, args, null)));
+                (remote ??= []).Add(id);
             }
         }
 
-        return tasks is null ? local : Task.WhenAll(tasks);
+        return remote is null ? local : Task.WhenAll(local, PublishManyAsync(RedisChannelKind.Connection, remote, _channels.Connection, methodName, args));
     }
 
     /// <inheritdoc />
     public override Task SendGroupAsync(string groupName, string methodName, object?[] args, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(groupName);
-        return _bus.PublishAsync(_channels.Group(groupName), Envelope(methodName, args, null));
+        return PublishAsync(RedisChannelKind.Group, _channels.Group(groupName), methodName, args, null);
     }
 
     /// <inheritdoc />
     public override Task SendGroupsAsync(IReadOnlyList<string> groupNames, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-        PublishManyAsync(groupNames, _channels.Group, Envelope(methodName, args, null));
+        PublishManyAsync(RedisChannelKind.Group, groupNames, _channels.Group, methodName, args);
 
     /// <inheritdoc />
     public override Task SendGroupExceptAsync(string groupName, string methodName, object?[] args, IReadOnlyList<string> excludedConnectionIds, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(groupName);
-        return _bus.PublishAsync(_channels.Group(groupName), Envelope(methodName, args, excludedConnectionIds));
+        return PublishAsync(RedisChannelKind.Group, _channels.Group(groupName), methodName, args, excludedConnectionIds);
     }
 
     /// <inheritdoc />
     public override Task SendUserAsync(string userId, string methodName, object?[] args, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(userId);
-        return _bus.PublishAsync(_channels.User(userId), Envelope(methodName, args, null));
+        return PublishAsync(RedisChannelKind.User, _channels.User(userId), methodName, args, null);
     }
 
     /// <inheritdoc />
     public override Task SendUsersAsync(IReadOnlyList<string> userIds, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-        PublishManyAsync(userIds, _channels.User, Envelope(methodName, args, null));
+        PublishManyAsync(RedisChannelKind.User, userIds, _channels.User, methodName, args);
 
     /// <inheritdoc />
     /// <remarks>For a connection on another server the command travels through Redis and waits for that server's acknowledgement (5 s at most).</remarks>
@@ -218,8 +234,14 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
             return await pending.Task.ConfigureAwait(false);
         }
 
-        var payload = RedisEnvelope.WriteInvocation(_protocols, message, null, pending.InvocationId, _serverName);
-        if (await _bus.PublishAsync(_channels.Connection(connectionId), payload).ConfigureAwait(false) == 0)
+        long receivers;
+        using (var activity = _telemetry.StartProducer(RedisChannelKind.Invocation))
+        {
+            var payload = RedisEnvelope.WriteInvocation(_protocols, message, null, pending.InvocationId, _serverName, RedisTraceContext.From(activity));
+            receivers = await _bus.PublishAsync(_channels.Connection(connectionId), payload, RedisChannelKind.Invocation).ConfigureAwait(false);
+        }
+
+        if (receivers == 0)
         {
             throw new IOException($"Connection '{connectionId}' does not exist.");
         }
@@ -241,7 +263,7 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
         {
             // Re-encoded in the connection's protocol; the invoking server parses it with the result type it expects.
             var frame = connection.Protocol.GetMessageBytes(result);
-            await _bus.PublishAsync(_channels.Server(remote.ReplyServer), RedisEnvelope.WriteClientResult(id, connection.Protocol.Name, frame.Span)).ConfigureAwait(false);
+            await _bus.PublishAsync(_channels.Server(remote.ReplyServer), RedisEnvelope.WriteClientResult(id, connection.Protocol.Name, frame.Span), RedisChannelKind.Return).ConfigureAwait(false);
             return;
         }
 
@@ -284,10 +306,57 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
 
         _disposed = true;
         _bus.Dispose();
+        _telemetry.Dispose();
     }
 
-    private byte[] Envelope(string methodName, object?[] args, IReadOnlyList<string>? excluded) =>
-        RedisEnvelope.WriteInvocation(_protocols, new InvocationMessage(methodName, args), excluded is { Count: > 0 } ? excluded : null);
+    private byte[] Envelope(string methodName, object?[] args, IReadOnlyList<string>? excluded, Activity? producer) =>
+        RedisEnvelope.WriteInvocation(_protocols, new InvocationMessage(methodName, args), excluded is { Count: > 0 } ? excluded : null, trace: RedisTraceContext.From(producer));
+
+    // A hub send: one envelope, published to one channel or to several. Traced only when somebody listens, in an async
+    // method of its own so that the Producer span is never left current in the caller.
+    private Task PublishAsync(RedisChannelKind kind, string channel, string methodName, object?[] args, IReadOnlyList<string>? excluded) =>
+        RedisTelemetry.IsTracing
+            ? PublishTracedAsync(kind, [channel], null, methodName, args, excluded)
+            : _bus.PublishAsync(channel, Envelope(methodName, args, excluded, null), kind);
+
+    private Task PublishManyAsync(RedisChannelKind kind, IReadOnlyList<string> keys, Func<string, string> channel, string methodName, object?[] args)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        return RedisTelemetry.IsTracing
+            ? PublishTracedAsync(kind, keys, channel, methodName, args, null)
+            : PublishEachAsync(kind, keys, channel, Envelope(methodName, args, null, null));
+    }
+
+    private async Task PublishTracedAsync(RedisChannelKind kind, IReadOnlyList<string> keys, Func<string, string>? channel, string methodName, object?[] args, IReadOnlyList<string>? excluded)
+    {
+        using var activity = _telemetry.StartProducer(kind);
+        try
+        {
+            await PublishEachAsync(kind, keys, channel, Envelope(methodName, args, excluded, activity)).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            RedisTelemetry.Failed(activity, ex);
+            throw;
+        }
+    }
+
+    // Keys are channel names when channel is null.
+    private Task PublishEachAsync(RedisChannelKind kind, IReadOnlyList<string> keys, Func<string, string>? channel, byte[] payload)
+    {
+        if (keys.Count == 1)
+        {
+            return _bus.PublishAsync(channel is null ? keys[0] : channel(keys[0]), payload, kind);
+        }
+
+        var tasks = new Task[keys.Count];
+        for (var i = 0; i < keys.Count; i++)
+        {
+            tasks[i] = _bus.PublishAsync(channel is null ? keys[i] : channel(keys[i]), payload, kind);
+        }
+
+        return Task.WhenAll(tasks);
+    }
 
     // Membership changes are made in the registry first (under its lock, no I/O); the subscription follows after, out of
     // any lock: RedisBus.ReconcileAsync chains the steps of one channel and each step reads the registry when it runs,
@@ -299,10 +368,10 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
         _registry.RemoveFromGroup(connectionId, groupName) ? ReconcileGroupAsync(groupName) : Task.CompletedTask;
 
     private Task ReconcileGroupAsync(string groupName) =>
-        _bus.ReconcileAsync(_channels.Group(groupName), () => _registry.HasGroup(groupName), payload => DeliverAsync(payload, groupName, _registry.SendGroupAsync));
+        _bus.ReconcileAsync(_channels.Group(groupName), () => _registry.HasGroup(groupName), payload => DeliverAsync(RedisChannelKind.Group, payload, groupName, _registry.SendGroupAsync));
 
     private Task ReconcileUserAsync(string userId) =>
-        _bus.ReconcileAsync(_channels.User(userId), () => _registry.HasUser(userId), payload => DeliverAsync(payload, userId, _registry.SendUserAsync));
+        _bus.ReconcileAsync(_channels.User(userId), () => _registry.HasUser(userId), payload => DeliverAsync(RedisChannelKind.User, payload, userId, _registry.SendUserAsync));
 
     private async Task SendGroupCommandAsync(string connectionId, string groupName, bool add, CancellationToken cancellationToken)
     {
@@ -312,7 +381,7 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
         try
         {
             var payload = RedisEnvelope.WriteGroupCommand(ackId, _serverName, add, groupName, connectionId);
-            if (await _bus.PublishAsync(_channels.Connection(connectionId), payload).ConfigureAwait(false) == 0)
+            if (await _bus.PublishAsync(_channels.Connection(connectionId), payload, RedisChannelKind.GroupCommand).ConfigureAwait(false) == 0)
             {
                 // No server holds the connection: nothing to do, as for an unknown local connection.
                 return;
@@ -324,6 +393,7 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
             }
             catch (TimeoutException)
             {
+                _telemetry.AckTimedOut();
                 throw new TimeoutException($"The server of connection '{connectionId}' did not acknowledge the group change of '{groupName}' within {AckTimeout.TotalSeconds} s.");
             }
         }
@@ -331,154 +401,6 @@ public class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IDisposab
         {
             _acks.TryRemove(ackId, out _);
         }
-    }
-
-    private async Task OnConnectionMessageAsync(HubConnectionContext connection, ReadOnlyMemory<byte> payload)
-    {
-        var reader = new RedisEnvelope.Reader(payload);
-        switch (RedisEnvelope.ReadKind(ref reader))
-        {
-            case RedisEnvelopeKind.Invocation:
-                var excluded = ReadExclusions(ref reader);
-                if (excluded is null || !excluded.Contains(connection.ConnectionId))
-                {
-                    // A Client(s) send from another server: the same slow-consumer policy as a local fan-out.
-                    var fanOut = new HubFanOut();
-                    fanOut.Write(connection, RedisEnvelope.ReadFrames(ref reader, _protocolNames));
-                    await fanOut.WhenAll().ConfigureAwait(false);
-                }
-
-                break;
-
-            case RedisEnvelopeKind.GroupCommand:
-                var ackId = reader.VarInt();
-                var replyServer = reader.String();
-                var add = reader.Byte() == 1;
-                var groupName = reader.String();
-                _ = reader.String();
-                await (add ? AddLocalAsync(connection.ConnectionId, groupName) : RemoveLocalAsync(connection.ConnectionId, groupName)).ConfigureAwait(false);
-                await _bus.TryPublishAsync(_channels.Server(replyServer), RedisEnvelope.WriteAck(ackId)).ConfigureAwait(false);
-                break;
-
-            case RedisEnvelopeKind.ClientInvocation:
-                var invocationId = reader.String();
-                var reply = reader.String();
-                var frames = RedisEnvelope.ReadFrames(ref reader, _protocolNames);
-                _remoteInvocations[invocationId] = new RemoteInvocation(connection.ConnectionId, reply);
-                if (!_registry.Contains(connection.ConnectionId) && _remoteInvocations.TryRemove(invocationId, out _))
-                {
-                    await _bus.TryPublishAsync(_channels.Server(reply), RedisEnvelope.WriteClientResultError(invocationId, $"Connection '{connection.ConnectionId}' disconnected.")).ConfigureAwait(false);
-                    break;
-                }
-
-                await connection.WriteAsync(frames).ConfigureAwait(false);
-                break;
-        }
-    }
-
-    private Task OnServerMessageAsync(ReadOnlyMemory<byte> payload)
-    {
-        var reader = new RedisEnvelope.Reader(payload);
-        switch (RedisEnvelope.ReadKind(ref reader))
-        {
-            case RedisEnvelopeKind.Ack:
-                if (_acks.TryGetValue(reader.VarInt(), out var ack))
-                {
-                    ack.TrySetResult();
-                }
-
-                break;
-
-            case RedisEnvelopeKind.ClientResult:
-            {
-                var invocationId = reader.String();
-                var protocolName = reader.String();
-                var frame = reader.Bytes();
-                if (!_results.TryTake(invocationId, out var pending))
-                {
-                    RedisLog.UnexpectedClientResult(_logger, invocationId);
-                    break;
-                }
-
-                var protocol = Array.Find(_protocols, p => p.Name == protocolName);
-                var input = new ReadOnlySequence<byte>(frame);
-                if (protocol is null)
-                {
-                    pending.SetException(new InvalidDataException($"The client result came in protocol '{protocolName}', which is not registered here."));
-                }
-                else if (protocol.TryParseMessage(ref input, new ClientResultBinder(pending.ResultType), out var message) && message is CompletionMessage completion)
-                {
-                    pending.Complete(completion);
-                }
-                else
-                {
-                    pending.SetException(new InvalidDataException("The client result could not be bound to " + pending.ResultType.Name + "."));
-                }
-
-                break;
-            }
-
-            case RedisEnvelopeKind.ClientResultError:
-            {
-                var invocationId = reader.String();
-                var error = reader.String();
-                if (_results.TryTake(invocationId, out var pending))
-                {
-                    pending.SetException(new IOException(error));
-                }
-
-                break;
-            }
-        }
-
-        return Task.CompletedTask;
-    }
-
-    private Task DeliverAllAsync(ReadOnlyMemory<byte> payload) =>
-        DeliverAsync(payload, string.Empty, (_, message, excluded, token, noFrame) => _registry.SendAllAsync(message, excluded, token, noFrame));
-
-    // Awaited by the channel's handler, so that the next message of the channel is written after this one (per-channel
-    // order); a write that HubFanOut does not wait for keeps its place on the connection's write lock, so order holds too.
-    private Task DeliverAsync(ReadOnlyMemory<byte> payload, string key,
-        Func<string, SerializedHubMessage, IReadOnlyList<string>?, CancellationToken, Action<HubConnectionContext, InvalidOperationException>?, Task> send)
-    {
-        var reader = new RedisEnvelope.Reader(payload);
-        if (RedisEnvelope.ReadKind(ref reader) != RedisEnvelopeKind.Invocation)
-        {
-            return Task.CompletedTask;
-        }
-
-        var excluded = ReadExclusions(ref reader);
-        return send(key, RedisEnvelope.ReadFrames(ref reader, _protocolNames), excluded, CancellationToken.None, _noFrame);
-    }
-
-    private static List<string>? ReadExclusions(ref RedisEnvelope.Reader reader)
-    {
-        var count = (int)reader.VarInt();
-        List<string>? excluded = null;
-        for (var i = 0; i < count; i++)
-        {
-            (excluded ??= new(count)).Add(reader.String());
-        }
-
-        return excluded;
-    }
-
-    private Task PublishManyAsync(IReadOnlyList<string> keys, Func<string, string> channel, byte[] payload)
-    {
-        ArgumentNullException.ThrowIfNull(keys);
-        if (keys.Count == 1)
-        {
-            return _bus.PublishAsync(channel(keys[0]), payload);
-        }
-
-        var tasks = new Task[keys.Count];
-        for (var i = 0; i < keys.Count; i++)
-        {
-            tasks[i] = _bus.PublishAsync(channel(keys[i]), payload);
-        }
-
-        return Task.WhenAll(tasks);
     }
 
     private readonly record struct RemoteInvocation(string ConnectionId, string ReplyServer);

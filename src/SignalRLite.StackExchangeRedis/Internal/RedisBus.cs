@@ -33,6 +33,7 @@ internal sealed class RedisBus : IDisposable
     private readonly string _serverName;
     private readonly string _serverChannel;
     private readonly Func<ReadOnlyMemory<byte>, Task> _onServerMessage;
+    private readonly RedisTelemetry _telemetry;
     private readonly Dictionary<string, Task> _tails = new(StringComparer.Ordinal); // guarded by _lock
     private readonly Lock _lock = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ChannelMessageQueue> _subscriptions = new(StringComparer.Ordinal);
@@ -41,8 +42,9 @@ internal sealed class RedisBus : IDisposable
     private ISubscriber? _bus;
     private volatile bool _disposed;
 
-    public RedisBus(ILogger logger, RedisOptions options, string serverName, string serverChannel, Func<ReadOnlyMemory<byte>, Task> onServerMessage)
+    public RedisBus(ILogger logger, RedisOptions options, string serverName, string serverChannel, Func<ReadOnlyMemory<byte>, Task> onServerMessage, RedisTelemetry telemetry)
     {
+        _telemetry = telemetry;
         _logger = logger;
         _options = options;
         _serverName = serverName;
@@ -142,13 +144,16 @@ internal sealed class RedisBus : IDisposable
         }
     }
 
-    /// <summary>Publishes; returns how many servers received it. Failures are logged and thrown.</summary>
-    public async Task<long> PublishAsync(string channel, byte[] payload)
+    /// <summary>Publishes; returns how many servers received it. Failures are logged and thrown; successes are counted as <paramref name="kind"/>.</summary>
+    public async Task<long> PublishAsync(string channel, byte[] payload, RedisChannelKind kind)
     {
         var bus = await GetAsync().ConfigureAwait(false);
         try
         {
-            return await bus.PublishAsync(RedisChannel.Literal(channel), payload).ConfigureAwait(false);
+            var start = _telemetry.StartPublish();
+            var receivers = await bus.PublishAsync(RedisChannel.Literal(channel), payload).ConfigureAwait(false);
+            _telemetry.Published(kind, start);
+            return receivers;
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -158,11 +163,11 @@ internal sealed class RedisBus : IDisposable
     }
 
     /// <summary>Publishes a reply another server waits for; a failure is only logged (that server times out).</summary>
-    public async Task TryPublishAsync(string channel, byte[] payload)
+    public async Task TryPublishAsync(string channel, byte[] payload, RedisChannelKind kind)
     {
         try
         {
-            await PublishAsync(channel, payload).ConfigureAwait(false);
+            await PublishAsync(channel, payload, kind).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -209,7 +214,16 @@ internal sealed class RedisBus : IDisposable
             using var log = new StringWriter();
             var redis = await _options.ConnectAsync(log).ConfigureAwait(false);
             redis.ConnectionFailed += (_, e) => RedisLog.ConnectionFailed(_logger, e.FailureType, e.ConnectionType, e.EndPoint?.ToString(), e.Exception);
-            redis.ConnectionRestored += (_, e) => RedisLog.ConnectionRestored(_logger, e.ConnectionType, e.EndPoint?.ToString());
+            redis.ConnectionRestored += (_, e) =>
+            {
+                RedisLog.ConnectionRestored(_logger, e.ConnectionType, e.EndPoint?.ToString());
+
+                // One per endpoint for the pub/sub link the backplane lives on (the interactive link is restored too).
+                if (e.ConnectionType == ConnectionType.Subscription)
+                {
+                    _telemetry.Reconnected();
+                }
+            };
             redis.ErrorMessage += (_, e) => RedisLog.RedisError(_logger, e.Message);
             if (redis.IsConnected)
             {
@@ -236,18 +250,22 @@ internal sealed class RedisBus : IDisposable
         var queue = await bus.SubscribeAsync(RedisChannel.Literal(channel)).ConfigureAwait(false);
         _subscriptions[channel] = queue;
 
-        // Messages of one channel are handled one at a time, in the order Redis delivered them.
-        queue.OnMessage(async message =>
+        // Messages of one channel are handled one at a time, in the order Redis delivered them. Without the execution
+        // context of whoever subscribed first: its activity and scopes have nothing to do with later messages.
+        using (ExecutionContext.SuppressFlow())
         {
-            try
+            queue.OnMessage(async message =>
             {
-                await handler((ReadOnlyMemory<byte>)message.Message).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                RedisLog.ReceiveFailed(_logger, channel, ex);
-            }
-        });
+                try
+                {
+                    await handler((ReadOnlyMemory<byte>)message.Message).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    RedisLog.ReceiveFailed(_logger, channel, ex);
+                }
+            });
+        }
     }
 
     [Conditional("DEBUG")]

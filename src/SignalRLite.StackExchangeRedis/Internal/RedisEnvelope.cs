@@ -30,12 +30,25 @@ internal enum RedisEnvelopeKind : byte
 /// Strings are a LEB128 length and UTF-8; byte blocks are a LEB128 length and the bytes. Decoding slices the received
 /// buffer: frames are not copied.
 /// </summary>
+/// <remarks>
+/// Invocation and ClientInvocation envelopes may end with a trailer after their frames: fields of a tag byte and a byte
+/// block, <see cref="TraceParentTag"/> and <see cref="TraceStateTag"/> so far. A reader skips tags it does not know, and
+/// an envelope without a trailer (every envelope of an older server) simply ends after its frames; older readers never
+/// looked past the frames. So the trailer needs no new version byte: old and new servers read each other's envelopes.
+/// </remarks>
 internal static class RedisEnvelope
 {
     public const byte Version = 1;
 
+    /// <summary>Trailer tag of the sender's W3C <c>traceparent</c>.</summary>
+    public const byte TraceParentTag = 1;
+
+    /// <summary>Trailer tag of the sender's W3C <c>tracestate</c> (only when not empty).</summary>
+    public const byte TraceStateTag = 2;
+
     /// <summary>Writes an Invocation envelope (<paramref name="invocationId"/> null) or a ClientInvocation envelope.</summary>
-    public static byte[] WriteInvocation(IReadOnlyList<IHubProtocol> protocols, HubMessage message, IReadOnlyList<string>? excluded, string? invocationId = null, string? replyServer = null)
+    public static byte[] WriteInvocation(IReadOnlyList<IHubProtocol> protocols, HubMessage message, IReadOnlyList<string>? excluded, string? invocationId = null, string? replyServer = null,
+        RedisTraceContext trace = default)
     {
         // Each protocol serialises the message once; the envelope is then sized exactly.
         var frames = new ReadOnlyMemory<byte>[protocols.Count];
@@ -61,6 +74,12 @@ internal static class RedisEnvelope
         {
             frames[i] = protocols[i].GetMessageBytes(message);
             size += StringSize(protocols[i].Name) + VarIntSize(frames[i].Length) + frames[i].Length;
+        }
+
+        var traceState = string.IsNullOrEmpty(trace.TraceState) ? null : trace.TraceState;
+        if (trace.TraceParent is not null)
+        {
+            size += 1 + StringSize(trace.TraceParent) + (traceState is null ? 0 : 1 + StringSize(traceState));
         }
 
         var buffer = new byte[size];
@@ -90,6 +109,17 @@ internal static class RedisEnvelope
         {
             w.String(protocols[i].Name);
             w.Bytes(frames[i].Span);
+        }
+
+        if (trace.TraceParent is not null)
+        {
+            w.Byte(TraceParentTag);
+            w.String(trace.TraceParent);
+            if (traceState is not null)
+            {
+                w.Byte(TraceStateTag);
+                w.String(traceState);
+            }
         }
 
         return buffer;
@@ -175,6 +205,39 @@ internal static class RedisEnvelope
         }
 
         return new SerializedHubMessage(messages);
+    }
+
+    /// <summary>
+    /// Reads the optional trailer after the frames (see the remarks): the sender's trace context, if any. A truncated
+    /// trailer ends the reading (what was complete is kept): tracing never costs a message its delivery.
+    /// </summary>
+    public static RedisTraceContext ReadTraceContext(ref Reader reader)
+    {
+        string? traceParent = null;
+        string? traceState = null;
+        try
+        {
+            while (!reader.End)
+            {
+                var tag = reader.Byte();
+                var value = reader.Bytes();
+                switch (tag)
+                {
+                    case TraceParentTag:
+                        traceParent = Encoding.UTF8.GetString(value.Span);
+                        break;
+                    case TraceStateTag:
+                        traceState = Encoding.UTF8.GetString(value.Span);
+                        break;
+                }
+            }
+        }
+        catch (InvalidDataException)
+        {
+            // Truncated: keep what was read.
+        }
+
+        return new RedisTraceContext(traceParent, traceState);
     }
 
     /// <summary>The registered protocol names with their UTF-8 bytes.</summary>
@@ -266,6 +329,9 @@ internal static class RedisEnvelope
             _buffer = buffer;
             _position = 0;
         }
+
+        /// <summary>Whether every byte has been read.</summary>
+        public readonly bool End => _position >= _buffer.Length;
 
         public byte Byte()
         {

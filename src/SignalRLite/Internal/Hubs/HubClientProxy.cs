@@ -16,7 +16,25 @@ internal sealed class HubClientProxy<THub> : IClientProxy where THub : Hub
         _names = names;
     }
 
-    public Task SendCoreAsync(string method, object?[] args, CancellationToken cancellationToken = default) => _selection switch
+    public Task SendCoreAsync(string method, object?[] args, CancellationToken cancellationToken = default) =>
+        HubSendTracing.IsEnabled ? SendTracedAsync(method, args, cancellationToken) : SendAsync(method, args, cancellationToken);
+
+    // Its own async method: the span is never left current in the caller.
+    private async Task SendTracedAsync(string method, object?[] args, CancellationToken cancellationToken)
+    {
+        using var activity = HubSendTracing.Start(typeof(THub).Name, _selection, method);
+        try
+        {
+            await SendAsync(method, args, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            HubSendTracing.Failed(activity, ex);
+            throw;
+        }
+    }
+
+    private Task SendAsync(string method, object?[] args, CancellationToken cancellationToken) => _selection switch
     {
         HubClientSelection.All => _manager.SendAllAsync(method, args, cancellationToken),
         HubClientSelection.AllExcept => _manager.SendAllExceptAsync(method, args, _names!, cancellationToken),
@@ -30,6 +48,7 @@ internal sealed class HubClientProxy<THub> : IClientProxy where THub : Hub
     };
 }
 
+/// <summary>Which connections a <see cref="HubClientProxy{THub}"/> sends to (the order of HubSendTracing's target names).</summary>
 internal enum HubClientSelection
 {
     All,

@@ -1,0 +1,48 @@
+using System.Diagnostics;
+
+namespace SignalRLite.Internal.Hubs;
+
+/// <summary>
+/// The span of a send through a hub's clients (<c>IHubContext&lt;THub&gt;.Clients</c>, and the same clients a hub's
+/// <c>Clients</c> is built on), on the activity source <c>SignalRLite</c>: operation <c>SignalRLite.Send</c>, display name
+/// <c>send {target}</c>, kind Internal, a child of the current activity. It covers the lifetime manager's send (a local
+/// fan-out, or a publish to a backplane, whose own spans are its children). See docs/observability.md.
+/// </summary>
+/// <remarks>Stateless; the source is thread-safe. Nothing is started, tagged or allocated while nobody listens.</remarks>
+internal static class HubSendTracing
+{
+    public const string ActivitySourceName = "SignalRLite";
+    public const string SendActivityName = "SignalRLite.Send";
+
+    private static readonly ActivitySource Source = new(ActivitySourceName);
+    private static readonly string[] TargetNames = ["all", "all_except", "connections", "group", "groups", "group_except", "user", "users"];
+
+    public static bool IsEnabled => Source.HasListeners();
+
+    public static Activity? Start(string hubName, HubClientSelection selection, string method)
+    {
+        var target = TargetNames[(int)selection];
+        var activity = Source.StartActivity(SendActivityName, ActivityKind.Internal);
+        if (activity is not null)
+        {
+            activity.DisplayName = "send " + target;
+            if (activity.IsAllDataRequested)
+            {
+                activity.SetTag("signalr.hub", hubName);
+                activity.SetTag("signalrlite.target", target);
+                activity.SetTag("signalrlite.client_method", method);
+            }
+        }
+
+        return activity;
+    }
+
+    public static void Failed(Activity? activity, Exception exception)
+    {
+        if (activity is not null)
+        {
+            activity.SetStatus(ActivityStatusCode.Error);
+            activity.SetTag("error.type", exception.GetType().FullName);
+        }
+    }
+}
