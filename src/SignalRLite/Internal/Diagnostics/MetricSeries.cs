@@ -33,7 +33,7 @@ internal sealed class MetricSeries(string meter, string instrument, SeriesKind k
     /// <summary>Attributes sorted by key; values as strings.</summary>
     public KeyValuePair<string, string>[] Attributes { get; } = attributes;
 
-    /// <summary>Sum: the total; UpDown: the current value; Histogram: the number of values; Last: the last value.</summary>
+    /// <summary>Sum: the total; UpDown: the current value (never below 0); Histogram: the number of values; Last: the last value.</summary>
     public double Value { get; private set; }
 
     public RateWindow? Rate { get; } = kind is SeriesKind.Sum or SeriesKind.Histogram ? new RateWindow() : null;
@@ -58,9 +58,13 @@ internal sealed class MetricSeries(string meter, string instrument, SeriesKind k
         switch (Kind)
         {
             case SeriesKind.Sum:
-            case SeriesKind.UpDown:
                 Value += value;
-                Rate?.Add(value, second);
+                Rate!.Add(value, second);
+                break;
+            case SeriesKind.UpDown:
+                // The aggregator starts listening on the first dashboard request: a connection (or queued message) that
+                // existed before is seen leaving but was never seen arriving. Not below zero, then.
+                Value = Math.Max(0, Value + value);
                 break;
             case SeriesKind.Histogram:
                 Value += 1;
