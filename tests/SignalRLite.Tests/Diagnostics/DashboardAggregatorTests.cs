@@ -68,7 +68,9 @@ public sealed class DashboardAggregatorTests : IDisposable
         active.Add(-1, Tag("signalr.transport", "web_sockets"));
         duration.Record(2.5, Tag("signalr.connection.status", "normal_closure"), Tag("signalr.transport", "web_sockets"));
 
-        var connections = _aggregator.Snapshot().Connections;
+        var snapshot = _aggregator.Snapshot();
+        Assert.Equal(["signalr.server.active_connections", "signalr.server.connection.duration"], snapshot.Present);
+        var connections = snapshot.Connections;
         Assert.Equal(4, connections.Live);
         Assert.Equal(
             [new("long_polling", 1), new("server_sent_events", 1), new("web_sockets", 2)],

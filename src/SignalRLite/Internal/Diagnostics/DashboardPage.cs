@@ -118,6 +118,7 @@ function table(id, headers, rows) {
 
 function chart(id, values, color) {
   const svg = $(id);
+  svg.dataset.points = String(values.length);
   const ns = "http://www.w3.org/2000/svg";
   svg.replaceChildren();
   const max = Math.max(1, ...values);
@@ -149,13 +150,15 @@ function push(series, value) {
 }
 
 function render(s) {
+  const has = name => s.present.includes(name);
+  const shown = (name, value) => has(name) ? fmt(value) : "–";
   setText("live-connections", fmt(s.connections.live));
-  setText("invocations-per-second", fmt(s.invocations.perSecond));
-  setText("invocations-total", fmt(s.invocations.total));
-  setText("invocation-errors", fmt(s.invocations.errors));
-  setText("messages-per-second", fmt(s.messages.perSecond));
-  setText("slow-consumer-closes", fmt(s.slowConsumers.closes));
-  setText("outbound-queue", fmt(s.slowConsumers.queued));
+  setText("invocations-per-second", shown("signalrlite.server.invocations", s.invocations.perSecond));
+  setText("invocations-total", shown("signalrlite.server.invocations", s.invocations.total));
+  setText("invocation-errors", shown("signalrlite.server.invocations", s.invocations.errors));
+  setText("messages-per-second", shown("signalrlite.server.messages", s.messages.perSecond));
+  setText("slow-consumer-closes", shown("signalrlite.server.slow_consumer_closes", s.slowConsumers.closes));
+  setText("outbound-queue", shown("signalrlite.server.outbound_queue", s.slowConsumers.queued));
   setText("redis-status", s.redis.present ? (s.redis.reconnects > 0 ? "reconnected " + fmt(s.redis.reconnects) + "×" : "ok") : "none");
 
   push(history.connections, s.connections.live);
@@ -188,7 +191,7 @@ function render(s) {
     s.redis.channels.map(c => [c.kind, c.publishesPerSecond, c.receivedPerSecond, c.publishes, c.received]));
   table("groups",
     [{ label: "Group sends/s", num: true }, { label: "Group sends", num: true }, { label: "Fan-out p50", num: true }, { label: "Fan-out p99", num: true }],
-    [[s.groups.sendsPerSecond, s.groups.sends, s.groups.fanOutP50, s.groups.fanOutP99]]);
+    has("signalrlite.server.sends") ? [[s.groups.sendsPerSecond, s.groups.sends, s.groups.fanOutP50, s.groups.fanOutP99]] : []);
   setText("groups-note", s.groups.note);
   table("instruments",
     [{ label: "Instrument" }, { label: "Kind" }, { label: "Attributes" }, { label: "Value", num: true }, { label: "/s", num: true },

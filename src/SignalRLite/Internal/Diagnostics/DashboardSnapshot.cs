@@ -2,7 +2,10 @@ using System.Text.Json.Serialization;
 
 namespace SignalRLite.Internal.Diagnostics;
 
-/// <summary>What the dashboard page shows, as of <see cref="Time"/>. Durations in milliseconds.</summary>
+/// <summary>
+/// What the dashboard page shows, as of <see cref="Time"/>. Durations in milliseconds. <see cref="Present"/> names the
+/// instruments that reported anything (the page shows the others as empty rather than as zero).
+/// </summary>
 internal sealed record DashboardSnapshot(
     DateTimeOffset Time,
     ConnectionStats Connections,
@@ -12,6 +15,7 @@ internal sealed record DashboardSnapshot(
     RedisStats Redis,
     GroupStats Groups,
     IReadOnlyList<InstrumentRow> Instruments,
+    IReadOnlyList<string> Present,
     long OverflowMeasurements);
 
 /// <summary>A count under a name (a transport, a hub, a status).</summary>

@@ -42,6 +42,7 @@ internal static class DashboardSnapshotBuilder
             BuildRedis(byInstrument, second),
             BuildGroups(byInstrument, second),
             BuildInstruments(series, second),
+            series.Select(s => s.Instrument).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
             overflow);
     }
 
