@@ -109,6 +109,39 @@ public sealed class DashboardEndpointTests
         app.MapSignalRLiteDashboard("/open-dashboard", o => o.AllowAnonymous = true);
     }
 
+    [Theory]
+    [InlineData(false, true, HttpStatusCode.InternalServerError)] // no scheme to challenge: the request fails
+    [InlineData(true, false, HttpStatusCode.Found)] // WebApplication adds the authorization middleware itself: the cookie scheme redirects to its login page
+    public async Task AnIncompleteAuthorizationSetupRefusesTheRequest(bool authentication, bool useAuthorization, HttpStatusCode expected)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        builder.Services.AddSignalRLite();
+        builder.Services.AddAuthorization();
+        if (authentication)
+        {
+            builder.Services.AddAuthentication("Cookies").AddCookie("Cookies");
+        }
+
+        await using var app = builder.Build();
+        if (useAuthorization)
+        {
+            app.UseAuthorization();
+        }
+
+        app.MapSignalRLiteDashboard("/signalr-dashboard");
+        await app.StartAsync();
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(app.Urls.First()) };
+        foreach (var path in new[] { "/signalr-dashboard", "/signalr-dashboard/data" })
+        {
+            using var response = await http.GetAsync(path);
+            Assert.Equal(expected, response.StatusCode);
+        }
+
+        await app.StopAsync();
+    }
+
     [Fact]
     public async Task WithoutSignalRLiteMappingFails()
     {
