@@ -113,6 +113,12 @@ public sealed class DashboardAggregatorTests : IDisposable
         Assert.Equal(0, later.Invocations.PerSecond);
         Assert.Equal(6, later.Invocations.Total);
         Assert.Equal(7, later.Messages.Total);
+
+        // Much later (the per-second ring has wrapped around): still nothing in the last second.
+        _time.Advance(TimeSpan.FromSeconds(3));
+        Assert.Equal(0, _aggregator.Snapshot().Invocations.PerSecond);
+        _time.Advance(TimeSpan.FromSeconds(60));
+        Assert.Equal(0, _aggregator.Snapshot().Invocations.PerSecond);
     }
 
     [Fact]
