@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using SignalRLite;
 using SignalRLite.Hosting;
+using SignalRLite.Internal.Diagnostics;
 using SignalRLite.Internal.Hubs;
 using SignalRLite.Internal.Transports;
 using SignalRLite.Protocol;
@@ -16,6 +17,7 @@ public static class SignalRLiteServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddSignalRLiteConnections();
+        services.TryAddSingleton<DashboardAggregator>();
         var builder = services.AddSignalRLiteCore();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHubProtocol, JsonHubProtocol>());
         return builder;
