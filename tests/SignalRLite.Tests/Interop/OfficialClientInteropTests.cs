@@ -12,6 +12,7 @@ using ClientTransport = Microsoft.AspNetCore.Http.Connections.HttpTransportType;
 
 namespace SignalRLite.Tests.Interop;
 
+[Trait("Category", "Integration")]
 public class OfficialClientInteropTests
 {
     public static TheoryData<HubHostKind, ClientTransport> HostsAndTransports => new()

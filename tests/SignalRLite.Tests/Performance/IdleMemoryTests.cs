@@ -13,6 +13,7 @@ namespace SignalRLite.Tests.Performance;
 /// that only awaits a receive, measured the same way in the same process (the clients' share cancels out). Not timed.
 /// </summary>
 [Collection(nameof(AllocationCollection))]
+[Trait("Category", "Integration")]
 public sealed class IdleMemoryTests(ITestOutputHelper output)
 {
     private const int Connections = 400;

@@ -25,6 +25,7 @@ public sealed class HostileInputCollection
 /// reason) or gets an error, memory stays bounded, and a second official client keeps invoking successfully.
 /// </summary>
 [Collection(nameof(HostileInputTests))]
+[Trait("Category", "Integration")]
 public class HostileInputTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static async Task AssertWitnessWorksAsync(HubConnection witness)

@@ -7,6 +7,7 @@ using SignalRLite.Http.Connections;
 namespace SignalRLite.Tests.Transports;
 
 /// <summary>HttpConnectionDispatcherOptions: transports, methods, buffer sizes and timeouts.</summary>
+[Trait("Category", "Integration")]
 public class EndpointOptionsTests
 {
     [Fact]

@@ -20,6 +20,7 @@ namespace SignalRLite.Tests.Transports;
 /// are in <see cref="OfficialDifferentialTests"/>.
 /// </summary>
 [Trait("Category", "OfficialComparison")]
+[Trait("Category", "Integration")]
 public class OfficialServerComparisonTests
 {
     public sealed class ProbeHub : OfficialHub

@@ -6,6 +6,7 @@ using SignalRLite.Internal.Transports;
 namespace SignalRLite.Tests.Transports;
 
 /// <summary>The HTTP POST send channel of SSE and Long Polling (PROTOCOL.md §6).</summary>
+[Trait("Category", "Integration")]
 public class SendChannelTests
 {
     private static string Url(string token) => TransportTestServer.Path + "?id=" + token;
