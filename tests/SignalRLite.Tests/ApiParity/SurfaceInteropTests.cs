@@ -8,6 +8,7 @@ using ClientTransport = Microsoft.AspNetCore.Http.Connections.HttpTransportType;
 namespace SignalRLite.Tests.ApiParity;
 
 /// <summary>The API surface that apps use, exercised end to end with the official .NET client.</summary>
+[Trait("Category", "Integration")]
 public class SurfaceInteropTests
 {
     private static Task<HubAppHost> StartAsync(Action<IServiceCollection>? services = null) =>

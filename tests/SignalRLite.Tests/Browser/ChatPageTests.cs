@@ -6,6 +6,7 @@ namespace SignalRLite.Tests.Browser;
 /// End to end: the Chat sample in a real browser (Debian chromium, headless) with the official
 /// JavaScript client the sample serves itself.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class ChatPageTests(ChatSampleServer server) : IClassFixture<ChatSampleServer>, IAsyncLifetime
 {
     private static readonly string[] ChromiumArgs =

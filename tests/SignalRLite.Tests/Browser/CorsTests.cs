@@ -23,6 +23,7 @@ public class CorsHub : Hub
 /// 127.0.0.1:A) connecting to hubs of another origin (Kestrel at 127.0.0.1:B). The hub app allows the page's origin
 /// with credentials on some hubs only, and uses JwtBearer with the token in <c>access_token</c> for WebSockets/SSE.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class CorsTests : IAsyncLifetime
 {
     private const string Page = """

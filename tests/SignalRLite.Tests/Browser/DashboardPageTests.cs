@@ -12,6 +12,7 @@ namespace SignalRLite.Tests.Browser;
 /// End to end: the dashboard in a real browser (Debian chromium, headless), signed in, while official .NET clients
 /// connect to a hub of the same app and invoke it. The numbers on the page follow.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class DashboardPageTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly string[] ChromiumArgs =

@@ -7,6 +7,7 @@ namespace SignalRLite.Tests.Browser;
 /// End to end: the StockTicker sample in a real browser (Debian chromium, headless). Prices reach the page through a
 /// server-to-client stream fed by a BackgroundService, and the market clock through IHubContext broadcasts.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class StockTickerPageTests(StockTickerSampleServer server) : IClassFixture<StockTickerSampleServer>, IAsyncLifetime
 {
     private static readonly string[] ChromiumArgs =

@@ -9,6 +9,7 @@ using SignalRLite.Tests.Redis;
 namespace SignalRLite.Tests.Diagnostics;
 
 /// <summary>The <c>SignalRLite.Send</c> span of a server-initiated send through <c>IHubContext</c> on the in-memory lifetime manager.</summary>
+[Trait("Category", "Integration")]
 public sealed class HubSendTracingTests
 {
     private const string TestSourceName = "SignalRLite.Tests.HubSend";

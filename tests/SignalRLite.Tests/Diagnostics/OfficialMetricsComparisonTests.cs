@@ -10,6 +10,7 @@ namespace SignalRLite.Tests.Diagnostics;
 /// description, bucket advice, value, attributes; durations only as "positive").
 /// </summary>
 [Collection(DiagnosticsCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class OfficialMetricsComparisonTests
 {
     public static TheoryData<HttpTransportType> Transports => [HttpTransportType.WebSockets, HttpTransportType.ServerSentEvents, HttpTransportType.LongPolling];

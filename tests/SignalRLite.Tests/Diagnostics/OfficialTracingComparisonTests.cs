@@ -11,6 +11,7 @@ namespace SignalRLite.Tests.Diagnostics;
 /// is normalised away.
 /// </summary>
 [Collection(DiagnosticsCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class OfficialTracingComparisonTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     public static TheoryData<HttpTransportType> Transports => [HttpTransportType.WebSockets, HttpTransportType.ServerSentEvents, HttpTransportType.LongPolling];

@@ -8,6 +8,7 @@ public sealed class HubProbe
 {
     private readonly ConcurrentDictionary<string, Signal> _gates = new();
     private readonly ConcurrentDictionary<string, Signal> _started = new();
+    private readonly ConcurrentDictionary<string, Signal> _exited = new();
     private int _running;
     private int _maxRunning;
 
@@ -26,6 +27,9 @@ public sealed class HubProbe
 
     public Signal Started(string key) => _started.GetOrAdd(key, _ => new Signal());
 
+    /// <summary>Completes once <see cref="Exit"/> ran for <paramref name="key"/>.</summary>
+    public Signal Exited(string key) => _exited.GetOrAdd(key, _ => new Signal());
+
     public void Enter(string key)
     {
         var running = Interlocked.Increment(ref _running);
@@ -42,5 +46,6 @@ public sealed class HubProbe
     {
         Events.Enqueue("end:" + key);
         Interlocked.Decrement(ref _running);
+        Exited(key).TrySetResult();
     }
 }

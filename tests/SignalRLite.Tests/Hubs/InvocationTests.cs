@@ -164,8 +164,9 @@ public class InvocationTests
         var unknown = await connection.ReadNonPingAsync();
         Assert.Equal("x", unknown.GetProperty("invocationId").GetString());
 
-        var bStartedEarly = await Task.WhenAny(probe.Started("b").Task, Task.Delay(200)) == probe.Started("b").Task;
-        Assert.False(bStartedEarly);
+        // The reader got past b and c (it answered x): both wait in the queue behind a instead of running.
+        Assert.Equal(2, QueuedInvocations(server).QueuedCount);
+        Assert.False(probe.Started("b").Task.IsCompleted);
 
         probe.Gate("b").TrySetResult();
         probe.Gate("c").TrySetResult();
@@ -285,12 +286,11 @@ public class InvocationTests
         // While "first" holds the only slot, three more queue up. Once it ends they run in order: the completions of a and
         // b must not wait for c (still running).
         await connection.SendAsync(Invocation("first", "Wait", first.Key));
-        await connection.SendAsync(Invocation("a", "Echo", "x") + Invocation("b", "Echo", "y") + Invocation("c", "Wait", held.Key));
-        var queued = QueuedInvocations(server);
-        for (var start = DateTime.UtcNow; queued.QueuedCount < 3; await Task.Delay(5))
-        {
-            Assert.True(DateTime.UtcNow - start < TimeSpan.FromSeconds(10), "the three invocations were never queued");
-        }
+        // An unknown target is answered by the reader at once (not queued): once its error arrives, the reader has
+        // queued the three invocations sent before it.
+        await connection.SendAsync(Invocation("a", "Echo", "x") + Invocation("b", "Echo", "y") + Invocation("c", "Wait", held.Key) + Invocation("sync", "Nope"));
+        Assert.Equal("sync", (await connection.ReadNonPingAsync()).GetProperty("invocationId").GetString());
+        Assert.Equal(3, QueuedInvocations(server).QueuedCount);
 
         first.Gate.TrySetResult();
         Assert.Equal(first.Key, (await connection.ReadNonPingAsync()).GetProperty("result").GetString());

@@ -14,6 +14,7 @@ namespace SignalRLite.Tests.Hubs;
 /// server sends to everyone: the sends and the other clients keep going, and the stalled client is closed as a slow
 /// consumer once more than <see cref="HubOptions.MaximumQueuedMessagesPerClient"/> messages wait for it.
 /// </summary>
+[Trait("Category", "Integration")]
 public class SlowClientTests
 {
     private const int Limit = 100;

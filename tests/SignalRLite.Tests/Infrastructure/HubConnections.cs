@@ -15,4 +15,17 @@ internal static class HubConnections
         var field = registry.GetType().GetField("_connections", BindingFlags.NonPublic | BindingFlags.Instance)!;
         return (ConcurrentDictionary<string, HubConnectionContext>)field.GetValue(registry)!;
     }
+
+    /// <summary>
+    /// Whether the connection's read loop is paused on the server's account (a full upload-stream buffer), read from the
+    /// private state of its liveness (the core raises no event for it).
+    /// </summary>
+    public static bool IsReaderPaused(HubConnectionContext connection)
+    {
+        var liveness = typeof(HubConnectionContext).GetField("_liveness", BindingFlags.NonPublic | BindingFlags.Instance)?.GetValue(connection)
+            ?? throw new InvalidOperationException("HubConnectionContext._liveness not found: update the test hook.");
+        var paused = liveness.GetType().GetField("_readerPaused", BindingFlags.NonPublic | BindingFlags.Instance)
+            ?? throw new InvalidOperationException("HubConnectionLiveness._readerPaused not found: update the test hook.");
+        return (bool)paused.GetValue(liveness)!;
+    }
 }

@@ -15,6 +15,7 @@ namespace SignalRLite.Tests.Interop;
 /// A third hub protocol registered by the app (<see cref="LineHubProtocol"/>, written against the public API only)
 /// serves its clients beside the official .NET client on JSON, on one hub, without any change to the library.
 /// </summary>
+[Trait("Category", "Integration")]
 public class CustomProtocolInteropTests
 {
     public sealed class MixedHub : Hub

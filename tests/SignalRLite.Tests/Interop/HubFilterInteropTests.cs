@@ -59,6 +59,7 @@ public class FilteredHub(FilterLog log) : Hub
 }
 
 /// <summary>Hub filters (learn.microsoft.com "Use hub filters in ASP.NET Core SignalR") with the official .NET client.</summary>
+[Trait("Category", "Integration")]
 public class HubFilterInteropTests
 {
     private sealed class NamedFilter(string name, FilterLog log) : IHubFilter

@@ -12,6 +12,7 @@ using ClientTransport = Microsoft.AspNetCore.Http.Connections.HttpTransportType;
 
 namespace SignalRLite.Tests.Interop;
 
+[Trait("Category", "Integration")]
 public class OfficialClientInteropTests
 {
     public static TheoryData<HubHostKind, ClientTransport> HostsAndTransports => new()
@@ -300,7 +301,8 @@ public class OfficialClientInteropTests
         }
 
         // The server stopped producing: the method's token was cancelled and its finally block ran.
-        await WaitUntilAsync(() => host.Probe().Events.Contains("end:inf"));
+        await host.Probe().Exited("inf").WaitAsync();
+        Assert.Contains("end:inf", host.Probe().Events);
 
         Assert.Equal(3, count);
         Assert.Equal("open", await client.InvokeAsync<string>("Echo", "open"));
@@ -448,17 +450,6 @@ public class OfficialClientInteropTests
         }
 
         Assert.Equal("unaffected", await good.InvokeAsync<string>("Echo", "unaffected"));
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        // Polling: the server side has no event the test could await for this.
-        var deadline = Environment.TickCount64 + 10_000;
-        while (!condition())
-        {
-            Assert.True(Environment.TickCount64 < deadline, "Condition not met in time.");
-            await Task.Delay(10);
-        }
     }
 
     private static Task SendTextAsync(WebSocket socket, string text) =>

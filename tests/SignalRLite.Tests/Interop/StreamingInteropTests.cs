@@ -14,6 +14,7 @@ namespace SignalRLite.Tests.Interop;
 /// Streams in both directions, client results and invocation ordering with the official .NET client, over every
 /// transport and both protocols (MessagePack not over Server-Sent Events).
 /// </summary>
+[Trait("Category", "Integration")]
 public class StreamingInteropTests(ITestOutputHelper output)
 {
     private const int Items = 10_000;

@@ -12,6 +12,7 @@ namespace SignalRLite.Tests.Packaging;
 /// the official server being the oracle.
 /// </summary>
 [Collection(PackagingCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class MigrationTests(LocalPackageFeed feed, CorpusServers servers, ITestOutputHelper output) : IClassFixture<CorpusServers>
 {
     /// <summary>What the corpus must keep using (a guard against it shrinking): text of the unchanged sources.</summary>

@@ -12,6 +12,7 @@ namespace SignalRLite.Tests.Packaging;
 /// outside the repository, built, started on Kestrel, and used by the official .NET client.
 /// </summary>
 [Collection(PackagingCollection.Name)]
+[Trait("Category", "Integration")]
 public sealed class PackageTests(LocalPackageFeed feed, ITestOutputHelper output)
 {
     [Fact]

@@ -10,6 +10,7 @@ namespace SignalRLite.Tests.Performance;
 /// serialisation once per protocol) cancels out. Not timed.
 /// </summary>
 [Collection(nameof(AllocationCollection))]
+[Trait("Category", "Integration")]
 public sealed class BroadcastAllocationTests(ITestOutputHelper output)
 {
     private const int Broadcasts = 500;

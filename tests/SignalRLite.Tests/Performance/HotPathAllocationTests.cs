@@ -13,6 +13,7 @@ public sealed class AllocationCollection;
 /// process per echo round trip (Invocation in, Completion out), after warm-up. Not timed.
 /// </summary>
 [Collection(nameof(AllocationCollection))]
+[Trait("Category", "Integration")]
 public sealed class HotPathAllocationTests(ITestOutputHelper output)
 {
     private const int Warmup = 2_000;

@@ -13,6 +13,7 @@ namespace SignalRLite.Tests.Performance;
 /// that only awaits a receive, measured the same way in the same process (the clients' share cancels out). Not timed.
 /// </summary>
 [Collection(nameof(AllocationCollection))]
+[Trait("Category", "Integration")]
 public sealed class IdleMemoryTests(ITestOutputHelper output)
 {
     private const int Connections = 400;
@@ -22,6 +23,15 @@ public sealed class IdleMemoryTests(ITestOutputHelper output)
     private const int MaxBytesOverRawFloor = 12 * 1024;
 
     private static int s_open;
+    private static TaskCompletionSource? s_drained;
+
+    private static void Closed()
+    {
+        if (Interlocked.Decrement(ref s_open) == 0)
+        {
+            Volatile.Read(ref s_drained)?.TrySetResult();
+        }
+    }
 
     [Fact]
     public async Task Idle_websocket_hub_connection_holds_little_more_than_a_raw_websocket()
@@ -62,7 +72,7 @@ public sealed class IdleMemoryTests(ITestOutputHelper output)
         }
         finally
         {
-            Interlocked.Decrement(ref s_open);
+            Closed();
         }
     }
 
@@ -125,12 +135,15 @@ public sealed class IdleMemoryTests(ITestOutputHelper output)
                 s.Dispose();
             }));
 
-            // The next measurement starts once the server has let go of these connections.
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            while (Volatile.Read(ref s_open) != 0 && DateTime.UtcNow < deadline)
+            // The next measurement starts once the server has let go of these connections (the last close signals).
+            var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref s_drained, drained);
+            if (Volatile.Read(ref s_open) == 0)
             {
-                await Task.Delay(20);
+                drained.TrySetResult(); // all closed before the signal was installed
             }
+
+            await drained.Task.WaitAsync(TimeSpan.FromSeconds(10));
         }
     }
 
@@ -144,7 +157,7 @@ public sealed class IdleMemoryTests(ITestOutputHelper output)
 
         public override Task OnDisconnectedAsync(Exception? exception)
         {
-            Interlocked.Decrement(ref s_open);
+            Closed();
             return Task.CompletedTask;
         }
     }

@@ -5,6 +5,7 @@ using SignalRLite.Tests.Infrastructure;
 namespace SignalRLite.Tests.Redis;
 
 /// <summary>Three SignalRLite servers sharing a real redis-server; official .NET clients attached to different servers.</summary>
+[Trait("Category", "Integration")]
 public sealed class RedisBackplaneTests
 {
     [Theory]

@@ -5,6 +5,7 @@ using StackExchange.Redis;
 namespace SignalRLite.Tests.Redis;
 
 /// <summary>Kills and restarts a redis-server of its own while two servers with clients run.</summary>
+[Trait("Category", "Integration")]
 public sealed class RedisFaultTests
 {
     [Fact]

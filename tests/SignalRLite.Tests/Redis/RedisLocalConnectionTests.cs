@@ -13,6 +13,7 @@ namespace SignalRLite.Tests.Redis;
 /// The Redis manager keeps and writes to its own connections as the in-memory manager does (the same registry and
 /// <see cref="HubFanOut"/> policy), and changes subscriptions outside any lock without losing track of membership.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class RedisLocalConnectionTests
 {
     private const int Limit = 100;

@@ -11,6 +11,7 @@ namespace SignalRLite.Tests.Redis;
 /// The backplane's metrics and spans (docs/observability.md) against a real redis-server: a send on one server is
 /// counted and timed there, counted on the server that delivers it, and traced from one to the other.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class RedisTelemetryTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);

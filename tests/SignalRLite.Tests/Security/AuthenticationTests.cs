@@ -13,6 +13,7 @@ namespace SignalRLite.Tests.Security;
 /// Authentication and authorization with the official .NET client. Each theory runs the same assertions against
 /// SignalRLite (<c>official: false</c>) and the official server of the shared framework (<c>official: true</c>).
 /// </summary>
+[Trait("Category", "Integration")]
 public class AuthenticationTests
 {
     public static TheoryData<bool> Servers => new() { false, true };

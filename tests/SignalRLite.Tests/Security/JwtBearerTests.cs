@@ -20,6 +20,7 @@ public class JwtHub : Hub
 }
 
 /// <summary>JwtBearer with the official .NET client's <c>AccessTokenProvider</c>, over every transport, on Kestrel.</summary>
+[Trait("Category", "Integration")]
 public class JwtBearerTests
 {
     internal static async Task<(WebApplication App, Uri BaseAddress)> StartAsync(Action<WebApplication>? configure = null)

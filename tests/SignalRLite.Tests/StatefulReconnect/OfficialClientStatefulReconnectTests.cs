@@ -14,6 +14,7 @@ public sealed class OfficialClientStatefulReconnectCollection
 }
 
 [Collection(nameof(OfficialClientStatefulReconnectTests))]
+[Trait("Category", "Integration")]
 public class OfficialClientStatefulReconnectTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);

@@ -5,6 +5,7 @@ using System.Text.Json;
 namespace SignalRLite.Tests.StatefulReconnect;
 
 /// <summary>PROTOCOL.md §21 and checklist C104–C113 over raw WebSockets with hand-written JSON frames.</summary>
+[Trait("Category", "Integration")]
 public class StatefulReconnectConformanceTests
 {
     private static int Type(JsonElement m) => m.GetProperty("type").GetInt32();

@@ -10,6 +10,7 @@ public class AllocationTestsCollection
 }
 
 [Collection(nameof(AllocationTests))]
+[Trait("Category", "Integration")]
 public class AllocationTests(ITestOutputHelper output)
 {
     /// <summary>

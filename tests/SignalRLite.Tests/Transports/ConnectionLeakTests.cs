@@ -6,6 +6,7 @@ using Xunit.Abstractions;
 namespace SignalRLite.Tests.Transports;
 
 /// <summary>5,000 connect/disconnect cycles per transport; the registry must end empty and memory stay bounded.</summary>
+[Trait("Category", "Integration")]
 public class ConnectionLeakTests(ITestOutputHelper output)
 {
     private const int Cycles = 5000;

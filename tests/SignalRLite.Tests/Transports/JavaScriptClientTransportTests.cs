@@ -3,6 +3,7 @@ using System.Diagnostics;
 namespace SignalRLite.Tests.Transports;
 
 /// <summary>The official JavaScript client (Node) over each transport against the transport layer alone (see <see cref="OfficialClientTransportTests.MiniHub"/>).</summary>
+[Trait("Category", "Integration")]
 public class JavaScriptClientTransportTests
 {
     private static string ProbePath() => RepositoryPaths.Combine("tests", "SignalRLite.Tests", "Transports", "js", "probe.js");

@@ -6,6 +6,7 @@ using SignalRLite.Http.Connections.Features;
 
 namespace SignalRLite.Tests.Transports;
 
+[Trait("Category", "Integration")]
 public class LongPollingTransportTests
 {
     private static string Url(string token) => TransportTestServer.Path + "?id=" + token;

@@ -4,6 +4,7 @@ using SignalRLite.Http.Connections;
 
 namespace SignalRLite.Tests.Transports;
 
+[Trait("Category", "Integration")]
 public class NegotiateTests
 {
     private static async Task<(HttpResponseMessage Response, JsonElement Body)> NegotiateAsync(HttpClient client, string query = "", HttpContent? content = null)

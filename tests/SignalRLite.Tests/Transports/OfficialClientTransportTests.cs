@@ -10,6 +10,7 @@ namespace SignalRLite.Tests.Transports;
 /// The official .NET client (10.0.15) over each transport against the transport layer alone, with a minimal
 /// hand-written hub handshake in the connection delegate: negotiate, transport start, both directions, stop.
 /// </summary>
+[Trait("Category", "Integration")]
 public class OfficialClientTransportTests
 {
     internal sealed class MiniHub

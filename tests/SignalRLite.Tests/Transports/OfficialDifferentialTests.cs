@@ -11,6 +11,7 @@ namespace SignalRLite.Tests.Transports;
 /// server answered is in docs/transports.md ("Measured behaviour of the official server").
 /// </summary>
 [Trait("Category", "OfficialComparison")]
+[Trait("Category", "Integration")]
 public class OfficialDifferentialTests
 {
     private static readonly string[] NegotiateQueries =

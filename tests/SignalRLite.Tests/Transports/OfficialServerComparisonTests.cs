@@ -20,6 +20,7 @@ namespace SignalRLite.Tests.Transports;
 /// are in <see cref="OfficialDifferentialTests"/>.
 /// </summary>
 [Trait("Category", "OfficialComparison")]
+[Trait("Category", "Integration")]
 public class OfficialServerComparisonTests
 {
     public sealed class ProbeHub : OfficialHub
@@ -172,6 +173,8 @@ public class OfficialServerComparisonTests
 
         // Two overlapping polls: the older answers 204 as soon as the newer arrives; the newer keeps waiting.
         var older = client.GetAsync(target.Url(token));
+        // The official server (a black box) raises no event when a poll is parked: a bounded window that lets the
+        // older poll arrive first and shows it does not end on its own.
         await Task.Delay(300);
         Assert.False(older.IsCompleted);
         var newer = client.GetAsync(target.Url(token));
@@ -185,7 +188,7 @@ public class OfficialServerComparisonTests
         }
         else
         {
-            await Task.Delay(300);
+            await Task.Delay(300); // the official server exposes no pending-poll state to await
         }
 
         var delete = await client.DeleteAsync(target.Url(token));

@@ -9,6 +9,7 @@ using SignalRLite.Http.Connections.Features;
 
 namespace SignalRLite.Tests.Transports;
 
+[Trait("Category", "Integration")]
 public class ServerSentEventsTransportTests
 {
     [Theory]

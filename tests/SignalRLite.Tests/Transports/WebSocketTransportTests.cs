@@ -9,6 +9,7 @@ using SignalRLite.Http.Connections.Features;
 
 namespace SignalRLite.Tests.Transports;
 
+[Trait("Category", "Integration")]
 public class WebSocketTransportTests
 {
     internal static async Task<(string Id, string? Token)> NegotiateAsync(HttpClient client, int version = 1)

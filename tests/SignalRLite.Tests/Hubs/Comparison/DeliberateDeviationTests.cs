@@ -7,6 +7,7 @@ namespace SignalRLite.Tests.Hubs.Comparison;
 /// and ours as the deviation says. If the official server changes, or ours drifts, the test fails.
 /// </summary>
 [Trait("Category", "OfficialComparison")]
+[Trait("Category", "Integration")]
 public class DeliberateDeviationTests
 {
     private const string Completion = "{\"type\":3,\"invocationId\":\"1\",\"result\":42}";

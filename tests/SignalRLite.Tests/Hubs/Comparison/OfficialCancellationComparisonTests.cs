@@ -7,6 +7,7 @@ namespace SignalRLite.Tests.Hubs.Comparison;
 /// method, with and without an upload, and the connection going on afterwards.
 /// </summary>
 [Trait("Category", "OfficialComparison")]
+[Trait("Category", "Integration")]
 public class OfficialCancellationComparisonTests
 {
     private const string Marker = "{\"type\":3,\"invocationId\":\"9\",\"result\":42}";

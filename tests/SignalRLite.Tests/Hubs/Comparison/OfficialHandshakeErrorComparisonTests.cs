@@ -7,6 +7,7 @@ namespace SignalRLite.Tests.Hubs.Comparison;
 /// with detailed errors off and on.
 /// </summary>
 [Trait("Category", "OfficialComparison")]
+[Trait("Category", "Integration")]
 public class OfficialHandshakeErrorComparisonTests
 {
     private const string Marker = "{\"type\":3,\"invocationId\":\"9\",\"result\":42}";

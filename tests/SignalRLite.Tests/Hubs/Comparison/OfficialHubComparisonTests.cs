@@ -8,6 +8,7 @@ namespace SignalRLite.Tests.Hubs.Comparison;
 /// Each test also pins the official transcript, so a change of the oracle shows up as such.
 /// </summary>
 [Trait("Category", "OfficialComparison")]
+[Trait("Category", "Integration")]
 public class OfficialHubComparisonTests
 {
     internal const string JsonHandshake = "{\"protocol\":\"json\",\"version\":1}\u001e";

@@ -7,6 +7,7 @@ namespace SignalRLite.Tests.Hubs.Comparison;
 
 /// <summary>Differential test (see <see cref="OfficialHubComparisonTests"/>): no client timeout on Long Polling.</summary>
 [Trait("Category", "OfficialComparison")]
+[Trait("Category", "Integration")]
 public class OfficialLongPollingComparisonTests
 {
     /// <summary>

@@ -4,6 +4,7 @@ namespace SignalRLite.Tests.Hubs.Comparison;
 
 /// <summary>Differential tests (see <see cref="OfficialHubComparisonTests"/>): upload streams and the handshake version.</summary>
 [Trait("Category", "OfficialComparison")]
+[Trait("Category", "Integration")]
 public class OfficialUploadAndHandshakeComparisonTests
 {
     private const string Marker = "{\"type\":3,\"invocationId\":\"9\",\"result\":42}";

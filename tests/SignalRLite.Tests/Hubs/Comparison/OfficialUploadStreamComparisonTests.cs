@@ -4,6 +4,7 @@ namespace SignalRLite.Tests.Hubs.Comparison;
 
 /// <summary>Differential test (see <see cref="OfficialHubComparisonTests"/>): a method that takes an upload and returns a stream.</summary>
 [Trait("Category", "OfficialComparison")]
+[Trait("Category", "Integration")]
 public class OfficialUploadStreamComparisonTests
 {
     private const string Marker = "{\"type\":3,\"invocationId\":\"9\",\"result\":42}";
