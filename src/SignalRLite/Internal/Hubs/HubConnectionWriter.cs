@@ -239,10 +239,14 @@ internal sealed partial class HubConnectionWriter
         {
             var first = replay.GetReplay(out var messages);
             w._connection.Protocol.WriteMessage(new SequenceMessage(first), w._output);
+            long replayed = 0;
             foreach (var message in messages)
             {
                 w._output.Write(message.Span);
+                replayed += message.Length;
             }
+
+            w._connection.Metrics?.Reattached(w._connection.MetricsHubName, replayed);
 
             replay.ResendAck();
             if (replay.TryGetPendingAck(out var ack))
