@@ -172,7 +172,12 @@ internal sealed partial class HubDispatcher<THub> where THub : Hub
                 HubLog.BindingFailed(_logger, failure.Target, failure.BindingFailure.SourceException);
                 if (Metrics.InvocationsEnabled)
                 {
-                    Metrics.InvocationEnded(HubName, Methods.TryGet(failure.Target, out var failed) ? failed.Name : SignalRLiteMetrics.OtherMethod, InvocationOutcome.BindingFailure, start: 0);
+                    // The binder cannot bind the arguments of a target the hub does not have: that is an unknown method.
+                    Metrics.InvocationEnded(
+                        HubName,
+                        Methods.TryGet(failure.Target, out var failed) ? failed.Name : SignalRLiteMetrics.OtherMethod,
+                        failed is null ? InvocationOutcome.UnknownMethod : InvocationOutcome.BindingFailure,
+                        start: 0);
                 }
 
                 return failure.InvocationId is null
