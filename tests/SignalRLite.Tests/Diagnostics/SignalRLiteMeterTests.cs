@@ -116,8 +116,44 @@ public sealed class SignalRLiteMeterTests
         }
 
         await recorder.WaitForAsync(r => Sum(r, "signalrlite.server.messages", "signalr.hub=DiagHub,signalrlite.direction=in,signalrlite.protocol=json") >= 3, Timeout);
+        // Three Completions written (the writer counts the hub messages handed to it).
+        Assert.True(Sum(recorder, "signalrlite.server.messages", "signalr.hub=DiagHub,signalrlite.direction=out,signalrlite.protocol=json") >= 3);
         Assert.Equal(1, Sum(recorder, "signalrlite.server.negotiations", ""));
         Assert.Equal("{request}", recorder.Measurements.Single(m => m.Instrument == "signalrlite.server.negotiations").Unit);
+    }
+
+    [Fact]
+    public async Task Sends_through_the_hub_clients_are_counted_by_target_kind()
+    {
+        await using var server = await DiagnosticsServer.StartAsync("lite");
+        using var recorder = new DiagnosticsRecorder(server.Services.GetRequiredService<IMeterFactory>(), "DiagHub", Meter);
+        await using var client = server.CreateClient(HttpTransportType.WebSockets);
+        var received = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var count = 0;
+        client.On<string>("note", _ =>
+        {
+            if (Interlocked.Increment(ref count) == 3)
+            {
+                received.TrySetResult();
+            }
+        });
+        await client.StartAsync().WaitAsync(Timeout);
+
+        var context = server.Services.GetRequiredService<IHubContext<Lite.DiagHub>>();
+        await context.Clients.All.SendAsync("note", "a");
+        await context.Clients.Client(client.ConnectionId!).SendAsync("note", "b");
+        await context.Clients.AllExcept([client.ConnectionId!]).SendAsync("note", "never");
+        await context.Clients.Group("nobody").SendAsync("note", "never");
+        await context.Clients.Clients([client.ConnectionId!]).SendAsync("note", "c");
+        await received.Task.WaitAsync(Timeout);
+
+        var sends = Sums(recorder, "signalrlite.server.sends");
+        Assert.Equal(1, sends["signalr.hub=DiagHub,signalrlite.target=all"]);
+        Assert.Equal(1, sends["signalr.hub=DiagHub,signalrlite.target=connection"]);
+        Assert.Equal(1, sends["signalr.hub=DiagHub,signalrlite.target=all_except"]);
+        Assert.Equal(1, sends["signalr.hub=DiagHub,signalrlite.target=group"]);
+        Assert.Equal(1, sends["signalr.hub=DiagHub,signalrlite.target=connections"]);
+        Assert.Equal(5, sends.Count);
     }
 
     [Theory]

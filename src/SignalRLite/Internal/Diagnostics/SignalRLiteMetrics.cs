@@ -57,6 +57,7 @@ internal sealed class SignalRLiteMetrics : IDisposable
     private readonly Counter<long> _negotiations;
     private readonly Counter<long> _slowConsumerCloses;
     private readonly UpDownCounter<long> _outboundQueue;
+    private readonly Counter<long> _sends;
     private readonly Counter<long> _reattaches;
     private readonly Counter<long> _replayedBytes;
 
@@ -77,6 +78,7 @@ internal sealed class SignalRLiteMetrics : IDisposable
         _negotiations = meter.CreateCounter<long>("signalrlite.server.negotiations", "{request}", "Negotiate requests answered with a connection.");
         _slowConsumerCloses = meter.CreateCounter<long>("signalrlite.server.slow_consumer_closes", "{connection}", "Connections closed by the slow-consumer policy.");
         _outboundQueue = meter.CreateUpDownCounter<long>("signalrlite.server.outbound_queue", "{message}", "Messages queued behind stalled clients by the slow-consumer policy.");
+        _sends = meter.CreateCounter<long>("signalrlite.server.sends", "{send}", "Sends through a hub's clients (IHubContext, Hub.Clients), by target kind.");
         _reattaches = meter.CreateCounter<long>("signalrlite.server.reattaches", "{reattach}", "Stateful reconnects: transports reattached to a hub connection.");
         _replayedBytes = meter.CreateCounter<long>("signalrlite.server.replayed_bytes", "By", "Bytes replayed to reattached transports.");
     }
@@ -182,6 +184,15 @@ internal sealed class SignalRLiteMetrics : IDisposable
         }
     }
 
+    /// <summary>One send through a hub's clients: a selection of connections, or one connection (<paramref name="selection"/> null).</summary>
+    public void Sent(string hub, SignalRLite.Internal.Hubs.HubClientSelection? selection)
+    {
+        if (_sends.Enabled)
+        {
+            _sends.Add(1, new KeyValuePair<string, object?>(Hub, hub), new KeyValuePair<string, object?>("signalrlite.target", TargetName(selection)));
+        }
+    }
+
     /// <summary>The outcome of an invocation that threw <paramref name="ex"/>.</summary>
     public static InvocationOutcome OutcomeOf(Exception ex, bool cancellationRequested) => ex switch
     {
@@ -201,6 +212,19 @@ internal sealed class SignalRLiteMetrics : IDisposable
         InvocationOutcome.UnknownMethod => "unknown_method",
         InvocationOutcome.Unauthorized => "unauthorized",
         _ => "unhandled",
+    };
+
+    private static string TargetName(SignalRLite.Internal.Hubs.HubClientSelection? selection) => selection switch
+    {
+        null => "connection",
+        SignalRLite.Internal.Hubs.HubClientSelection.All => "all",
+        SignalRLite.Internal.Hubs.HubClientSelection.AllExcept => "all_except",
+        SignalRLite.Internal.Hubs.HubClientSelection.Connections => "connections",
+        SignalRLite.Internal.Hubs.HubClientSelection.Group => "group",
+        SignalRLite.Internal.Hubs.HubClientSelection.Groups => "groups",
+        SignalRLite.Internal.Hubs.HubClientSelection.GroupExcept => "group_except",
+        SignalRLite.Internal.Hubs.HubClientSelection.User => "user",
+        _ => "users",
     };
 
     private static string ReasonName(HandshakeFailureReason reason) => reason switch
