@@ -1,9 +1,12 @@
 using System.Diagnostics.Metrics;
 using System.Net.WebSockets;
 using System.Text;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
+using SignalRLite.Tests.Hubs;
+using SignalRLite.Tests.Infrastructure;
 using SignalRLite.Tests.StatefulReconnect;
 
 namespace SignalRLite.Tests.Diagnostics;
@@ -178,6 +181,39 @@ public sealed class SignalRLiteMeterTests
         var failures = Sums(recorder, "signalrlite.server.handshake_failures");
         Assert.Equal(1, failures[$"signalr.hub=DiagHub,signalrlite.reason={reason}"]);
         Assert.Single(failures);
+    }
+
+    [Fact]
+    public async Task A_stalled_client_is_counted_in_the_outbound_queue_and_as_a_slow_consumer_close()
+    {
+        const int limit = 50;
+        var disconnected = new Signal<string>();
+        await using var host = await HubAppHost.StartAsync(
+            HubHostKind.Kestrel,
+            services =>
+            {
+                services.AddSingleton(disconnected);
+                services.AddSignalRLite(o => o.MaximumQueuedMessagesPerClient = limit);
+            },
+            app => app.MapHub<SlowClientTests.SlowClientHub>("/slow"));
+        using var recorder = new DiagnosticsRecorder(host.Services.GetRequiredService<IMeterFactory>(), "SlowClientHub", Meter);
+        using var stalled = await SlowClientTests.ConnectStalledAsync(host.BaseAddress);
+
+        var context = host.Services.GetRequiredService<IHubContext<SlowClientTests.SlowClientHub>>();
+        var payload = new string('x', 16 * 1024);
+        for (var sent = 0; sent < 3_000 && !disconnected.Task.IsCompleted; sent++)
+        {
+            await context.Clients.All.SendAsync("m", sent, payload).WaitAsync(Timeout);
+        }
+
+        await disconnected.WaitAsync();
+        await recorder.WaitForAsync(r => Count(r, "signalrlite.server.slow_consumer_closes") >= 1, Timeout);
+        Assert.Equal(1, Sum(recorder, "signalrlite.server.slow_consumer_closes", "signalr.hub=SlowClientHub"));
+
+        // More than the limit queued behind the stalled client; once it is closed they drain (the output is closed).
+        var queuedIn = recorder.Measurements.Count(m => m.Instrument == "signalrlite.server.outbound_queue" && m.Value > 0);
+        Assert.True(queuedIn > limit, $"{queuedIn} queued");
+        await recorder.WaitForAsync(r => Sum(r, "signalrlite.server.outbound_queue", "signalr.hub=SlowClientHub") == 0, Timeout);
     }
 
     [Fact]
