@@ -157,6 +157,16 @@ public sealed class SignalRLiteMeterTests
         Assert.Equal(1, sends["signalr.hub=DiagHub,signalrlite.target=group"]);
         Assert.Equal(1, sends["signalr.hub=DiagHub,signalrlite.target=connections"]);
         Assert.Equal(5, sends.Count);
+
+        // Connections of this server each send was written to (a send to one connection has no fan-out).
+        var fanOut = recorder.Measurements.Where(m => m.Instrument == "signalrlite.server.send.fan_out")
+            .ToDictionary(m => m.Tags, m => m.Value, StringComparer.Ordinal);
+        Assert.Equal(1, fanOut["signalr.hub=DiagHub,signalrlite.target=all"]);
+        Assert.Equal(0, fanOut["signalr.hub=DiagHub,signalrlite.target=all_except"]);
+        Assert.Equal(0, fanOut["signalr.hub=DiagHub,signalrlite.target=group"]);
+        Assert.Equal(1, fanOut["signalr.hub=DiagHub,signalrlite.target=connections"]);
+        Assert.Equal(4, fanOut.Count);
+        Assert.Equal("{connection}", recorder.Measurements.First(m => m.Instrument == "signalrlite.server.send.fan_out").Unit);
     }
 
     [Theory]
