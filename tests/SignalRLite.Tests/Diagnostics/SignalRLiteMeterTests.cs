@@ -125,6 +125,25 @@ public sealed class SignalRLiteMeterTests
         Assert.Equal("{request}", recorder.Measurements.Single(m => m.Instrument == "signalrlite.server.negotiations").Unit);
     }
 
+    [Theory]
+    [InlineData(HttpTransportType.WebSockets, "web_sockets")]
+    [InlineData(HttpTransportType.ServerSentEvents, "server_sent_events")]
+    [InlineData(HttpTransportType.LongPolling, "long_polling")]
+    public async Task Transport_bytes_are_counted_per_transport_and_direction(HttpTransportType transport, string name)
+    {
+        await using var server = await DiagnosticsServer.StartAsync("lite");
+        using var recorder = new DiagnosticsRecorder(server.Services.GetRequiredService<IMeterFactory>(), "DiagHub", Meter);
+        await using var client = server.CreateClient(transport);
+        await client.StartAsync().WaitAsync(Timeout);
+        var payload = new string('p', 1000);
+        Assert.Equal(payload, await client.InvokeAsync<string>("Echo", payload).WaitAsync(Timeout));
+
+        // At least the argument in and the result out (plus handshake and framing of the hub protocol).
+        await recorder.WaitForAsync(r => Sum(r, "signalrlite.server.bytes", $"signalr.transport={name},signalrlite.direction=out") >= 1000, Timeout);
+        Assert.True(Sum(recorder, "signalrlite.server.bytes", $"signalr.transport={name},signalrlite.direction=in") >= 1000);
+        Assert.All(recorder.Measurements.Where(m => m.Instrument == "signalrlite.server.bytes"), m => Assert.Equal("By", m.Unit));
+    }
+
     [Fact]
     public async Task Sends_through_the_hub_clients_are_counted_by_target_kind()
     {

@@ -58,6 +58,7 @@ internal sealed class SignalRLiteMetrics : IDisposable
     private readonly Counter<long> _slowConsumerCloses;
     private readonly UpDownCounter<long> _outboundQueue;
     private readonly Counter<long> _sends;
+    private readonly Counter<long> _bytes;
     private readonly Histogram<long> _fanOut;
     private readonly Counter<long> _reattaches;
     private readonly Counter<long> _replayedBytes;
@@ -86,6 +87,7 @@ internal sealed class SignalRLiteMetrics : IDisposable
             description: "Connections of this server a send was written to, by target kind.",
             tags: null,
             advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000] });
+        _bytes = meter.CreateCounter<long>("signalrlite.server.bytes", "By", "Bytes received from and sent to clients by the transports (payload, without WebSocket or HTTP framing).");
         _reattaches = meter.CreateCounter<long>("signalrlite.server.reattaches", "{reattach}", "Stateful reconnects: transports reattached to a hub connection.");
         _replayedBytes = meter.CreateCounter<long>("signalrlite.server.replayed_bytes", "By", "Bytes replayed to reattached transports.");
     }
@@ -209,6 +211,15 @@ internal sealed class SignalRLiteMetrics : IDisposable
         }
     }
 
+    /// <summary>Bytes a transport received from a client (<paramref name="inbound"/>) or sent to it.</summary>
+    public void TransportBytes(SignalRLite.Http.Connections.HttpTransportType transport, bool inbound, long bytes)
+    {
+        if (_bytes.Enabled && bytes > 0)
+        {
+            _bytes.Add(bytes, new KeyValuePair<string, object?>("signalr.transport", TransportName(transport)), new KeyValuePair<string, object?>(Direction, inbound ? "in" : "out"));
+        }
+    }
+
     /// <summary>The outcome of an invocation that threw <paramref name="ex"/>.</summary>
     public static InvocationOutcome OutcomeOf(Exception ex, bool cancellationRequested) => ex switch
     {
@@ -253,6 +264,14 @@ internal sealed class SignalRLiteMetrics : IDisposable
         SignalRLite.Internal.Hubs.FanOutTarget.GroupExcept => "group_except",
         SignalRLite.Internal.Hubs.FanOutTarget.User => "user",
         _ => "users",
+    };
+
+    private static string TransportName(SignalRLite.Http.Connections.HttpTransportType transport) => transport switch
+    {
+        SignalRLite.Http.Connections.HttpTransportType.WebSockets => "web_sockets",
+        SignalRLite.Http.Connections.HttpTransportType.ServerSentEvents => "server_sent_events",
+        SignalRLite.Http.Connections.HttpTransportType.LongPolling => "long_polling",
+        _ => "unknown",
     };
 
     private static string ReasonName(HandshakeFailureReason reason) => reason switch
