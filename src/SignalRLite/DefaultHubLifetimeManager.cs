@@ -29,6 +29,13 @@ public class DefaultHubLifetimeManager<THub> : HubLifetimeManager<THub> where TH
     /// <inheritdoc />
     public override Task OnConnectedAsync(HubConnectionContext connection)
     {
+        if (_registry.FanOutObserver is null && connection.Metrics is { } metrics)
+        {
+            // The hub layer sets the same instruments and hub name on every connection: the first one tells.
+            var hub = connection.MetricsHubName;
+            _registry.FanOutObserver = (target, reached) => metrics.FannedOut(hub, target, reached);
+        }
+
         _registry.Add(connection);
         return Task.CompletedTask;
     }

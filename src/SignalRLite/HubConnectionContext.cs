@@ -171,6 +171,12 @@ public class HubConnectionContext
         return _queuePolicy.OnPendingWrite(write);
     }
 
+    /// <summary>The <c>SignalRLite</c> meter's instruments, set by the hub layer before the handshake (null for a context built by hand).</summary>
+    internal SignalRLite.Internal.Diagnostics.SignalRLiteMetrics? Metrics { get; set; }
+
+    /// <summary>The <c>signalr.hub</c> attribute of this connection's measurements.</summary>
+    internal string MetricsHubName { get; set; } = "";
+
     /// <summary>Stateful reconnect is on for this connection (handshake version 2 on a transport that offers it).</summary>
     internal bool StatefulReconnectEnabled => _writer.Replay is not null;
 

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SignalRLite.Internal.Diagnostics;
 using SignalRLite.Internal.Hubs;
 using SignalRLite.Internal.Connections;
 using SignalRLite.Protocol;
@@ -80,7 +81,11 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
     /// <inheritdoc />
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
-        var hubConnection = new HubConnectionContext(connection, _contextOptions, _loggerFactory, _heartbeat.TimeProvider);
+        var hubConnection = new HubConnectionContext(connection, _contextOptions, _loggerFactory, _heartbeat.TimeProvider)
+        {
+            Metrics = _dispatcher.Metrics,
+            MetricsHubName = _dispatcher.MetricsHubName,
+        };
         hubConnection.StartHandshakeTimer(_handshakeTimeout);
         _heartbeat.Add(hubConnection);
         try
@@ -183,8 +188,10 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
                 if (!buffer.IsEmpty)
                 {
                     connection.MessageReceived();
+                    var parsed = 0;
                     while (TryParseMessage(protocol, ref buffer, binder, out var message))
                     {
+                        parsed++;
                         if (message is CloseMessage clientClose)
                         {
                             return (CloseMessage.Empty, clientClose.Error is null ? null : new HubException(clientClose.Error));
@@ -214,6 +221,7 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
                         }
                     }
 
+                    _dispatcher.Metrics.Messages(_dispatcher.MetricsHubName, protocol.Name, inbound: true, parsed);
                     connection.TrySendAck();
                 }
 
@@ -344,7 +352,7 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
                 {
                     if (connection.CloseReason == HubConnectionCloseReason.HandshakeTimeout)
                     {
-                        await FailHandshakeAsync(connection, HubErrors.HandshakeCanceled).ConfigureAwait(false);
+                        await FailHandshakeAsync(connection, HubErrors.HandshakeCanceled, HandshakeFailureReason.Timeout).ConfigureAwait(false);
                     }
 
                     return false;
@@ -374,7 +382,7 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
             catch (InvalidDataException ex)
             {
                 HubLog.HandshakeFailed(_logger, connection.ConnectionId, ex.Message);
-                await FailHandshakeAsync(connection, HubErrors.HandshakeFailedText(ex, _enableDetailedErrors)).ConfigureAwait(false);
+                await FailHandshakeAsync(connection, HubErrors.HandshakeFailedText(ex, _enableDetailedErrors), HandshakeFailureReason.Malformed).ConfigureAwait(false);
                 return false;
             }
             finally
@@ -388,13 +396,13 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
     {
         if (_protocolResolver.GetProtocol(request.Protocol, _supportedProtocols) is not { } protocol)
         {
-            await FailHandshakeAsync(connection, HubErrors.ProtocolNotSupported(request.Protocol)).ConfigureAwait(false);
+            await FailHandshakeAsync(connection, HubErrors.ProtocolNotSupported(request.Protocol), HandshakeFailureReason.UnsupportedProtocol).ConfigureAwait(false);
             return false;
         }
 
         if (!protocol.IsVersionSupported(request.Version))
         {
-            await FailHandshakeAsync(connection, HubErrors.VersionNotSupported(request.Protocol, request.Version)).ConfigureAwait(false);
+            await FailHandshakeAsync(connection, HubErrors.VersionNotSupported(request.Protocol, request.Version), HandshakeFailureReason.UnsupportedVersion).ConfigureAwait(false);
             return false;
         }
 
@@ -403,7 +411,7 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
         {
             if (protocol.TransferFormat == TransferFormat.Binary && (format.SupportedFormats & TransferFormat.Binary) == 0)
             {
-                await FailHandshakeAsync(connection, HubErrors.TransferFormatNotSupported(protocol.Name)).ConfigureAwait(false);
+                await FailHandshakeAsync(connection, HubErrors.TransferFormatNotSupported(protocol.Name), HandshakeFailureReason.TransferFormat).ConfigureAwait(false);
                 return false;
             }
 
@@ -430,9 +438,10 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
         return true;
     }
 
-    private async Task FailHandshakeAsync(HubConnectionContext connection, string error)
+    private async Task FailHandshakeAsync(HubConnectionContext connection, string error, HandshakeFailureReason reason)
     {
         HubLog.HandshakeFailed(_logger, connection.ConnectionId, error);
+        _dispatcher.Metrics.HandshakeFailed(_dispatcher.MetricsHubName, reason);
         await connection.WriteHandshakeResponseAsync(new HandshakeResponseMessage(error)).ConfigureAwait(false);
     }
 

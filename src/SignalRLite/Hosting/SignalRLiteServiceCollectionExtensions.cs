@@ -45,6 +45,8 @@ public static class SignalRLiteServiceCollectionExtensions
         // The clock of the heartbeat and the connections; tests replace it with a fake one.
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<HubConnectionHeartbeat>();
+        // The SignalRLite meter's hub instruments, on the app's IMeterFactory when there is one (AddSignalRLite adds it).
+        services.TryAddSingleton<SignalRLiteMetrics>();
         return new SignalRServerBuilder(services);
     }
 

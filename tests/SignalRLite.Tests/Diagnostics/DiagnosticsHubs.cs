@@ -9,6 +9,23 @@ namespace SignalRLite.Tests.Diagnostics.Official
 
         public void Fail() => throw new InvalidOperationException("failed");
 
+        public async Task<int> Sum(IAsyncEnumerable<int> items)
+        {
+            var sum = 0;
+            await foreach (var item in items)
+            {
+                sum += item;
+            }
+
+            return sum;
+        }
+
+        public async IAsyncEnumerable<int> Forever([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            yield return 1;
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+
         public async IAsyncEnumerable<int> Count(int n)
         {
             for (var i = 1; i <= n; i++)
@@ -29,6 +46,23 @@ namespace SignalRLite.Tests.Diagnostics.Lite
         public void Throw() => throw new SignalRLite.HubException("told to");
 
         public void Fail() => throw new InvalidOperationException("failed");
+
+        public async Task<int> Sum(IAsyncEnumerable<int> items)
+        {
+            var sum = 0;
+            await foreach (var item in items)
+            {
+                sum += item;
+            }
+
+            return sum;
+        }
+
+        public async IAsyncEnumerable<int> Forever([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            yield return 1;
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
 
         public async IAsyncEnumerable<int> Count(int n)
         {

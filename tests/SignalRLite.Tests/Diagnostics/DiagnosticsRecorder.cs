@@ -27,13 +27,13 @@ internal sealed class DiagnosticsRecorder : IDisposable
     private readonly Lock _lock = new();
     private readonly List<(Func<bool> Condition, TaskCompletionSource Done)> _waiters = [];
 
-    public DiagnosticsRecorder(object meterFactory, string hubName)
+    public DiagnosticsRecorder(object meterFactory, string hubName, string meterName = MeterName)
     {
         _scope = meterFactory;
         HubName = hubName;
         _meters.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == MeterName && ReferenceEquals(instrument.Meter.Scope, _scope))
+            if (instrument.Meter.Name == meterName && ReferenceEquals(instrument.Meter.Scope, _scope))
             {
                 if (instrument is Histogram<double> histogram)
                 {

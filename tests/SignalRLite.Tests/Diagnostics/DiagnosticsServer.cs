@@ -26,6 +26,8 @@ internal sealed class DiagnosticsServer : IAsyncDisposable
 
     public DiagnosticsRecorder Recorder { get; }
 
+    public IServiceProvider Services => _app.Services;
+
     public static async Task<DiagnosticsServer> StartAsync(string which, TimeSpan? clientTimeout = null, TimeSpan? disconnectTimeout = null)
     {
         var builder = WebApplication.CreateSlimBuilder();

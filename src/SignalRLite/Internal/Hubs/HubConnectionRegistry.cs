@@ -32,6 +32,12 @@ internal sealed class HubConnectionRegistry
     private readonly Dictionary<string, HashSet<string>> _connectionGroups = new(StringComparer.Ordinal); // only under _lock
     private readonly Lock _lock = new();
 
+    /// <summary>
+    /// Told, after each send to a selection, how many connections of this server it was written to (the core's
+    /// <c>signalrlite.server.send.fan_out</c>). Set once by the owner, read without the lock; null records nothing.
+    /// </summary>
+    public Action<FanOutTarget, int>? FanOutObserver { get; set; }
+
     public bool TryGetConnection(string connectionId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out HubConnectionContext? connection) =>
         _connections.TryGetValue(connectionId, out connection);
 
@@ -131,56 +137,65 @@ internal sealed class HubConnectionRegistry
     public Task SendAllAsync(SerializedHubMessage message, IReadOnlyList<string>? excluded, CancellationToken cancellationToken, Action<HubConnectionContext, InvalidOperationException>? noFrame = null)
     {
         var fanOut = new HubFanOut();
-        Write(ref fanOut, _connections, message, excluded, null, noFrame, cancellationToken);
+        var reached = Write(ref fanOut, _connections, message, excluded, null, noFrame, cancellationToken);
+        RecordFanOut(excluded is null ? FanOutTarget.All : FanOutTarget.AllExcept, reached);
         return fanOut.WhenAll();
     }
 
     /// <summary>Writes to the group's connections of this server but the excluded ones.</summary>
     public Task SendGroupAsync(string groupName, SerializedHubMessage message, IReadOnlyList<string>? excluded, CancellationToken cancellationToken, Action<HubConnectionContext, InvalidOperationException>? noFrame = null) =>
-        SendSetAsync(_groups, groupName, message, excluded, noFrame, cancellationToken);
+        SendSetAsync(_groups, groupName, message, excluded, noFrame, excluded is null ? FanOutTarget.Group : FanOutTarget.GroupExcept, cancellationToken);
 
     /// <summary>Writes to the user's connections of this server but the excluded ones.</summary>
     public Task SendUserAsync(string userId, SerializedHubMessage message, IReadOnlyList<string>? excluded, CancellationToken cancellationToken, Action<HubConnectionContext, InvalidOperationException>? noFrame = null) =>
-        SendSetAsync(_users, userId, message, excluded, noFrame, cancellationToken);
+        SendSetAsync(_users, userId, message, excluded, noFrame, FanOutTarget.User, cancellationToken);
 
     /// <summary>Writes once to each connection in any of the groups.</summary>
     public Task SendGroupsAsync(IReadOnlyList<string> groupNames, SerializedHubMessage message, CancellationToken cancellationToken) =>
-        SendSetsAsync(_groups, groupNames, message, cancellationToken);
+        SendSetsAsync(_groups, groupNames, message, FanOutTarget.Groups, cancellationToken);
 
     /// <summary>Writes once to each connection of any of the users.</summary>
     public Task SendUsersAsync(IReadOnlyList<string> userIds, SerializedHubMessage message, CancellationToken cancellationToken) =>
-        SendSetsAsync(_users, userIds, message, cancellationToken);
+        SendSetsAsync(_users, userIds, message, FanOutTarget.Users, cancellationToken);
 
     /// <summary>Writes to those of the connections that are on this server; the others are left to the caller.</summary>
     public Task SendConnectionsAsync(IReadOnlyList<string> connectionIds, SerializedHubMessage message, CancellationToken cancellationToken)
     {
         var fanOut = new HubFanOut();
+        var reached = 0;
         foreach (var id in connectionIds)
         {
             if (_connections.TryGetValue(id, out var connection))
             {
                 fanOut.Write(connection, message, cancellationToken);
+                reached++;
             }
         }
 
+        RecordFanOut(FanOutTarget.Connections, reached);
         return fanOut.WhenAll();
     }
 
-    private static Task SendSetAsync(ConcurrentDictionary<string, ConcurrentDictionary<string, HubConnectionContext>> sets, string key, SerializedHubMessage message,
-        IReadOnlyList<string>? excluded, Action<HubConnectionContext, InvalidOperationException>? noFrame, CancellationToken cancellationToken)
+    private Task SendSetAsync(ConcurrentDictionary<string, ConcurrentDictionary<string, HubConnectionContext>> sets, string key, SerializedHubMessage message,
+        IReadOnlyList<string>? excluded, Action<HubConnectionContext, InvalidOperationException>? noFrame, FanOutTarget selection, CancellationToken cancellationToken)
     {
         if (!sets.TryGetValue(key, out var members))
         {
+            RecordFanOut(selection, 0);
             return Task.CompletedTask;
         }
 
         var fanOut = new HubFanOut();
-        Write(ref fanOut, members, message, excluded, null, noFrame, cancellationToken);
+        var reached = Write(ref fanOut, members, message, excluded, null, noFrame, cancellationToken);
+        RecordFanOut(selection, reached);
         return fanOut.WhenAll();
     }
 
-    private static Task SendSetsAsync(ConcurrentDictionary<string, ConcurrentDictionary<string, HubConnectionContext>> sets, IReadOnlyList<string> keys, SerializedHubMessage message, CancellationToken cancellationToken)
+    private void RecordFanOut(FanOutTarget selection, int reached) => FanOutObserver?.Invoke(selection, reached);
+
+    private Task SendSetsAsync(ConcurrentDictionary<string, ConcurrentDictionary<string, HubConnectionContext>> sets, IReadOnlyList<string> keys, SerializedHubMessage message, FanOutTarget selection, CancellationToken cancellationToken)
     {
+        var reached = 0;
         // A connection in several of the sets gets the message once.
         HashSet<string>? seen = keys.Count > 1 ? new(StringComparer.Ordinal) : null;
         var fanOut = new HubFanOut();
@@ -188,16 +203,19 @@ internal sealed class HubConnectionRegistry
         {
             if (key is not null && sets.TryGetValue(key, out var members))
             {
-                Write(ref fanOut, members, message, null, seen, null, cancellationToken);
+                reached += Write(ref fanOut, members, message, null, seen, null, cancellationToken);
             }
         }
 
+        RecordFanOut(selection, reached);
         return fanOut.WhenAll();
     }
 
-    private static void Write(ref HubFanOut fanOut, ConcurrentDictionary<string, HubConnectionContext> targets, SerializedHubMessage message, IReadOnlyList<string>? excluded,
+    /// <summary>Writes to the targets; returns how many were written to.</summary>
+    private static int Write(ref HubFanOut fanOut, ConcurrentDictionary<string, HubConnectionContext> targets, SerializedHubMessage message, IReadOnlyList<string>? excluded,
         HashSet<string>? seen, Action<HubConnectionContext, InvalidOperationException>? noFrame, CancellationToken cancellationToken)
     {
+        var reached = 0;
         foreach (var (id, connection) in targets)
         {
             if ((excluded is not null && Contains(excluded, id)) || (seen is not null && !seen.Add(id)))
@@ -208,12 +226,14 @@ internal sealed class HubConnectionRegistry
             if (noFrame is null)
             {
                 fanOut.Write(connection, message, cancellationToken);
+                reached++;
                 continue;
             }
 
             try
             {
                 fanOut.Write(connection, message, cancellationToken);
+                reached++;
             }
             catch (InvalidOperationException ex)
             {
@@ -221,6 +241,8 @@ internal sealed class HubConnectionRegistry
                 noFrame(connection, ex);
             }
         }
+
+        return reached;
     }
 
     private static bool Contains(IReadOnlyList<string> list, string value)
@@ -277,4 +299,17 @@ internal sealed class HubConnectionRegistry
             }
         }
     }
+}
+
+/// <summary>What a send of <see cref="HubConnectionRegistry"/> was addressed to (the <c>signalrlite.target</c> of its fan-out).</summary>
+internal enum FanOutTarget
+{
+    All,
+    AllExcept,
+    Connections,
+    Group,
+    Groups,
+    GroupExcept,
+    User,
+    Users,
 }

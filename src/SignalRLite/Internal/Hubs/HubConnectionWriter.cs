@@ -68,6 +68,7 @@ internal sealed partial class HubConnectionWriter
     public ValueTask WriteAsync(HubMessage message, bool flush, CancellationToken cancellationToken)
     {
         var protocol = _connection.Protocol;
+        _connection.Metrics?.Messages(_connection.MetricsHubName, protocol.Name, inbound: false, 1);
         if (_replay is { } replay && message is HubInvocationMessage)
         {
             // Kept for replay: the replay buffer holds on to the bytes, so they get their own array, never a pooled one.
@@ -97,6 +98,7 @@ internal sealed partial class HubConnectionWriter
     /// <summary>Writes one message whose bytes may already be serialised for this connection's protocol.</summary>
     public ValueTask WriteAsync(SerializedHubMessage message, CancellationToken cancellationToken)
     {
+        _connection.Metrics?.Messages(_connection.MetricsHubName, _connection.Protocol.Name, inbound: false, 1);
         var bytes = message.GetSerializedMessage(_connection.Protocol);
         if (_replay is { } replay && message.Message is null or HubInvocationMessage)
         {
@@ -239,10 +241,14 @@ internal sealed partial class HubConnectionWriter
         {
             var first = replay.GetReplay(out var messages);
             w._connection.Protocol.WriteMessage(new SequenceMessage(first), w._output);
+            long replayed = 0;
             foreach (var message in messages)
             {
                 w._output.Write(message.Span);
+                replayed += message.Length;
             }
+
+            w._connection.Metrics?.Reattached(w._connection.MetricsHubName, replayed);
 
             replay.ResendAck();
             if (replay.TryGetPendingAck(out var ack))

@@ -3,9 +3,9 @@ namespace SignalRLite.Internal.Hubs;
 /// <summary>The <see cref="IHubContext{THub}"/> singleton of a hub.</summary>
 internal sealed class HubContext<THub> : IHubContext<THub>, IHubContext where THub : Hub
 {
-    public HubContext(HubLifetimeManager<THub> lifetimeManager)
+    public HubContext(HubLifetimeManager<THub> lifetimeManager, SignalRLite.Internal.Diagnostics.SignalRLiteMetrics? metrics = null)
     {
-        Clients = new HubClients<THub>(lifetimeManager);
+        Clients = new HubClients<THub>(lifetimeManager, metrics);
         Groups = new GroupManager<THub>(lifetimeManager);
     }
 

@@ -1,3 +1,4 @@
+using SignalRLite.Internal.Diagnostics;
 using SignalRLite.Protocol;
 
 namespace SignalRLite.Internal.Hubs;
@@ -70,9 +71,11 @@ internal sealed partial class HubDispatcher<THub>
     {
         // [Authorize] is evaluated with the scope's services and the invocation context, so it takes the scoped path.
         // With an activity listener attached every invocation gets its activity on the scoped path.
+        // A timestamp only while the duration is listened to (0 otherwise).
+        var start = Metrics.InvocationStarted();
         if (!_scopeUnobservable || descriptor.IsStreamingMethod || descriptor.AuthorizeData.Length > 0 || NeedsServices(descriptor) || HubActivitySource.IsEnabled)
         {
-            return new ValueTask(InvokeInScopeAsync(connection, message, descriptor, cts, streams, slot));
+            return new ValueTask(InvokeInScopeAsync(connection, message, descriptor, cts, streams, slot, start));
         }
 
         THub? hub = null;
@@ -90,7 +93,7 @@ internal sealed partial class HubDispatcher<THub>
 
         if (!pending.IsCompletedSuccessfully)
         {
-            return CompleteInvocationAsync(pending, default, connection, message, descriptor, cts, streams, hub);
+            return CompleteInvocationAsync(pending, default, connection, message, descriptor, cts, streams, hub, start);
         }
 
         var result = pending.Result;
@@ -104,17 +107,18 @@ internal sealed partial class HubDispatcher<THub>
             }
             catch (Exception ex)
             {
-                return CompleteInvocationAsync(ValueTask.FromException<object?>(ex), default, connection, message, descriptor, cts, streams, hub);
+                return CompleteInvocationAsync(ValueTask.FromException<object?>(ex), default, connection, message, descriptor, cts, streams, hub, start);
             }
 
             if (!write.IsCompletedSuccessfully)
             {
-                return CompleteInvocationAsync(pending, write, connection, message, descriptor, cts, streams, hub);
+                return CompleteInvocationAsync(pending, write, connection, message, descriptor, cts, streams, hub, start);
             }
         }
 
         EndInvocation(connection, message, cts, streams);
         ReleaseHub(_rootServices, hub, created: true);
+        Metrics.InvocationEnded(HubName, descriptor.Name, InvocationOutcome.Success, start);
         if (message.GetType() == typeof(InvocationMessage))
         {
             // Nothing else saw the message (no filter, no scope) and nothing refers to it any more.
@@ -133,14 +137,17 @@ internal sealed partial class HubDispatcher<THub>
         HubMethodDescriptor descriptor,
         CancellationTokenSource? cts,
         IUploadStream[]? streams,
-        THub? hub)
+        THub? hub,
+        long start)
     {
         var id = message.InvocationId;
+        var outcome = InvocationOutcome.Unhandled;
         try
         {
             if (!write.IsCompleted)
             {
                 await write.ConfigureAwait(false);
+                outcome = InvocationOutcome.Success;
                 return;
             }
 
@@ -149,9 +156,12 @@ internal sealed partial class HubDispatcher<THub>
             {
                 await connection.WriteAsync(CompletionMessage.WithResult(id, result)).ConfigureAwait(false);
             }
+
+            outcome = InvocationOutcome.Success;
         }
         catch (Exception ex)
         {
+            outcome = SignalRLiteMetrics.OutcomeOf(ex, cts?.IsCancellationRequested ?? connection.ConnectionAborted.IsCancellationRequested);
             HubLog.InvocationFailed(_logger, descriptor.Name, ex);
             if (id is not null)
             {
@@ -162,6 +172,7 @@ internal sealed partial class HubDispatcher<THub>
         {
             EndInvocation(connection, message, cts, streams);
             ReleaseHub(_rootServices, hub, created: true);
+            Metrics.InvocationEnded(HubName, descriptor.Name, outcome, start);
         }
     }
 }

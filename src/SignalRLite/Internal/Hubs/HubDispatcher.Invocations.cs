@@ -1,3 +1,4 @@
+using SignalRLite.Internal.Diagnostics;
 using SignalRLite.Protocol;
 
 namespace SignalRLite.Internal.Hubs;
@@ -19,6 +20,7 @@ internal sealed partial class HubDispatcher<THub>
         if (!Methods.TryGet(message.Target, out var descriptor))
         {
             HubLog.UnknownMethod(_logger, message.Target);
+            Metrics.InvocationEnded(HubName, SignalRLiteMetrics.OtherMethod, InvocationOutcome.UnknownMethod, start: 0);
             return id is null
                 ? default
                 : connection.WriteAsync(CompletionMessage.WithError(id, HubErrors.BindingFailed(message.Target, new HubException(HubErrors.MethodDoesNotExist), EnableDetailedErrors)));
@@ -26,6 +28,7 @@ internal sealed partial class HubDispatcher<THub>
 
         if (descriptor.IsStreamingMethod != isStreamInvocation)
         {
+            Metrics.InvocationEnded(HubName, descriptor.Name, InvocationOutcome.BindingFailure, start: 0);
             return id is null
                 ? default
                 : connection.WriteAsync(CompletionMessage.WithError(id, descriptor.IsStreamingMethod
@@ -36,6 +39,7 @@ internal sealed partial class HubDispatcher<THub>
         var streamIds = message.StreamIds ?? [];
         if (streamIds.Length != descriptor.UploadStreamFactories.Length)
         {
+            Metrics.InvocationEnded(HubName, descriptor.Name, InvocationOutcome.BindingFailure, start: 0);
             var ex = new InvalidDataException($"Invocation provides {streamIds.Length} stream(s) but target expects {descriptor.UploadStreamFactories.Length}.");
             return id is null
                 ? default
@@ -59,6 +63,7 @@ internal sealed partial class HubDispatcher<THub>
             for (var i = 0; i < streamIds.Length; i++)
             {
                 streams[i] = descriptor.UploadStreamFactories[i](Options.StreamBufferCapacity ?? HubOptionsDefaults.StreamBufferCapacity);
+                streams[i].MethodName = descriptor.Name;
                 invocations.AddStream(streamIds[i], streams[i]);
             }
         }

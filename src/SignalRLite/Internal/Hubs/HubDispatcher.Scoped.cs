@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.DependencyInjection;
+using SignalRLite.Internal.Diagnostics;
 using SignalRLite.Protocol;
 
 namespace SignalRLite.Internal.Hubs;
@@ -16,9 +17,11 @@ internal sealed partial class HubDispatcher<THub>
         HubMethodDescriptor descriptor,
         CancellationTokenSource? cts,
         IUploadStream[]? streams,
-        QueuedInvocation slot)
+        QueuedInvocation slot,
+        long start)
     {
         var id = message.InvocationId;
+        var outcome = InvocationOutcome.Unhandled;
         var activity = HubActivitySource.IsEnabled
             ? HubActivitySource.StartInvocation(typeof(THub), message.Target, message.Headers, ConnectionRequestActivity(connection))
             : null;
@@ -38,6 +41,7 @@ internal sealed partial class HubDispatcher<THub>
             if (descriptor.AuthorizeData.Length > 0 && !await IsAuthorizedAsync(context, descriptor).ConfigureAwait(false))
             {
                 HubLog.InvocationUnauthorized(_logger, descriptor.Name, connection.ConnectionId);
+                outcome = InvocationOutcome.Unauthorized;
                 if (id is not null)
                 {
                     await connection.WriteAsync(CompletionMessage.WithError(id, HubErrors.Unauthorized(message.Target))).ConfigureAwait(false);
@@ -58,7 +62,7 @@ internal sealed partial class HubDispatcher<THub>
                 // The stream's items are pumped outside the parallel-invocation limit.
                 slot.ReleaseSlot();
                 streamingStarted = true;
-                _ = StreamResultsAsync(connection, message, descriptor.StreamEnumerator!(result, cts!.Token), cts, streams, scope, hub, created, activity);
+                _ = StreamResultsAsync(connection, message, descriptor, descriptor.StreamEnumerator!(result, cts!.Token), cts, streams, scope, hub, created, activity, start);
                 return;
             }
 
@@ -66,9 +70,12 @@ internal sealed partial class HubDispatcher<THub>
             {
                 await connection.WriteAsync(CompletionMessage.WithResult(id, result)).ConfigureAwait(false);
             }
+
+            outcome = InvocationOutcome.Success;
         }
         catch (Exception ex)
         {
+            outcome = SignalRLiteMetrics.OutcomeOf(ex, cts?.IsCancellationRequested ?? connection.ConnectionAborted.IsCancellationRequested);
             HubLog.InvocationFailed(_logger, descriptor.Name, ex);
             HubActivitySource.SetError(activity, ex);
             if (id is not null)
@@ -87,6 +94,7 @@ internal sealed partial class HubDispatcher<THub>
                 ReleaseHub(scope.ServiceProvider, hub, created);
                 await scope.DisposeAsync().ConfigureAwait(false);
                 activity?.Dispose();
+                Metrics.InvocationEnded(HubName, descriptor.Name, outcome, start);
             }
         }
     }
@@ -119,16 +127,19 @@ internal sealed partial class HubDispatcher<THub>
     private async Task StreamResultsAsync(
         HubConnectionContext connection,
         HubMethodInvocationMessage message,
+        HubMethodDescriptor descriptor,
         IAsyncEnumerable<object?> items,
         CancellationTokenSource cts,
         IUploadStream[]? streams,
         AsyncServiceScope scope,
         THub hub,
         bool created,
-        System.Diagnostics.Activity? activity)
+        System.Diagnostics.Activity? activity,
+        long start)
     {
         var id = message.InvocationId!;
         string? error = null;
+        var outcome = InvocationOutcome.Success;
         try
         {
             await foreach (var item in items.ConfigureAwait(false))
@@ -137,18 +148,22 @@ internal sealed partial class HubDispatcher<THub>
                 // not sent, as on the official server (observed): the stream ends with its Completion.
                 if (cts.IsCancellationRequested)
                 {
+                    outcome = InvocationOutcome.Cancelled;
                     break;
                 }
 
                 await connection.WriteAsync(new StreamItemMessage(id, item)).ConfigureAwait(false);
+                Metrics.StreamItem(HubName, descriptor.Name, upload: false);
             }
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
             // Cancelled by the client (CancelInvocation) or by the end of the connection.
+            outcome = InvocationOutcome.Cancelled;
         }
         catch (Exception ex)
         {
+            outcome = SignalRLiteMetrics.OutcomeOf(ex, cancellationRequested: false);
             HubLog.InvocationFailed(_logger, id, ex);
             HubActivitySource.SetError(activity, ex);
             error = HubErrors.StreamFailed(ex, EnableDetailedErrors);
@@ -161,6 +176,7 @@ internal sealed partial class HubDispatcher<THub>
             ReleaseHub(scope.ServiceProvider, hub, created);
             await scope.DisposeAsync().ConfigureAwait(false);
             activity?.Dispose();
+            Metrics.InvocationEnded(HubName, descriptor.Name, outcome, start);
         }
 
         await connection.WriteAsync(error is null ? CompletionMessage.Empty(id) : CompletionMessage.WithError(id, error)).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using SignalRLite.Internal.Diagnostics;
 using SignalRLite.Protocol;
 
 namespace SignalRLite.Internal.Hubs;
@@ -17,6 +18,9 @@ namespace SignalRLite.Internal.Hubs;
 /// </remarks>
 internal sealed partial class HubDispatcher<THub> where THub : Hub
 {
+    /// <summary>The <c>signalr.hub</c> attribute of this hub's measurements.</summary>
+    private static readonly string HubName = typeof(THub).Name;
+
     private readonly IServiceScopeFactory _scopeFactory;
     private readonly IServiceProvider _rootServices;
     private readonly bool _scopeUnobservable;
@@ -36,8 +40,10 @@ internal sealed partial class HubDispatcher<THub> where THub : Hub
         IOptions<HubOptions<THub>> hubOptions,
         ILogger<HubDispatcher<THub>> logger,
         IServiceProvider rootServices,
+        SignalRLiteMetrics metrics,
         IServiceProviderIsService? isService = null)
     {
+        Metrics = metrics;
         _scopeFactory = scopeFactory;
         _rootServices = rootServices;
         _lifetimeManager = lifetimeManager;
@@ -85,6 +91,12 @@ internal sealed partial class HubDispatcher<THub> where THub : Hub
     public HubOptions Options { get; }
 
     public bool EnableDetailedErrors { get; }
+
+    /// <summary>The <c>SignalRLite</c> meter's instruments (docs/observability.md).</summary>
+    public SignalRLiteMetrics Metrics { get; }
+
+    /// <summary>The <c>signalr.hub</c> attribute of this hub's measurements.</summary>
+    public string MetricsHubName => HubName;
 
     public HubMethodTable Methods { get; }
 
@@ -158,6 +170,16 @@ internal sealed partial class HubDispatcher<THub> where THub : Hub
 
             case InvocationBindingFailureMessage failure:
                 HubLog.BindingFailed(_logger, failure.Target, failure.BindingFailure.SourceException);
+                if (Metrics.InvocationsEnabled)
+                {
+                    // The binder cannot bind the arguments of a target the hub does not have: that is an unknown method.
+                    Metrics.InvocationEnded(
+                        HubName,
+                        Methods.TryGet(failure.Target, out var failed) ? failed.Name : SignalRLiteMetrics.OtherMethod,
+                        failed is null ? InvocationOutcome.UnknownMethod : InvocationOutcome.BindingFailure,
+                        start: 0);
+                }
+
                 return failure.InvocationId is null
                     ? default
                     : connection.WriteAsync(CompletionMessage.WithError(
@@ -167,6 +189,7 @@ internal sealed partial class HubDispatcher<THub> where THub : Hub
             case StreamItemMessage item:
                 if (connection.Invocations!.Streams.TryGetValue(item.InvocationId!, out var stream))
                 {
+                    Metrics.StreamItem(HubName, stream.MethodName, upload: true);
                     return stream.WriteAsync(item.Item, connection.ConnectionAborted);
                 }
 

@@ -5,6 +5,9 @@ internal interface IUploadStream
 {
     Type ItemType { get; }
 
+    /// <summary>The hub method the stream is an argument of (the <c>signalr.method</c> of its items' measurements).</summary>
+    string MethodName { get; set; }
+
     /// <summary>The value passed to the hub method: a <c>ChannelReader&lt;T&gt;</c> or an <c>IAsyncEnumerable&lt;T&gt;</c>.</summary>
     object ParameterValue { get; }
 

@@ -3,17 +3,24 @@ namespace SignalRLite.Internal.Hubs;
 /// <summary>One connection: sends, and asks for client results.</summary>
 internal sealed class SingleClientProxy<THub> : ISingleClientProxy where THub : Hub
 {
+    private static readonly string HubName = typeof(THub).Name;
+
     private readonly HubLifetimeManager<THub> _manager;
     private readonly string _connectionId;
+    private readonly SignalRLite.Internal.Diagnostics.SignalRLiteMetrics? _metrics;
 
-    public SingleClientProxy(HubLifetimeManager<THub> manager, string connectionId)
+    public SingleClientProxy(HubLifetimeManager<THub> manager, string connectionId, SignalRLite.Internal.Diagnostics.SignalRLiteMetrics? metrics = null)
     {
+        _metrics = metrics;
         _manager = manager;
         _connectionId = connectionId;
     }
 
-    public Task SendCoreAsync(string method, object?[] args, CancellationToken cancellationToken = default) =>
-        _manager.SendConnectionAsync(_connectionId, method, args, cancellationToken);
+    public Task SendCoreAsync(string method, object?[] args, CancellationToken cancellationToken = default)
+    {
+        _metrics?.Sent(HubName, selection: null);
+        return _manager.SendConnectionAsync(_connectionId, method, args, cancellationToken);
+    }
 
     public Task<T> InvokeCoreAsync<T>(string method, object?[] args, CancellationToken cancellationToken) =>
         _manager.InvokeConnectionAsync<T>(_connectionId, method, args, cancellationToken);

@@ -29,11 +29,19 @@ internal sealed class SlowConsumerQueuePolicy(HubConnectionContext connection, H
             CloseSlowClient(max);
         }
 
-        var queued = AwaitQueuedAsync(write);
+        // Counted out only when it was counted in (a listener may attach meanwhile).
+        var metrics = connection.Metrics;
+        var counted = metrics is not null && metrics.OutboundQueueEnabled;
+        if (counted)
+        {
+            metrics!.OutboundQueueChanged(connection.MetricsHubName, 1);
+        }
+
+        var queued = AwaitQueuedAsync(write, counted ? metrics : null);
         return writer.IsStalled(HubConnectionContext.StalledAfter) ? null : queued;
     }
 
-    private async Task AwaitQueuedAsync(ValueTask write)
+    private async Task AwaitQueuedAsync(ValueTask write, SignalRLite.Internal.Diagnostics.SignalRLiteMetrics? counted)
     {
         try
         {
@@ -46,6 +54,7 @@ internal sealed class SlowConsumerQueuePolicy(HubConnectionContext connection, H
         finally
         {
             Interlocked.Decrement(ref _queued);
+            counted?.OutboundQueueChanged(connection.MetricsHubName, -1);
         }
     }
 
@@ -58,6 +67,7 @@ internal sealed class SlowConsumerQueuePolicy(HubConnectionContext connection, H
         }
 
         HubLog.SlowClient(connection.Logger, connection.ConnectionId, max);
+        connection.Metrics?.SlowConsumerClosed(connection.MetricsHubName);
         connection.RequestClose(HubConnectionCloseReason.SlowClient);
         // Ends the pending flush, which lets the queued writes drain (they find the output closed).
         connection.ConnectionContext.Abort(new ConnectionAbortedException($"The client read nothing while more than {max} messages waited for it."));

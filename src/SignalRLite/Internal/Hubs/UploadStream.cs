@@ -19,6 +19,8 @@ internal sealed class UploadStream<T> : IUploadStream
 
     public Type ItemType => typeof(T);
 
+    public string MethodName { get; set; } = "";
+
     public object ParameterValue { get; }
 
     public ValueTask WriteAsync(object? item, CancellationToken cancellationToken)

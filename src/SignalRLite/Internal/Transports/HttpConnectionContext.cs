@@ -225,6 +225,9 @@ internal sealed partial class HttpConnectionContext : ConnectionContext,
     }
 
     /// <summary>Long Polling answers every poll within the poll timeout, which tells the client the server is alive.</summary>
+    /// <summary>Counts bytes a transport moved for this connection (<c>signalrlite.server.bytes</c>).</summary>
+    internal void CountBytes(HttpTransportType transport, bool inbound, long bytes) => _manager.LiteMetrics?.TransportBytes(transport, inbound, bytes);
+
     public bool HasInherentKeepAlive => TransportType == HttpTransportType.LongPolling;
 
     public TransferFormat SupportedFormats

@@ -59,6 +59,7 @@ internal sealed partial class HttpConnectionDispatcher
                     options.Transports,
                     statefulReconnect);
                 TransportLog.Negotiated(_logger, version, connection.ConnectionId);
+                _metrics?.Negotiated();
             }
 
             context.Response.StatusCode = StatusCodes.Status200OK;

@@ -79,6 +79,11 @@ internal sealed partial class HttpConnectionDispatcher
             try
             {
                 await context.Request.BodyReader.CopyToAsync(connection.Application.Output, cancellationToken).ConfigureAwait(false);
+                // By the declared length (the .NET and JavaScript clients send one); a chunked body is not counted.
+                if (context.Request.ContentLength is { } received)
+                {
+                    connection.CountBytes(connection.TransportType, inbound: true, received);
+                }
             }
             catch (OperationCanceledException) when (connection.TransportClosing.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
             {

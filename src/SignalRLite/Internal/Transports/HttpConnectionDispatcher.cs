@@ -26,6 +26,7 @@ internal sealed partial class HttpConnectionDispatcher
     private readonly HttpConnectionManager _manager;
     private readonly IServiceProvider _services;
     private readonly ILogger _logger;
+    private readonly SignalRLite.Internal.Diagnostics.SignalRLiteMetrics? _metrics;
     private readonly ILogger _webSocketLogger;
     private readonly ILogger _sseLogger;
     private readonly ILogger _longPollingLogger;
@@ -35,6 +36,7 @@ internal sealed partial class HttpConnectionDispatcher
     {
         _manager = manager;
         _services = services;
+        _metrics = services.GetService(typeof(SignalRLite.Internal.Diagnostics.SignalRLiteMetrics)) as SignalRLite.Internal.Diagnostics.SignalRLiteMetrics;
         _logger = loggerFactory.CreateLogger<HttpConnectionDispatcher>();
         _webSocketLogger = loggerFactory.CreateLogger<WebSocketsTransport>();
         _sseLogger = loggerFactory.CreateLogger("SignalRLite.Internal.Transports.ServerSentEventsTransport");

@@ -38,10 +38,12 @@ internal sealed class HttpConnectionManager : IDisposable
         IHostApplicationLifetime? lifetime = null,
         IMemoryPoolFactory<byte>? memoryPoolFactory = null,
         TimeProvider? timeProvider = null,
-        HttpConnectionsMetrics? metrics = null)
+        HttpConnectionsMetrics? metrics = null,
+        SignalRLite.Internal.Diagnostics.SignalRLiteMetrics? liteMetrics = null)
     {
         TimeProvider = timeProvider ?? TimeProvider.System;
         Metrics = metrics;
+        LiteMetrics = liteMetrics;
         // The server's pool (Kestrel's pinned blocks, evicted when idle) when the host provides one: with a thousand
         // busy connections the shared ArrayPool runs dry and every pipe segment becomes a fresh 4 KB array.
         _memoryPool = memoryPoolFactory?.Create(new MemoryPoolOptions { Owner = "signalrlite" });
@@ -72,6 +74,9 @@ internal sealed class HttpConnectionManager : IDisposable
 
     /// <summary>The official connection metrics; null for a manager built by hand (a unit test).</summary>
     public HttpConnectionsMetrics? Metrics { get; }
+
+    /// <summary>The <c>SignalRLite</c> meter's instruments (<c>signalrlite.server.bytes</c>); null without the hub runtime.</summary>
+    public SignalRLite.Internal.Diagnostics.SignalRLiteMetrics? LiteMetrics { get; }
 
     /// <summary>The clock of every connection and transport of this manager.</summary>
     public TimeProvider TimeProvider { get; }

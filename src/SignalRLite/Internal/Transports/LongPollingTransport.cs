@@ -124,6 +124,7 @@ internal static class LongPollingTransport
             }
 
             var length = buffer.Length;
+            connection.CountBytes(HttpTransportType.LongPolling, inbound: false, length);
             var response = context.Response;
             response.StatusCode = StatusCodes.Status200OK;
             // Always binary, whatever the transfer format (the official server does the same; clients read bytes).

@@ -58,6 +58,7 @@ internal static class ServerSentEventsTransport
                     if (!buffer.IsEmpty)
                     {
                         WriteEvent(response.BodyWriter, buffer);
+                        connection.CountBytes(HttpTransportType.ServerSentEvents, inbound: false, buffer.Length);
                         FlushResult flush;
                         if (useTimeout)
                         {

@@ -118,6 +118,7 @@ internal sealed class WebSocketsTransport
                     }
 
                     writer.Advance(result.Count);
+                    _connection.CountBytes(HttpTransportType.WebSockets, inbound: true, result.Count);
                     var flush = await writer.FlushAsync().ConfigureAwait(false);
                     if (flush.IsCompleted)
                     {
@@ -188,6 +189,7 @@ internal sealed class WebSocketsTransport
                 }
 
                 count += result.Count;
+                _connection.CountBytes(HttpTransportType.WebSockets, inbound: true, result.Count);
                 var oversized = _options.TransportMaxBufferSize > 0 && count > _options.TransportMaxBufferSize;
                 if (!result.EndOfMessage && !oversized)
                 {
@@ -258,6 +260,7 @@ internal sealed class WebSocketsTransport
                         try
                         {
                             await SendBufferAsync(buffer, messageType, CancellationToken.None).ConfigureAwait(false);
+                            _connection.CountBytes(HttpTransportType.WebSockets, inbound: false, buffer.Length);
                         }
                         finally
                         {
