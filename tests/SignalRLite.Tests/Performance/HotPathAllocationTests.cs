@@ -1,3 +1,5 @@
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
@@ -29,6 +31,40 @@ public sealed class HotPathAllocationTests(ITestOutputHelper output)
         var perRoundTrip = await MeasureEchoAsync(messagePack, meterListener);
         output.WriteLine($"{(messagePack ? "messagepack" : "json")}{(meterListener ? " (SignalRLite meter listened to)" : "")}: {perRoundTrip:F1} B per echo round trip");
         Assert.True(perRoundTrip <= budget, $"{perRoundTrip:F1} B per echo round trip exceeds the budget of {budget} B.");
+    }
+
+    /// <summary>
+    /// The cost of the OpenTelemetry SDK attached the usual way (metrics: the official meter and SignalRLite's; traces:
+    /// the official hub source, always sampled; no exporter, so the SDK's own aggregation and span creation are what
+    /// is measured). Reported, not budgeted; docs/performance.md quotes it. The test checks that one span per echo was
+    /// really recorded, so the figure is the cost of tracing every invocation.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Echo_round_trip_with_the_OpenTelemetry_SDK_attached(bool messagePack)
+    {
+        var spans = new CountingProcessor();
+        using var tracer = OpenTelemetry.Sdk.CreateTracerProviderBuilder()
+            .AddSource("Microsoft.AspNetCore.SignalR.Server")
+            .SetSampler(new OpenTelemetry.Trace.AlwaysOnSampler())
+            .AddProcessor(spans)
+            .Build();
+        using var meters = OpenTelemetry.Sdk.CreateMeterProviderBuilder()
+            .AddMeter("Microsoft.AspNetCore.Http.Connections", "SignalRLite")
+            .Build();
+        var perRoundTrip = await MeasureEchoAsync(messagePack, meterListener: false);
+        output.WriteLine($"{(messagePack ? "messagepack" : "json")} with the OpenTelemetry SDK (metrics + traces): {perRoundTrip:F1} B per echo round trip, {spans.Count} spans");
+        Assert.True(spans.Count >= Warmup + 3 * Measured, $"{spans.Count} spans recorded");
+    }
+
+    private sealed class CountingProcessor : OpenTelemetry.BaseProcessor<System.Diagnostics.Activity>
+    {
+        private long _count;
+
+        public long Count => Interlocked.Read(ref _count);
+
+        public override void OnEnd(System.Diagnostics.Activity data) => Interlocked.Increment(ref _count);
     }
 
     // Measured 184 B (JSON and MessagePack), by type (runtime allocation sampling): the argument string (88 B, the
