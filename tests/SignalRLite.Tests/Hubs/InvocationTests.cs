@@ -276,15 +276,16 @@ public class InvocationTests
     [Fact]
     public async Task PipelinedInvocationsAreAllAnsweredAndNoneWaitsForALaterOne()
     {
-        // A hub on the scope-less fast path (no constructor parameters, no filters). No keep-alive ping during the test:
-        // a ping's flush would hide a completion left unflushed.
+        // A hub on the scope-less fast path (no constructor parameters, no filters), where completions of invocations
+        // run back to back are written without a flush until the run ends. No keep-alive ping during the test: a ping's
+        // flush would hide a completion left unflushed.
         await using var server = InMemoryHubServer<PipelineHub>.Create(o => o.KeepAliveInterval = TimeSpan.FromMinutes(5));
         var connection = await server.ConnectAsync();
         var first = PipelineHub.Gate("first-" + Guid.NewGuid());
         var held = PipelineHub.Gate("held-" + Guid.NewGuid());
 
-        // While "first" holds the only slot, three more queue up. Once it ends they run in order: the completions of a and
-        // b must not wait for c (still running).
+        // While "first" holds the only slot, three more queue up. Once it ends they run back to back on one thread: the
+        // completions of a and b go out in one flush, which must not wait for c (still running).
         await connection.SendAsync(Invocation("first", "Wait", first.Key));
         // An unknown target is answered by the reader at once (not queued): once its error arrives, the reader has
         // queued the three invocations sent before it.

@@ -24,9 +24,9 @@ internal sealed class HubConnectionInvocations
     /// <summary>Invocations that may wait for a slot, beyond the running ones, before the reader pauses.</summary>
     public const int MaxQueuedInvocations = InvocationScheduler.MaxQueuedInvocations;
 
-    public HubConnectionInvocations(int maxParallel)
+    public HubConnectionInvocations(int maxParallel, HubConnectionContext? connection = null)
     {
-        Scheduler = new InvocationScheduler(maxParallel);
+        Scheduler = new InvocationScheduler(maxParallel, connection is null ? null : connection.FlushDeferredWrites);
     }
 
     /// <summary>Limits the invocations running at once and queues the others in arrival order.</summary>

@@ -5,7 +5,8 @@ namespace SignalRLite.Internal.Hubs;
 
 // The synchronous fast path: an invocation that needs no scope and whose method and Completion write finish
 // synchronously runs without an async state machine, and (when it would start at once anyway) on the read loop itself,
-// without a thread-pool hop.
+// without a thread-pool hop. Queued ones that finish synchronously run back to back on one thread (QueuedInvocation),
+// their Completions flushed once at the end of the run.
 //
 // Invariants:
 // 1. Only a method that is synchronous and takes no CancellationToken runs on the read loop. Such a method cannot wait
@@ -19,8 +20,11 @@ namespace SignalRLite.Internal.Hubs;
 //    no services and no [Authorize]; server-to-client streams always take the scoped path.
 // 5. The parsed InvocationMessage goes back to the connection's pool (IInvocationMessagePool) only on this path, after
 //    the Completion was written: nothing else (no filter, no scope, no pending continuation) ever saw it.
-// 6. The Completion of this path is the invocation work item's own object (Invocation.WriteCompletion), not a new one
-//    per invocation (56 B less per echo: HotPathAllocationTests, DispatchBenchmarks 330 instead of 386 B). Safe because WriteAsync serialises the message before
+// 6. A Completion written here without a flush (others wait for a slot) is flushed by the end of the thread's run at the
+//    latest: every run ends with InvocationScheduler.OnRunEnded (QueuedInvocation), so no Completion waits for an
+//    invocation that is still running; a stale "waiting" only defers the flush to the end of this run.
+// 7. The Completion of this path is the invocation work item's own object (Invocation.WriteCompletion), not a new one
+//    per invocation (56 B less per echo: HotPathAllocationTests). Safe because WriteAsync serialises the message before
 //    it returns and keeps no reference to it, and the work item is reused only after its run ended on this thread; the
 //    object is reset right after the write, so a spare work item keeps no result alive.
 internal sealed partial class HubDispatcher<THub>
@@ -103,7 +107,9 @@ internal sealed partial class HubDispatcher<THub>
             try
             {
                 // Methods without a value (void, Task, ValueTask) complete with a null result, as on the official server.
-                write = slot.WriteCompletion(connection, id, result);
+                // Invariant 6: with invocations waiting, this thread runs the next one right after this one, and its
+                // completion or the end of the run flushes this one too.
+                write = slot.WriteCompletion(connection, id, result, flush: !connection.Invocations!.Scheduler.HasWaiting);
             }
             catch (Exception ex)
             {

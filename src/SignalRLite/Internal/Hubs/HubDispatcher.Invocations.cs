@@ -119,16 +119,16 @@ internal sealed partial class HubDispatcher<THub>
         private CancellationTokenSource? _cts;
         private IUploadStream[]? _streams;
 
-        /// <summary>Only for <see cref="WriteCompletion"/> (HubDispatcher.InlinePath.cs, invariant 6).</summary>
+        /// <summary>Only for <see cref="WriteCompletion"/> (HubDispatcher.InlinePath.cs, invariant 7).</summary>
         private readonly CompletionMessage _completion = CompletionMessage.Empty("");
 
         /// <summary>Writes a Completion with <paramref name="result"/> through this work item's own message object.</summary>
-        public ValueTask WriteCompletion(HubConnectionContext connection, string id, object? result)
+        public ValueTask WriteCompletion(HubConnectionContext connection, string id, object? result, bool flush)
         {
             _completion.Reuse(id, result, hasResult: true);
             try
             {
-                return connection.WriteAsync(_completion);
+                return connection.WriteAsync(_completion, flush);
             }
             finally
             {

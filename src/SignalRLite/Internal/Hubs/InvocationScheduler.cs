@@ -8,8 +8,9 @@ namespace SignalRLite.Internal.Hubs;
 /// </summary>
 /// <remarks>
 /// <para>Who calls what. The read loop (one thread at a time) calls <see cref="Enqueue"/>, <see cref="TryRunInline"/>,
-/// <see cref="StartOutsideLimit"/> and <see cref="TakeSpare"/>. A slot holder calls <see cref="Release"/> exactly once
-/// (see <see cref="QueuedInvocation"/>), from any thread. <see cref="Close"/> runs once the connection ends.</para>
+/// <see cref="StartOutsideLimit"/> and <see cref="TakeSpare"/>. A slot holder calls <see cref="Release"/> or
+/// <see cref="ReleaseAndTakeNext"/> exactly once (see <see cref="QueuedInvocation"/>), from any thread.
+/// <see cref="Close"/> runs once the connection ends.</para>
 /// <para>Backpressure. At most <see cref="MaxQueuedInvocations"/> invocations wait: once the queue is full,
 /// <see cref="Enqueue"/> returns a task that completes when one leaves it, and the reader awaits it before it reads
 /// more (the transport's input buffer fills instead of this queue). The caller may ignore the task (stateful
@@ -37,10 +38,29 @@ internal sealed class InvocationScheduler
     private bool _closed;
     private TaskCompletionSource? _spaceAvailable;
     private QueuedInvocation? _spare;
+    private readonly Action? _onRunEnded;
 
-    public InvocationScheduler(int maxParallel)
+    /// <param name="maxParallel">MaximumParallelInvocationsPerClient.</param>
+    /// <param name="onRunEnded">Called when a thread stops running invocations (flushes the completions it deferred).</param>
+    public InvocationScheduler(int maxParallel, Action? onRunEnded = null)
     {
         _maxParallel = Math.Max(1, maxParallel);
+        _onRunEnded = onRunEnded;
+    }
+
+    /// <summary>
+    /// Whether invocations wait for a slot. Tells a finishing invocation whether the thread running it will go on with
+    /// the next one (whose completion, or the end of the run, then flushes this one's too).
+    /// </summary>
+    public bool HasWaiting
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _waiting.Count > 0;
+            }
+        }
     }
 
     /// <summary>Invocations waiting for a slot.</summary>
@@ -157,6 +177,36 @@ internal sealed class InvocationScheduler
         space?.TrySetResult();
         next.Start(this, holdsSlot: true);
     }
+
+    /// <summary>
+    /// Gives a slot back like <see cref="Release"/>, except that the invocation at the head of the queue is returned
+    /// instead of started: it holds the slot now, and the caller runs it at once on its own thread.
+    /// </summary>
+    public QueuedInvocation? ReleaseAndTakeNext()
+    {
+        QueuedInvocation? next;
+        TaskCompletionSource? space;
+        lock (_lock)
+        {
+            Debug.Assert(_running > 0, "A slot was released that was never taken.");
+            if (!_waiting.TryDequeue(out next))
+            {
+                _running--;
+                AssertInvariants();
+                return null;
+            }
+
+            space = _spaceAvailable;
+            _spaceAvailable = null;
+            AssertInvariants();
+        }
+
+        space?.TrySetResult();
+        return next;
+    }
+
+    /// <summary>A thread stopped running invocations of this connection.</summary>
+    public void OnRunEnded() => _onRunEnded?.Invoke();
 
     /// <summary>Drops the invocations that have not started and frees a reader waiting for space; the connection ended.</summary>
     public void Close()

@@ -8,22 +8,38 @@ namespace SignalRLite.Internal.Hubs;
 /// </summary>
 /// <remarks>
 /// <para>Life cycle (one owner at a time, so no lock): the read loop fills it and hands it to the scheduler; from
-/// <see cref="Start"/> (or <see cref="RunInline"/>) on, the thread running it owns it; if it finishes synchronously it
-/// goes back to the scheduler's spare slot (<see cref="InvocationScheduler.ReturnSpare"/>) and belongs to the read loop
-/// again. An invocation that goes asynchronous is never reused (its continuation may still refer to it).</para>
-/// <para>Invariant: the slot is given back exactly once, by <see cref="ReleaseSlot"/>: early by a streaming invocation
-/// once its method returned the stream, else when <see cref="RunAsync"/> ends. <see cref="_holdsSlot"/> is the only field
-/// two threads may touch at once (the stream pump and the end of the run), hence the interlocked exchange.</para>
+/// <see cref="Start"/> (or <see cref="RunInline"/>, or being returned by <see cref="InvocationScheduler.ReleaseAndTakeNext"/>)
+/// on, the thread running it owns it; if it finishes synchronously it goes back to the scheduler's spare slot
+/// (<see cref="InvocationScheduler.ReturnSpare"/>) and belongs to the read loop again. An invocation that goes
+/// asynchronous is never reused (its continuation may still refer to it).</para>
+/// <para>A run: the thread that runs an invocation which finishes synchronously takes the slot straight over to the next
+/// waiting invocation and runs it too, up to <see cref="MaxRunLength"/> in a row, instead of queueing it on the thread
+/// pool (a pipelining client: one hop per run instead of one per invocation). Completions written during a run may wait
+/// in the output for the run's end (see HubDispatcher.InlinePath.cs).</para>
+/// <para>Invariants:</para>
+/// <list type="number">
+/// <item>The slot is given back exactly once: early by a streaming invocation once its method returned the stream
+/// (<see cref="ReleaseSlot"/>), else when the run of the invocation ends (passed on to the next, or released).
+/// <see cref="_holdsSlot"/> is the only field two threads may touch at once (the stream pump and the end of the run),
+/// hence the interlocked exchange.</item>
+/// <item>Every run ends with <see cref="InvocationScheduler.OnRunEnded"/>, which flushes the completions it deferred.</item>
+/// </list>
 /// <para>Runs in the execution context of the read loop that queued it (as <c>Task.Run</c> would), except when run
 /// inline, where it already is on the read loop.</para>
 /// </remarks>
 internal abstract class QueuedInvocation : IThreadPoolWorkItem
 {
-    private static readonly ContextCallback s_run = static state => ((QueuedInvocation)state!).Run();
+    /// <summary>Invocations one thread may run back to back before it hands the rest to the thread pool (fairness).</summary>
+    private const int MaxRunLength = 32;
+
+    private static readonly ContextCallback s_begin = static state => ((QueuedInvocation)state!).Begin();
 
     private InvocationScheduler? _scheduler;
     private ExecutionContext? _executionContext;
     private int _holdsSlot;
+
+    /// <summary>The run of <see cref="RunAsync"/> begun by <see cref="Begin"/>; read right after, on the same thread.</summary>
+    private ValueTask _pending;
 
     /// <summary>Runs the invocation; must not throw.</summary>
     protected abstract ValueTask RunAsync();
@@ -56,49 +72,85 @@ internal abstract class QueuedInvocation : IThreadPoolWorkItem
         _scheduler = scheduler;
         _holdsSlot = 1;
         _executionContext = null;
-        Run();
+        // Alone: the read loop must go back to reading (and, being the only one that queues, would find nothing waiting).
+        RunFrom(this, scheduler, maxLength: 1);
     }
 
-    void IThreadPoolWorkItem.Execute()
+    /// <summary>Takes over the slot of the invocation that ran before it on this thread.</summary>
+    internal void AdoptSlot(InvocationScheduler scheduler)
+    {
+        _scheduler = scheduler;
+        _holdsSlot = 1;
+    }
+
+    void IThreadPoolWorkItem.Execute() => RunFrom(this, _scheduler!, MaxRunLength);
+
+    private static void RunFrom(QueuedInvocation first, InvocationScheduler scheduler, int maxLength)
+    {
+        var current = first;
+        for (var left = maxLength; current is not null; left--)
+        {
+            current = current.RunOnce(takeNext: left > 1);
+        }
+
+        scheduler.OnRunEnded();
+    }
+
+    /// <summary>Runs the invocation in its context; returns the next one to run on this thread, if any.</summary>
+    private QueuedInvocation? RunOnce(bool takeNext)
     {
         if (_executionContext is { } context)
         {
-            ExecutionContext.Run(context, s_run, this);
+            ExecutionContext.Run(context, s_begin, this);
         }
         else
         {
-            Run();
-        }
-    }
-
-    private void Run()
-    {
-        ValueTask run;
-        try
-        {
-            run = RunAsync();
-        }
-        catch
-        {
-            // RunAsync does not throw; should it, the slot must still be given back.
-            ReleaseSlot();
-            return;
+            Begin();
         }
 
+        var run = _pending;
+        _pending = default;
         if (!run.IsCompleted)
         {
             _ = ReleaseWhenDoneAsync(run);
-            return;
+            return null;
         }
 
         // Finished synchronously: the run is over and nothing refers to this object any more.
         var scheduler = _scheduler!;
-        ReleaseSlot();
+        QueuedInvocation? next = null;
+        if (Interlocked.Exchange(ref _holdsSlot, 0) == 1)
+        {
+            if (takeNext)
+            {
+                next = scheduler.ReleaseAndTakeNext();
+                next?.AdoptSlot(scheduler);
+            }
+            else
+            {
+                scheduler.Release();
+            }
+        }
+
         Clear();
         _scheduler = null;
         _executionContext = null;
         Debug.Assert(_holdsSlot == 0);
         scheduler.ReturnSpare(this);
+        return next;
+    }
+
+    private void Begin()
+    {
+        try
+        {
+            _pending = RunAsync();
+        }
+        catch (Exception ex)
+        {
+            // RunAsync does not throw; should it, the invocation is over all the same.
+            _pending = ValueTask.FromException(ex);
+        }
     }
 
     private async Task ReleaseWhenDoneAsync(ValueTask run)
@@ -106,6 +158,10 @@ internal abstract class QueuedInvocation : IThreadPoolWorkItem
         try
         {
             await run.ConfigureAwait(false);
+        }
+        catch
+        {
+            // Only an exception RunAsync should not have let out: nothing to report it to.
         }
         finally
         {
