@@ -16,10 +16,13 @@ namespace SignalRLite.Tests.Performance;
 [Trait("Category", "Integration")]
 public sealed class IdleMemoryTests(ITestOutputHelper output)
 {
-    private const int Connections = 400;
+    // Enough connections that one-off growth elsewhere in the process (a thread pool thread, a cache) is small per
+    // connection; an odd number of paired rounds for a median.
+    private const int Connections = 1200;
+    private const int Rounds = 3;
 
-    // Measured 1.3-6.3 KB over the raw floor in-process (noisy: a connection that has not settled still holds a 4 KB
-    // pipe segment); goal 2 KB. The bound catches a per-connection buffer or a per-connection timer coming back.
+    // Measured 4.77-4.79 KB over the raw floor in-process in three runs of three paired rounds (the earlier min-of-each
+    // measurement at 400 connections swung from 1.3 to 13.7 KB); goal 2 KB. The bound catches a per-connection buffer or a per-connection timer coming back.
     private const int MaxBytesOverRawFloor = 12 * 1024;
 
     private static int s_open;
@@ -46,21 +49,26 @@ public sealed class IdleMemoryTests(ITestOutputHelper output)
                 app.MapHub<IdleHub>("/hub");
             });
 
-        // Warm both paths so first-use caches are not counted.
-        await MeasureAsync(host, "/raw", 20);
-        await MeasureAsync(host, "/hub", 20);
+        // Warm both paths at full size so first-use caches and pool growth are not counted.
+        await MeasureAsync(host, "/raw", Connections);
+        await MeasureAsync(host, "/hub", Connections);
 
-        // The lowest of three alternating rounds each: growth elsewhere in the process (thread pool threads and their
-        // caches, the test runner) only adds.
-        double raw = double.MaxValue, hub = double.MaxValue;
-        for (var round = 0; round < 3; round++)
+        // Paired rounds, raw then hub, and the median of their differences. Both paths sometimes show a mode about 9 KB
+        // per connection higher (common to both: the client sockets and Kestrel's connection, not the hub), so taking
+        // the lowest of each side could pair a low raw round with a high hub round; a paired difference cancels it.
+        var differences = new List<double>();
+        for (var round = 0; round < Rounds; round++)
         {
-            raw = Math.Min(raw, await MeasureAsync(host, "/raw", Connections));
-            hub = Math.Min(hub, await MeasureAsync(host, "/hub", Connections));
+            var r = await MeasureAsync(host, "/raw", Connections);
+            var h = await MeasureAsync(host, "/hub", Connections);
+            output.WriteLine($"round {round}: raw WebSocket {r:F0} B per connection, hub {h:F0} B per connection");
+            differences.Add(h - r);
         }
 
-        output.WriteLine($"raw WebSocket: {raw:F0} B per connection, hub: {hub:F0} B per connection, difference {hub - raw:F0} B");
-        Assert.True(hub - raw <= MaxBytesOverRawFloor, $"An idle hub connection holds {hub - raw:F0} B more than a raw WebSocket (bound {MaxBytesOverRawFloor} B).");
+        differences.Sort();
+        var median = differences[Rounds / 2];
+        output.WriteLine($"median difference {median:F0} B per connection");
+        Assert.True(median <= MaxBytesOverRawFloor, $"An idle hub connection holds {median:F0} B more than a raw WebSocket (median of {Rounds} paired rounds; bound {MaxBytesOverRawFloor} B).");
     }
 
     private static async Task RawIdleAsync(HttpContext context)
