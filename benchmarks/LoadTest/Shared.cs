@@ -80,6 +80,12 @@ public sealed class ScenarioResult
     /// <summary>Server: process CPU time over the window.</summary>
     public double ServerCpuSeconds { get; set; }
 
+    /// <summary>Server: thread-pool work items run over the window.</summary>
+    public long ServerWorkItems { get; set; }
+
+    /// <summary>Server: context switches over the window.</summary>
+    public long ServerContextSwitches { get; set; }
+
     /// <summary>Client: process CPU time over the window.</summary>
     public double ClientCpuSeconds { get; set; }
 
@@ -133,6 +139,12 @@ public sealed class ServerStats
     public long Allocated { get; set; }
 
     public double CpuSeconds { get; set; }
+
+    /// <summary>ThreadPool.CompletedWorkItemCount: thread-pool work items run so far.</summary>
+    public long WorkItems { get; set; }
+
+    /// <summary>Context switches of the host process so far (Linux).</summary>
+    public long ContextSwitches { get; set; }
 
     public int Gen0 { get; set; }
 

@@ -147,6 +147,8 @@ internal static partial class ClientAgent
             P99Us = histogram.Quantile(0.99),
             ServerAllocatedBytes = s1.Allocated - s0.Allocated,
             ServerCpuSeconds = s1.CpuSeconds - s0.CpuSeconds,
+            ServerWorkItems = s1.WorkItems - s0.WorkItems,
+            ServerContextSwitches = s1.ContextSwitches - s0.ContextSwitches,
             ClientCpuSeconds = (cpu1 - cpu0).TotalSeconds,
         };
     }
@@ -552,6 +554,8 @@ internal static partial class ClientAgent
         result.Rate = result.MaxRateUnderSlo * receivers;
         result.ServerAllocatedBytes = s1.Allocated - s0.Allocated;
         result.ServerCpuSeconds = s1.CpuSeconds - s0.CpuSeconds;
+        result.ServerWorkItems = s1.WorkItems - s0.WorkItems;
+        result.ServerContextSwitches = s1.ContextSwitches - s0.ContextSwitches;
         result.ClientCpuSeconds = (Environment.CpuUsage.TotalTime - cpu0).TotalSeconds;
         result.Note = $"base {baseRate:F0}/s; steps " + string.Join(", ", result.Steps.Select(s => $"{s[0]:F0}/s p99 {s[2]:F1} ms"));
         return result;

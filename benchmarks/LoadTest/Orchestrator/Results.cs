@@ -113,6 +113,8 @@ internal sealed class Results(List<string> scenarios, string[] kinds)
         [
             new Metric(s.Name, "server allocated B/msg", false, r => r.Count > 0 ? r.ServerAllocatedBytes / (double)r.Count : null),
             new Metric(s.Name, "server CPU ms/1000 msg", false, r => r.Count > 0 ? r.ServerCpuSeconds * 1e6 / r.Count : null),
+            new Metric(s.Name, "server thread-pool work items/msg", false, r => r.Count > 0 ? r.ServerWorkItems / (double)r.Count : null),
+            new Metric(s.Name, "server context switches/msg", false, r => r.Count > 0 ? r.ServerContextSwitches / (double)r.Count : null),
             new Metric(s.Name, "p99 latency ms", false, r => double.IsFinite(r.P99Us) ? r.P99Us / 1000 : null),
             new Metric(s.Name, "client CPU share", false, r => r.Seconds > 0 ? r.ClientCpuSeconds / (r.Seconds * cores) : null),
         ];

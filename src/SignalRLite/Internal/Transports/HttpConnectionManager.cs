@@ -81,13 +81,19 @@ internal sealed class HttpConnectionManager : IDisposable
     /// <summary>The clock of every connection and transport of this manager.</summary>
     public TimeProvider TimeProvider { get; }
 
-    /// <summary>Options of the connections' pipes, shared by all connections with the same buffer limit (PipeOptions is immutable).</summary>
+    /// <summary>
+    /// Options of the connections' pipes, shared by all connections with the same buffer limit (PipeOptions is immutable).
+    /// Readers resume inline, on the thread that flushed: the hub's read loop on the transport's receive loop, without a
+    /// thread-pool hop; a transport reading the application's output decides itself whether to hop (<see cref="ApplicationOutput"/>).
+    /// Writers waiting on a full pipe resume on the thread pool, never on the reader's stack.
+    /// </summary>
     public PipeOptions GetPipeOptions(long maxBufferSize) =>
         _pipeOptions.GetOrAdd(maxBufferSize, static (size, pool) => new PipeOptions(
             pool: pool,
             pauseWriterThreshold: size,
             resumeWriterThreshold: size == 0 ? 0 : Math.Max(1, size / 2),
-            readerScheduler: PipeScheduler.ThreadPool,
+            readerScheduler: PipeScheduler.Inline,
+            writerScheduler: PipeScheduler.ThreadPool,
             useSynchronizationContext: false), _memoryPool);
 
     public HttpConnectionContext CreateConnection(HttpConnectionDispatcherOptions options, int negotiateVersion = 1, bool useStatefulReconnect = false)

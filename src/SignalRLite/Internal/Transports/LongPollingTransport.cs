@@ -83,7 +83,7 @@ internal static class LongPollingTransport
             ReadResult result;
             try
             {
-                result = await reader.ReadAsync(cancellation.Token).ConfigureAwait(false);
+                result = await ApplicationOutput.ReadAsync(reader, owner: null, cancellation.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

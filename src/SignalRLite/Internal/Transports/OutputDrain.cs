@@ -45,7 +45,7 @@ internal sealed class OutputDrain
         {
             while (!_stopping)
             {
-                var result = await _reader.ReadAsync().ConfigureAwait(false);
+                var result = await ApplicationOutput.ReadAsync(_reader, owner: null).ConfigureAwait(false);
                 _reader.AdvanceTo(result.Buffer.End);
                 if (result.IsCompleted)
                 {

@@ -51,7 +51,7 @@ internal static class ServerSentEventsTransport
 
             while (true)
             {
-                var result = await reader.ReadAsync(cancellation.Token).ConfigureAwait(false);
+                var result = await ApplicationOutput.ReadAsync(reader, owner: null, cancellation.Token).ConfigureAwait(false);
                 var buffer = result.Buffer;
                 try
                 {

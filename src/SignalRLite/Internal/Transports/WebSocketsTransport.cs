@@ -119,7 +119,7 @@ internal sealed class WebSocketsTransport
 
                     writer.Advance(result.Count);
                     _connection.CountBytes(HttpTransportType.WebSockets, inbound: true, result.Count);
-                    var flush = await writer.FlushAsync().ConfigureAwait(false);
+                    var flush = await FlushInputAsync(writer).ConfigureAwait(false);
                     if (flush.IsCompleted)
                     {
                         // The application stopped reading: discard further frames until the client's close frame.
@@ -200,7 +200,7 @@ internal sealed class WebSocketsTransport
 
                 writer.Write(buffer.AsSpan(0, count));
                 count = 0;
-                var flush = await writer.FlushAsync().ConfigureAwait(false);
+                var flush = await FlushInputAsync(writer).ConfigureAwait(false);
                 if (flush.IsCompleted)
                 {
                     await DrainAsync().ConfigureAwait(false);
@@ -211,6 +211,23 @@ internal sealed class WebSocketsTransport
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// Hands what was received to the application. The input pipe runs the hub's read loop inline in this call, and what
+    /// the hub then writes for this socket is sent inline too (<see cref="ApplicationOutput"/>): no hop either way.
+    /// </summary>
+    private ValueTask<FlushResult> FlushInputAsync(PipeWriter writer)
+    {
+        var previous = ApplicationOutput.EnterReceive(this);
+        try
+        {
+            return writer.FlushAsync();
+        }
+        finally
+        {
+            ApplicationOutput.ExitReceive(previous);
         }
     }
 
@@ -240,7 +257,7 @@ internal sealed class WebSocketsTransport
             while (true)
             {
                 readingOutput = true;
-                var result = await reader.ReadAsync().ConfigureAwait(false);
+                var result = await ApplicationOutput.ReadAsync(reader, owner: this).ConfigureAwait(false);
                 readingOutput = false;
                 var buffer = result.Buffer;
                 try
