@@ -16,7 +16,7 @@ namespace SignalRLite.Internal.Transports;
 /// Output: a reader resumed inline runs on the thread of whoever flushed (or cancelled, or completed) the pipe. That is
 /// wanted in one case only: the connection's own receive loop, which is running a synchronous hub method whose result
 /// is for the same socket (an echo's Completion goes out before the receive loop reads on). Everywhere else the read
-/// moves to the thread pool here: a broadcast to 1,000 connections must not run 1,000 socket sends on the sender's
+/// moves to the thread pool (<see cref="HopAsync"/>): a broadcast to 1,000 connections must not run 1,000 socket sends on the sender's
 /// stack, and messages written while the send waits for the pool go out in the same frame.
 /// </para>
 /// <para>
@@ -41,35 +41,21 @@ internal static class ApplicationOutput
     public static void ExitReceive(object? previous) => t_receiving = previous;
 
     /// <summary>
-    /// Reads the application's output for <paramref name="owner"/> (the transport, or null when no read may continue
-    /// inline). Returns on the thread pool unless the read completed at once or was resumed by the owner's own receive loop.
+    /// Whether a read of the application's output must move to the thread pool: it waited (<paramref name="resumed"/>),
+    /// so the pipe resumed it inline on the thread that flushed, and that thread is not <paramref name="owner"/>'s own
+    /// receive loop (<paramref name="owner"/> null: never continue inline).
     /// </summary>
+    /// <remarks>
+    /// The read itself is awaited in the transport's loop, not in a helper: an idle connection is parked in that read,
+    /// and a helper's state machine would be held per idle connection. A read that throws (the application completed its
+    /// output with an error, the request's token fired) is not moved: the loops only log and end then.
+    /// </remarks>
+    public static bool MustHop(bool resumed, object? owner) => resumed && !IsOwnersThread(owner);
+
+    /// <summary>Moves a read that <see cref="MustHop"/> to the thread pool; returns the read to use.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public static async ValueTask<ReadResult> ReadAsync(PipeReader reader, object? owner, CancellationToken cancellationToken = default)
+    public static async ValueTask<ReadResult> HopAsync(PipeReader reader, ReadResult result, CancellationToken cancellationToken = default)
     {
-        var pending = reader.ReadAsync(cancellationToken);
-        if (pending.IsCompleted)
-        {
-            // Data was already there: the reader is on its own thread (the pool, or the owner's receive loop).
-            return await pending.ConfigureAwait(false);
-        }
-
-        ReadResult result;
-        try
-        {
-            result = await pending.ConfigureAwait(false);
-        }
-        catch (Exception) when (!IsOwnersThread(owner))
-        {
-            await Task.Yield();
-            throw;
-        }
-
-        if (IsOwnersThread(owner))
-        {
-            return result;
-        }
-
         if (result.IsCanceled || result.IsCompleted)
         {
             await Task.Yield();

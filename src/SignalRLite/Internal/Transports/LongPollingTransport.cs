@@ -83,7 +83,13 @@ internal static class LongPollingTransport
             ReadResult result;
             try
             {
-                result = await ApplicationOutput.ReadAsync(reader, owner: null, cancellation.Token).ConfigureAwait(false);
+                var reading = reader.ReadAsync(cancellation.Token);
+                var resumed = !reading.IsCompleted;
+                result = await reading.ConfigureAwait(false);
+                if (ApplicationOutput.MustHop(resumed, owner: null))
+                {
+                    result = await ApplicationOutput.HopAsync(reader, result, cancellation.Token).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException)
             {

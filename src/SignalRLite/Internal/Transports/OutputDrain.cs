@@ -45,7 +45,8 @@ internal sealed class OutputDrain
         {
             while (!_stopping)
             {
-                var result = await ApplicationOutput.ReadAsync(_reader, owner: null).ConfigureAwait(false);
+                // May run inline on the application's flush (see ApplicationOutput): it only drops what it read.
+                var result = await _reader.ReadAsync().ConfigureAwait(false);
                 _reader.AdvanceTo(result.Buffer.End);
                 if (result.IsCompleted)
                 {

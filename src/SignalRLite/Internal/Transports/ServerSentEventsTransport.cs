@@ -51,7 +51,14 @@ internal static class ServerSentEventsTransport
 
             while (true)
             {
-                var result = await ApplicationOutput.ReadAsync(reader, owner: null, cancellation.Token).ConfigureAwait(false);
+                var reading = reader.ReadAsync(cancellation.Token);
+                var resumed = !reading.IsCompleted;
+                var result = await reading.ConfigureAwait(false);
+                if (ApplicationOutput.MustHop(resumed, owner: null))
+                {
+                    result = await ApplicationOutput.HopAsync(reader, result, cancellation.Token).ConfigureAwait(false);
+                }
+
                 var buffer = result.Buffer;
                 try
                 {

@@ -257,7 +257,14 @@ internal sealed class WebSocketsTransport
             while (true)
             {
                 readingOutput = true;
-                var result = await ApplicationOutput.ReadAsync(reader, owner: this).ConfigureAwait(false);
+                var reading = reader.ReadAsync();
+                var resumed = !reading.IsCompleted;
+                var result = await reading.ConfigureAwait(false);
+                if (ApplicationOutput.MustHop(resumed, owner: this))
+                {
+                    result = await ApplicationOutput.HopAsync(reader, result).ConfigureAwait(false);
+                }
+
                 readingOutput = false;
                 var buffer = result.Buffer;
                 try
