@@ -151,6 +151,12 @@ public sealed class ServerStats
     public int Gen1 { get; set; }
 
     public int Gen2 { get; set; }
+
+    /// <summary>ThreadPool.PendingWorkItemCount: the thread pool's queue length now.</summary>
+    public long PendingWorkItems { get; set; }
+
+    /// <summary>ThreadPool.ThreadCount now.</summary>
+    public int ThreadPoolThreads { get; set; }
 }
 
 [JsonSerializable(typeof(ScenarioSpec))]

@@ -99,6 +99,8 @@ internal static class HostProgram
             Gen0 = GC.CollectionCount(0),
             Gen1 = GC.CollectionCount(1),
             Gen2 = GC.CollectionCount(2),
+            PendingWorkItems = ThreadPool.PendingWorkItemCount,
+            ThreadPoolThreads = ThreadPool.ThreadCount,
         };
     }
 

@@ -96,7 +96,7 @@ internal static class Runner
         return 0;
     }
 
-    private static string FindRepoRoot()
+    internal static string FindRepoRoot()
     {
         foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
         {
@@ -112,16 +112,16 @@ internal static class Runner
         return Directory.GetCurrentDirectory();
     }
 
-    private static string? StringOption(string[] args, string name)
+    internal static string? StringOption(string[] args, string name)
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
-    private static int? IntOption(string[] args, string name) =>
+    internal static int? IntOption(string[] args, string name) =>
         StringOption(args, name) is { } s ? int.Parse(s, CultureInfo.InvariantCulture) : null;
 
-    private static double? DoubleOption(string[] args, string name) =>
+    internal static double? DoubleOption(string[] args, string name) =>
         StringOption(args, name) is { } s ? double.Parse(s, CultureInfo.InvariantCulture) : null;
 }
 
