@@ -32,7 +32,10 @@ internal enum HandshakeFailureReason
 /// listening nothing is timestamped, tagged or allocated. Tags are built in a <see cref="TagList"/> on the stack from
 /// cached strings (hub type name, method descriptor name, constant attribute values).
 /// </summary>
-/// <remarks>Stateless after construction; the instruments are thread-safe.</remarks>
+/// <remarks>
+/// Stateless after construction but for <see cref="GroupDirectory"/> (thread-safe on its own); the instruments are
+/// thread-safe.
+/// </remarks>
 internal sealed class SignalRLiteMetrics : IDisposable
 {
     public const string MeterName = "SignalRLite";
@@ -91,6 +94,9 @@ internal sealed class SignalRLiteMetrics : IDisposable
         _reattaches = meter.CreateCounter<long>("signalrlite.server.reattaches", "{reattach}", "Stateful reconnects: transports reattached to a hub connection.");
         _replayedBytes = meter.CreateCounter<long>("signalrlite.server.replayed_bytes", "By", "Bytes replayed to reattached transports.");
     }
+
+    /// <summary>The hubs' local registries, read by the dashboard for group sizes (nothing is recorded per message).</summary>
+    public HubGroupDirectory GroupDirectory { get; } = new();
 
     /// <summary>Whether an invocation's end is recorded at all; callers skip their own work (a lookup) otherwise.</summary>
     public bool InvocationsEnabled => _invocations.Enabled || _invocationDuration.Enabled;
