@@ -352,3 +352,4 @@ internal enum FanOutTarget
     User,
     Users,
 }
+
