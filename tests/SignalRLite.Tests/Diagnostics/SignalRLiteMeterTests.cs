@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
+using SignalRLite.Protocol;
 using SignalRLite.Tests.Hubs;
 using SignalRLite.Tests.Infrastructure;
 using SignalRLite.Tests.StatefulReconnect;
@@ -210,6 +211,65 @@ public sealed class SignalRLiteMeterTests
         var failures = Sums(recorder, "signalrlite.server.handshake_failures");
         Assert.Equal(1, failures[$"signalr.hub=DiagHub,signalrlite.reason={reason}"]);
         Assert.Single(failures);
+    }
+
+    [Fact]
+    public async Task A_handshake_timeout_is_counted_with_reason_timeout()
+    {
+        // The handshake deadline runs on the heartbeat of the injected TimeProvider: fake time, no waiting.
+        await using var server = FakeTimeHubServer.Create(o => o.HandshakeTimeout = TimeSpan.FromSeconds(15));
+        using var recorder = new DiagnosticsRecorder(server.Server.Services.GetRequiredService<IMeterFactory>(), "TestHub", Meter);
+        var client = await server.Server.ConnectAsync(handshake: false);
+        // The deadline is set when the handler starts, just before it joins the heartbeat: wait for that event.
+        Assert.True(SpinWait.SpinUntil(() => server.Heartbeat.ConnectionCount == 1, TestConnection.DefaultTimeout));
+
+        server.Advance(TimeSpan.FromSeconds(14));
+        Assert.Equal(0, Count(recorder, "signalrlite.server.handshake_failures"));
+        server.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal("Handshake was canceled.", (await client.ReadJsonAsync()).GetProperty("error").GetString());
+        await client.HandlerTask.WaitAsync(TestConnection.DefaultTimeout);
+
+        var failures = Sums(recorder, "signalrlite.server.handshake_failures");
+        Assert.Equal(1, failures["signalr.hub=TestHub,signalrlite.reason=timeout"]);
+        Assert.Single(failures);
+    }
+
+    [Fact]
+    public async Task A_binary_protocol_on_a_text_only_transport_is_counted_with_reason_transfer_format()
+    {
+        await using var server = HubTestServer.Create<TestHub>(builder: b => b.AddMessagePackProtocol());
+        using var recorder = new DiagnosticsRecorder(server.Services.GetRequiredService<IMeterFactory>(), "TestHub", Meter);
+        var connection = new TestConnection(Microsoft.AspNetCore.Connections.TransferFormat.Text);
+        await server.ConnectAsync(handshake: false, connection: connection);
+        await connection.SendAsync("{\"protocol\":\"messagepack\",\"version\":1}\u001e");
+
+        Assert.Contains("does not support the 'Binary' transfer format", (await connection.ReadJsonAsync()).GetProperty("error").GetString(), StringComparison.Ordinal);
+        await connection.HandlerTask.WaitAsync(TestConnection.DefaultTimeout);
+        var failures = Sums(recorder, "signalrlite.server.handshake_failures");
+        Assert.Equal(1, failures["signalr.hub=TestHub,signalrlite.reason=transfer_format"]);
+        Assert.Single(failures);
+    }
+
+    [Fact]
+    public async Task An_unauthorized_invocation_is_counted_with_outcome_unauthorized_and_a_refused_negotiate_is_not_a_negotiation()
+    {
+        await using var server = await Security.AuthTestServer.StartAsync(official: false, app => app.MapHub<Security.MethodAuthHub>("/secure").RequireAuthorization());
+        using var recorder = new DiagnosticsRecorder(server.Services.GetRequiredService<IMeterFactory>(), "MethodAuthHub", Meter);
+        var anonymous = await server.ConnectAsync("/method", token: null);
+        await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => anonymous.InvokeAsync<string>("Secret"));
+        Assert.Equal("public", await anonymous.InvokeAsync<string>("Public"));
+        await recorder.WaitForAsync(r => Count(r, "signalrlite.server.invocations") >= 2, Timeout);
+
+        var invocations = Sums(recorder, "signalrlite.server.invocations");
+        Assert.Equal(1, invocations["signalr.hub=MethodAuthHub,signalr.method=Secret,signalrlite.outcome=unauthorized"]);
+        Assert.Equal(1, invocations["signalr.hub=MethodAuthHub,signalr.method=Public,signalrlite.outcome=success"]);
+
+        // A negotiate that the endpoint's authorization refuses (401) never reaches SignalRLite: not a negotiation.
+        var negotiationsBefore = Sum(recorder, "signalrlite.server.negotiations", "");
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        using var refused = await http.PostAsync("secure/negotiate?negotiateVersion=1", null);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal(negotiationsBefore, Sum(recorder, "signalrlite.server.negotiations", ""));
     }
 
     [Fact]
