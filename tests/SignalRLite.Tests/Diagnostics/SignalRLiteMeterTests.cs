@@ -146,6 +146,60 @@ public sealed class SignalRLiteMeterTests
     }
 
     [Fact]
+    public async Task A_chunked_long_polling_post_is_counted_by_the_bytes_it_carried()
+    {
+        await using var server = await DiagnosticsServer.StartAsync("lite");
+        using var recorder = new DiagnosticsRecorder(server.Services.GetRequiredService<IMeterFactory>(), "DiagHub", Meter);
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        using var negotiate = await http.PostAsync("diag/negotiate?negotiateVersion=1", null).WaitAsync(Timeout);
+        using var negotiated = System.Text.Json.JsonDocument.Parse(await negotiate.Content.ReadAsStringAsync());
+        var token = Uri.EscapeDataString(negotiated.RootElement.GetProperty("connectionToken").GetString()!);
+        using var firstPoll = await http.GetAsync($"diag?id={token}").WaitAsync(Timeout);
+        Assert.Equal(System.Net.HttpStatusCode.OK, firstPoll.StatusCode);
+
+        // No Content-Length: the body goes as two chunks (the handshake, then an invocation).
+        string[] parts = ["{\"protocol\":\"json\",\"version\":1}\u001e", "{\"type\":1,\"invocationId\":\"1\",\"target\":\"Echo\",\"arguments\":[\"chunked\"]}\u001e"];
+        using var post = new HttpRequestMessage(HttpMethod.Post, $"diag?id={token}") { Content = new ChunkedContent(parts) };
+        post.Headers.TransferEncodingChunked = true;
+        using var posted = await http.SendAsync(post).WaitAsync(Timeout);
+        Assert.Equal(System.Net.HttpStatusCode.OK, posted.StatusCode);
+        Assert.Null(post.Content.Headers.ContentLength);
+
+        // The poll brings the handshake response and the Echo's completion: the POST was read in full.
+        var answered = "";
+        for (var polls = 0; polls < 5 && !answered.Contains("chunked", StringComparison.Ordinal); polls++)
+        {
+            using var poll = await http.GetAsync($"diag?id={token}").WaitAsync(Timeout);
+            answered += await poll.Content.ReadAsStringAsync();
+        }
+
+        Assert.Contains("chunked", answered, StringComparison.Ordinal);
+
+        var expected = parts.Sum(p => Encoding.UTF8.GetByteCount(p));
+        Assert.Equal(expected, Sum(recorder, "signalrlite.server.bytes", "signalr.transport=long_polling,signalrlite.direction=in"));
+        using var delete = await http.DeleteAsync($"diag?id={token}").WaitAsync(Timeout);
+    }
+
+    /// <summary>A request body of unknown length, written in parts with a flush after each (sent chunked).</summary>
+    private sealed class ChunkedContent(string[] parts) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            foreach (var part in parts)
+            {
+                await stream.WriteAsync(Encoding.UTF8.GetBytes(part));
+                await stream.FlushAsync();
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
+    [Fact]
     public async Task Sends_through_the_hub_clients_are_counted_by_target_kind()
     {
         await using var server = await DiagnosticsServer.StartAsync("lite");
