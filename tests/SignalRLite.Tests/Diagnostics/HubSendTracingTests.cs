@@ -15,17 +15,24 @@ public sealed class HubSendTracingTests
 {
     private const string TestSourceName = "SignalRLite.Tests.HubSend";
 
-    [Fact]
-    public async Task HubContextSendIsAChildSpanOfTheCurrentActivityAndFailuresAreMarked()
+    /// <summary>Records every activity of the test's source and of <c>SignalRLite</c> that stops.</summary>
+    private static ActivityListener Listen(ConcurrentQueue<Activity> stopped)
     {
-        var stopped = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
+        var listener = new ActivityListener
         {
             ShouldListenTo = s => s.Name is TestSourceName or "SignalRLite",
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = stopped.Enqueue,
         };
         ActivitySource.AddActivityListener(listener);
+        return listener;
+    }
+
+    [Fact]
+    public async Task HubContextSendIsAChildSpanOfTheCurrentActivityAndFailuresAreMarked()
+    {
+        var stopped = new ConcurrentQueue<Activity>();
+        using var listener = Listen(stopped);
         using var source = new ActivitySource(TestSourceName);
         await using var server = await HubAppHost.StartAsync(HubHostKind.Kestrel, s => s.AddSignalRLite(), app => app.MapHub<RedisTestHub>("/hub"));
         var connection = server.CreateClient("/hub");
@@ -63,13 +70,7 @@ public sealed class HubSendTracingTests
     public async Task SingleConnectionSendsAndClientResultInvocationsHaveSendSpans()
     {
         var stopped = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name is TestSourceName or "SignalRLite",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = stopped.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var listener = Listen(stopped);
         using var source = new ActivitySource(TestSourceName);
         await using var server = await HubAppHost.StartAsync(HubHostKind.Kestrel, s => s.AddSignalRLite(), app => app.MapHub<SingleTargetHub>("/hub"));
         var connection = server.CreateClient("/hub");

@@ -262,9 +262,7 @@ public sealed class SignalRLiteMeterTests
         Assert.Contains("\"error\"", Encoding.UTF8.GetString(buffer, 0, received.Count), StringComparison.Ordinal);
 
         await recorder.WaitForAsync(r => Count(r, "signalrlite.server.handshake_failures") >= 1, Timeout);
-        var failures = Sums(recorder, "signalrlite.server.handshake_failures");
-        Assert.Equal(1, failures[$"signalr.hub=DiagHub,signalrlite.reason={reason}"]);
-        Assert.Single(failures);
+        AssertOnlyHandshakeFailure(recorder, "DiagHub", reason);
     }
 
     [Fact]
@@ -283,9 +281,7 @@ public sealed class SignalRLiteMeterTests
         Assert.Equal("Handshake was canceled.", (await client.ReadJsonAsync()).GetProperty("error").GetString());
         await client.HandlerTask.WaitAsync(TestConnection.DefaultTimeout);
 
-        var failures = Sums(recorder, "signalrlite.server.handshake_failures");
-        Assert.Equal(1, failures["signalr.hub=TestHub,signalrlite.reason=timeout"]);
-        Assert.Single(failures);
+        AssertOnlyHandshakeFailure(recorder, "TestHub", "timeout");
     }
 
     [Fact]
@@ -299,9 +295,7 @@ public sealed class SignalRLiteMeterTests
 
         Assert.Contains("does not support the 'Binary' transfer format", (await connection.ReadJsonAsync()).GetProperty("error").GetString(), StringComparison.Ordinal);
         await connection.HandlerTask.WaitAsync(TestConnection.DefaultTimeout);
-        var failures = Sums(recorder, "signalrlite.server.handshake_failures");
-        Assert.Equal(1, failures["signalr.hub=TestHub,signalrlite.reason=transfer_format"]);
-        Assert.Single(failures);
+        AssertOnlyHandshakeFailure(recorder, "TestHub", "transfer_format");
     }
 
     [Fact]
@@ -390,6 +384,13 @@ public sealed class SignalRLiteMeterTests
             await Task.Yield();
             yield return i;
         }
+    }
+
+    private static void AssertOnlyHandshakeFailure(DiagnosticsRecorder recorder, string hub, string reason)
+    {
+        var failures = Sums(recorder, "signalrlite.server.handshake_failures");
+        Assert.Equal(1, failures[$"signalr.hub={hub},signalrlite.reason={reason}"]);
+        Assert.Single(failures);
     }
 
     private static int Count(DiagnosticsRecorder recorder, string instrument) =>
