@@ -83,6 +83,7 @@ public partial class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, I
         _serverName = Environment.MachineName + "_" + id;
         _results = new ClientResultTracker("r" + id[..12] + "-");
         _telemetry = new RedisTelemetry(meterFactory, timeProvider ?? TimeProvider.System, typeof(THub).Name);
+        _registry.FanOutObserver = _telemetry.FannedOut;
         _bus = new RedisBus(logger, options.Value, _serverName, _channels.Server(_serverName), OnServerMessageAsync, _telemetry);
         _noFrame = (connection, ex) => RedisLog.NoFrameForProtocol(_logger, connection.ConnectionId, connection.Protocol.Name, ex);
     }

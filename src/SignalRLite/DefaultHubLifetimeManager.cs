@@ -34,6 +34,7 @@ public class DefaultHubLifetimeManager<THub> : HubLifetimeManager<THub> where TH
             // The hub layer sets the same instruments and hub name on every connection: the first one tells.
             var hub = connection.MetricsHubName;
             _registry.FanOutObserver = (target, reached) => metrics.FannedOut(hub, target, reached);
+            metrics.GroupDirectory.Register(hub, _registry);
         }
 
         _registry.Add(connection);

@@ -34,6 +34,7 @@ internal sealed class RedisTelemetry : IDisposable
     private readonly Histogram<double> _publishDuration;
     private readonly Counter<long> _reconnects;
     private readonly Counter<long> _ackTimeouts;
+    private readonly Histogram<long> _fanOut;
 
     /// <summary>Without a factory the meter is this instance's own (a listener that matches by name still sees it).</summary>
     public RedisTelemetry(IMeterFactory? meterFactory, TimeProvider timeProvider, string hubName)
@@ -56,6 +57,8 @@ internal sealed class RedisTelemetry : IDisposable
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
         _reconnects = meter.CreateCounter<long>("signalrlite.redis.reconnects", "{reconnect}", "Times the backplane's pub/sub connection to a Redis endpoint was restored.");
         _ackTimeouts = meter.CreateCounter<long>("signalrlite.redis.ack_timeouts", "{ack}", "Group changes for a connection on another server that were not acknowledged in time.");
+        // The core's instrument (same meter, name and parameters): recorded here for this server's local deliveries.
+        _fanOut = FanOutHistogram.Create(meter);
     }
 
     /// <summary>Whether a listener wants the backplane's spans: only then is a trace context written or read.</summary>
@@ -101,6 +104,12 @@ internal sealed class RedisTelemetry : IDisposable
             _ackTimeouts.Add(1);
         }
     }
+
+    /// <summary>
+    /// One local delivery (a backplane message received here, or the local part of a Clients(ids) send) was written to
+    /// <paramref name="connections"/> connections of this server: the registry's fan-out observer.
+    /// </summary>
+    public void FannedOut(FanOutTarget target, int connections) => FanOutHistogram.Record(_fanOut, _hubName, target, connections);
 
     /// <summary>Starts the Producer span of a hub send (a child of the current activity), or null when nobody listens.</summary>
     public Activity? StartProducer(RedisChannelKind kind)

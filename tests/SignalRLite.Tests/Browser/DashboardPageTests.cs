@@ -106,6 +106,17 @@ public sealed class DashboardPageTests(ITestOutputHelper output) : IAsyncLifetim
         }
 
         await WaitForTextAsync(page, "live-connections", "4");
+
+        // Groups and their sizes: three connections in one group, one in another; the page lists them, largest first.
+        var groups = _host.Services.GetRequiredService<SignalRLite.IHubContext<Diagnostics.Lite.DiagHub>>().Groups;
+        for (var i = 0; i < 3; i++)
+        {
+            await groups.AddToGroupAsync(clients[i].ConnectionId!, "room-a");
+        }
+
+        await groups.AddToGroupAsync(clients[3].ConnectionId!, "room-b");
+        await page.WaitForFunctionAsync(
+            "() => document.getElementById('largest-groups').textContent.includes('DiagHubroom-a3DiagHubroom-b1')", null, Slow);
         await page.WaitForFunctionAsync(
             "() => document.getElementById('connections-by-transport').textContent.includes('web_sockets3')", null, Slow);
 
@@ -136,6 +147,9 @@ public sealed class DashboardPageTests(ITestOutputHelper output) : IAsyncLifetim
         await clients[0].StopAsync();
         await clients[3].StopAsync();
         await WaitForTextAsync(page, "live-connections", "2");
+        // The sizes follow the disconnects (client 0 left room-a, client 3 left room-b, which is gone).
+        await page.WaitForFunctionAsync(
+            "() => { const t = document.getElementById('largest-groups').textContent; return t.includes('room-a2') && !t.includes('room-b'); }", null, Slow);
         await page.WaitForFunctionAsync(
             "() => document.getElementById('connections-closed').textContent.includes('normal_closure2')", null, Slow);
 

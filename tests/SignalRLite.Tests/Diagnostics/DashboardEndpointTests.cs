@@ -89,7 +89,12 @@ public sealed class DashboardEndpointTests
         var connections = json.RootElement.GetProperty("connections");
         Assert.Equal(JsonValueKind.Number, connections.GetProperty("live").ValueKind);
         Assert.Equal(JsonValueKind.Array, json.RootElement.GetProperty("invocations").GetProperty("methods").ValueKind);
-        Assert.Contains("HubLifetimeManager", json.RootElement.GetProperty("groups").GetProperty("note").GetString());
+        var groups = json.RootElement.GetProperty("groups");
+        Assert.Contains("this server's connections", groups.GetProperty("note").GetString());
+        Assert.Equal(0, groups.GetProperty("largest").GetArrayLength());
+        var hub = Assert.Single(groups.GetProperty("groupsByHub").EnumerateArray());
+        Assert.Equal("DiagHub", hub.GetProperty("name").GetString());
+        Assert.Equal(0, hub.GetProperty("count").GetDouble());
     }
 
     [Fact]

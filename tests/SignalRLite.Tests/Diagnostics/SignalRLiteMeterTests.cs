@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
+using SignalRLite.Protocol;
 using SignalRLite.Tests.Hubs;
 using SignalRLite.Tests.Infrastructure;
 using SignalRLite.Tests.StatefulReconnect;
@@ -145,6 +146,60 @@ public sealed class SignalRLiteMeterTests
     }
 
     [Fact]
+    public async Task A_chunked_long_polling_post_is_counted_by_the_bytes_it_carried()
+    {
+        await using var server = await DiagnosticsServer.StartAsync("lite");
+        using var recorder = new DiagnosticsRecorder(server.Services.GetRequiredService<IMeterFactory>(), "DiagHub", Meter);
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        using var negotiate = await http.PostAsync("diag/negotiate?negotiateVersion=1", null).WaitAsync(Timeout);
+        using var negotiated = System.Text.Json.JsonDocument.Parse(await negotiate.Content.ReadAsStringAsync());
+        var token = Uri.EscapeDataString(negotiated.RootElement.GetProperty("connectionToken").GetString()!);
+        using var firstPoll = await http.GetAsync($"diag?id={token}").WaitAsync(Timeout);
+        Assert.Equal(System.Net.HttpStatusCode.OK, firstPoll.StatusCode);
+
+        // No Content-Length: the body goes as two chunks (the handshake, then an invocation).
+        string[] parts = ["{\"protocol\":\"json\",\"version\":1}\u001e", "{\"type\":1,\"invocationId\":\"1\",\"target\":\"Echo\",\"arguments\":[\"chunked\"]}\u001e"];
+        using var post = new HttpRequestMessage(HttpMethod.Post, $"diag?id={token}") { Content = new ChunkedContent(parts) };
+        post.Headers.TransferEncodingChunked = true;
+        using var posted = await http.SendAsync(post).WaitAsync(Timeout);
+        Assert.Equal(System.Net.HttpStatusCode.OK, posted.StatusCode);
+        Assert.Null(post.Content.Headers.ContentLength);
+
+        // The poll brings the handshake response and the Echo's completion: the POST was read in full.
+        var answered = "";
+        for (var polls = 0; polls < 5 && !answered.Contains("chunked", StringComparison.Ordinal); polls++)
+        {
+            using var poll = await http.GetAsync($"diag?id={token}").WaitAsync(Timeout);
+            answered += await poll.Content.ReadAsStringAsync();
+        }
+
+        Assert.Contains("chunked", answered, StringComparison.Ordinal);
+
+        var expected = parts.Sum(p => Encoding.UTF8.GetByteCount(p));
+        Assert.Equal(expected, Sum(recorder, "signalrlite.server.bytes", "signalr.transport=long_polling,signalrlite.direction=in"));
+        using var delete = await http.DeleteAsync($"diag?id={token}").WaitAsync(Timeout);
+    }
+
+    /// <summary>A request body of unknown length, written in parts with a flush after each (sent chunked).</summary>
+    private sealed class ChunkedContent(string[] parts) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            foreach (var part in parts)
+            {
+                await stream.WriteAsync(Encoding.UTF8.GetBytes(part));
+                await stream.FlushAsync();
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
+    [Fact]
     public async Task Sends_through_the_hub_clients_are_counted_by_target_kind()
     {
         await using var server = await DiagnosticsServer.StartAsync("lite");
@@ -207,9 +262,62 @@ public sealed class SignalRLiteMeterTests
         Assert.Contains("\"error\"", Encoding.UTF8.GetString(buffer, 0, received.Count), StringComparison.Ordinal);
 
         await recorder.WaitForAsync(r => Count(r, "signalrlite.server.handshake_failures") >= 1, Timeout);
-        var failures = Sums(recorder, "signalrlite.server.handshake_failures");
-        Assert.Equal(1, failures[$"signalr.hub=DiagHub,signalrlite.reason={reason}"]);
-        Assert.Single(failures);
+        AssertOnlyHandshakeFailure(recorder, "DiagHub", reason);
+    }
+
+    [Fact]
+    public async Task A_handshake_timeout_is_counted_with_reason_timeout()
+    {
+        // The handshake deadline runs on the heartbeat of the injected TimeProvider: fake time, no waiting.
+        await using var server = FakeTimeHubServer.Create(o => o.HandshakeTimeout = TimeSpan.FromSeconds(15));
+        using var recorder = new DiagnosticsRecorder(server.Server.Services.GetRequiredService<IMeterFactory>(), "TestHub", Meter);
+        var client = await server.Server.ConnectAsync(handshake: false);
+        // The deadline is set when the handler starts, just before it joins the heartbeat: wait for that event.
+        Assert.True(SpinWait.SpinUntil(() => server.Heartbeat.ConnectionCount == 1, TestConnection.DefaultTimeout));
+
+        server.Advance(TimeSpan.FromSeconds(14));
+        Assert.Equal(0, Count(recorder, "signalrlite.server.handshake_failures"));
+        server.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal("Handshake was canceled.", (await client.ReadJsonAsync()).GetProperty("error").GetString());
+        await client.HandlerTask.WaitAsync(TestConnection.DefaultTimeout);
+
+        AssertOnlyHandshakeFailure(recorder, "TestHub", "timeout");
+    }
+
+    [Fact]
+    public async Task A_binary_protocol_on_a_text_only_transport_is_counted_with_reason_transfer_format()
+    {
+        await using var server = HubTestServer.Create<TestHub>(builder: b => b.AddMessagePackProtocol());
+        using var recorder = new DiagnosticsRecorder(server.Services.GetRequiredService<IMeterFactory>(), "TestHub", Meter);
+        var connection = new TestConnection(Microsoft.AspNetCore.Connections.TransferFormat.Text);
+        await server.ConnectAsync(handshake: false, connection: connection);
+        await connection.SendAsync("{\"protocol\":\"messagepack\",\"version\":1}\u001e");
+
+        Assert.Contains("does not support the 'Binary' transfer format", (await connection.ReadJsonAsync()).GetProperty("error").GetString(), StringComparison.Ordinal);
+        await connection.HandlerTask.WaitAsync(TestConnection.DefaultTimeout);
+        AssertOnlyHandshakeFailure(recorder, "TestHub", "transfer_format");
+    }
+
+    [Fact]
+    public async Task An_unauthorized_invocation_is_counted_with_outcome_unauthorized_and_a_refused_negotiate_is_not_a_negotiation()
+    {
+        await using var server = await Security.AuthTestServer.StartAsync(official: false, app => app.MapHub<Security.MethodAuthHub>("/secure").RequireAuthorization());
+        using var recorder = new DiagnosticsRecorder(server.Services.GetRequiredService<IMeterFactory>(), "MethodAuthHub", Meter);
+        var anonymous = await server.ConnectAsync("/method", token: null);
+        await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() => anonymous.InvokeAsync<string>("Secret"));
+        Assert.Equal("public", await anonymous.InvokeAsync<string>("Public"));
+        await recorder.WaitForAsync(r => Count(r, "signalrlite.server.invocations") >= 2, Timeout);
+
+        var invocations = Sums(recorder, "signalrlite.server.invocations");
+        Assert.Equal(1, invocations["signalr.hub=MethodAuthHub,signalr.method=Secret,signalrlite.outcome=unauthorized"]);
+        Assert.Equal(1, invocations["signalr.hub=MethodAuthHub,signalr.method=Public,signalrlite.outcome=success"]);
+
+        // A negotiate that the endpoint's authorization refuses (401) never reaches SignalRLite: not a negotiation.
+        var negotiationsBefore = Sum(recorder, "signalrlite.server.negotiations", "");
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        using var refused = await http.PostAsync("secure/negotiate?negotiateVersion=1", null);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal(negotiationsBefore, Sum(recorder, "signalrlite.server.negotiations", ""));
     }
 
     [Fact]
@@ -276,6 +384,13 @@ public sealed class SignalRLiteMeterTests
             await Task.Yield();
             yield return i;
         }
+    }
+
+    private static void AssertOnlyHandshakeFailure(DiagnosticsRecorder recorder, string hub, string reason)
+    {
+        var failures = Sums(recorder, "signalrlite.server.handshake_failures");
+        Assert.Equal(1, failures[$"signalr.hub={hub},signalrlite.reason={reason}"]);
+        Assert.Single(failures);
     }
 
     private static int Count(DiagnosticsRecorder recorder, string instrument) =>

@@ -134,6 +134,47 @@ public class HubConnectionRegistryTests
     private static SerializedHubMessage Message() => new(new InvocationMessage("m", []));
 
     /// <summary>A context on an in-memory pipe that never applies backpressure, speaking JSON.</summary>
+    [Fact]
+    public void LargestGroupsAreTheBiggestFirstThenByNameAndFollowLeaves()
+    {
+        var registry = new HubConnectionRegistry();
+        var connections = Enumerable.Range(0, 6).Select(i => Connection("c" + i)).ToArray();
+        foreach (var c in connections)
+        {
+            registry.Add(c);
+        }
+
+        // big: 5, mid: 3, b-tie and a-tie: 2 each, solo: 1.
+        for (var i = 0; i < 5; i++)
+        {
+            registry.AddToGroup("c" + i, "big");
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            registry.AddToGroup("c" + i, "mid");
+        }
+
+        registry.AddToGroup("c0", "b-tie");
+        registry.AddToGroup("c1", "b-tie");
+        registry.AddToGroup("c2", "a-tie");
+        registry.AddToGroup("c3", "a-tie");
+        registry.AddToGroup("c5", "solo");
+
+        var top = registry.LargestGroups(3, out var groups);
+        Assert.Equal(5, groups);
+        Assert.Equal([new("big", 5), new("mid", 3), new("a-tie", 2)], top);
+        Assert.Equal(5, registry.LargestGroups(10, out _).Count);
+
+        registry.Remove(connections[0]);
+        registry.Remove(connections[1]);
+        registry.RemoveFromGroup("c5", "solo");
+        top = registry.LargestGroups(10, out groups);
+        // b-tie lost both members and solo its only one: both are gone.
+        Assert.Equal(3, groups);
+        Assert.Equal([new("big", 3), new("a-tie", 2), new("mid", 1)], top);
+    }
+
     internal static HubConnectionContext Connection(string id, string? user = null)
     {
         var toClient = new Pipe(new PipeOptions(pauseWriterThreshold: 0, resumeWriterThreshold: 0));

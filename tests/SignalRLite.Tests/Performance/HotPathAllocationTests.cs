@@ -58,7 +58,8 @@ public sealed class HotPathAllocationTests(ITestOutputHelper output)
         Assert.True(spans.Count >= Warmup + 3 * Measured, $"{spans.Count} spans recorded");
     }
 
-    private sealed class CountingProcessor : OpenTelemetry.BaseProcessor<System.Diagnostics.Activity>
+    /// <summary>Counts ended spans (ObservabilityCpuTests uses it too).</summary>
+    internal sealed class CountingProcessor : OpenTelemetry.BaseProcessor<System.Diagnostics.Activity>
     {
         private long _count;
 

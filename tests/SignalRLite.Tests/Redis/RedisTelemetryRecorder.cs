@@ -85,15 +85,20 @@ internal sealed class RedisTelemetryRecorder : IDisposable
         where T : struct
     {
         string? kind = null;
+        string? target = null;
         foreach (var tag in tags)
         {
             if (tag.Key == "signalrlite.channel_kind")
             {
                 kind = (string?)tag.Value;
             }
+            else if (tag.Key == "signalrlite.target")
+            {
+                target = (string?)tag.Value;
+            }
         }
 
-        _measurements.Enqueue(new RedisMeasurement(Array.IndexOf(_scopes, instrument.Meter.Scope), instrument.Name, Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture), kind, tags.Length));
+        _measurements.Enqueue(new RedisMeasurement(Array.IndexOf(_scopes, instrument.Meter.Scope), instrument.Name, Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture), kind, tags.Length, target));
         Signal();
     }
 
@@ -121,5 +126,8 @@ internal sealed class RedisTelemetryRecorder : IDisposable
     }
 }
 
-/// <summary>One measurement: the server's index, the instrument, the value, its <c>signalrlite.channel_kind</c> and how many attributes it had.</summary>
-internal readonly record struct RedisMeasurement(int Server, string Instrument, double Value, string? ChannelKind, int TagCount);
+/// <summary>
+/// One measurement: the server's index, the instrument, the value, its <c>signalrlite.channel_kind</c>, how many
+/// attributes it had and its <c>signalrlite.target</c>.
+/// </summary>
+internal readonly record struct RedisMeasurement(int Server, string Instrument, double Value, string? ChannelKind, int TagCount, string? Target = null);

@@ -79,6 +79,62 @@ public sealed class RedisTelemetryTests
     }
 
     [Fact]
+    public async Task FanOutIsRecordedOnEachServerForItsOwnLocalDeliveries()
+    {
+        const string FanOut = "signalrlite.server.send.fan_out";
+        await using var cluster = await RedisCluster.StartAsync(2);
+        using var recorder = new RedisTelemetryRecorder(MeterFactory(cluster.Servers[0]), MeterFactory(cluster.Servers[1]));
+        // Server 0: two members of "g". Server 1: three members and one connection outside the group.
+        var clients = new List<ClusterClient>();
+        foreach (var (server, join) in new[] { (0, true), (0, true), (1, true), (1, true), (1, true), (1, false) })
+        {
+            var client = await ClusterClient.ConnectAsync(cluster.Servers[server], WireProtocol.Json);
+            if (join)
+            {
+                await client.Connection.InvokeAsync("Join", "g").WaitAsync(TestConnection.DefaultTimeout);
+            }
+
+            clients.Add(client);
+        }
+
+        // One group send from server 0: each server records one fan-out, the connections it wrote the message to.
+        var hubContext = cluster.Servers[0].Services.GetRequiredService<IHubContext<RedisTestHub>>();
+        await hubContext.Clients.Group("g").SendAsync("Receive", "group", "hello").WaitAsync(TestConnection.DefaultTimeout);
+        await recorder.WaitForAsync(r => r.Of(0, FanOut).Count >= 1 && r.Of(1, FanOut).Count >= 1, Timeout);
+        foreach (var client in clients.Take(5))
+        {
+            Assert.Equal(("group", "hello"), await client.Inbox.NextAsync());
+        }
+
+        Assert.Equal([("group", 2d)], Targets(recorder.Of(0, FanOut)));
+        Assert.Equal([("group", 3d)], Targets(recorder.Of(1, FanOut)));
+        Assert.Equal(2, recorder.Of(1, FanOut)[0].TagCount);
+
+        // A broadcast from server 1: both of server 0's connections, all four of server 1's.
+        await cluster.Servers[1].Services.GetRequiredService<IHubContext<RedisTestHub>>().Clients.All.SendAsync("Receive", "all", "x").WaitAsync(TestConnection.DefaultTimeout);
+        await recorder.WaitForAsync(r => r.Of(0, FanOut).Count >= 2 && r.Of(1, FanOut).Count >= 2, Timeout);
+        foreach (var client in clients)
+        {
+            Assert.Equal(("all", "x"), await client.Inbox.NextAsync());
+        }
+
+        Assert.Equal([("group", 2d), ("all", 2d)], Targets(recorder.Of(0, FanOut)));
+        Assert.Equal([("group", 3d), ("all", 4d)], Targets(recorder.Of(1, FanOut)));
+
+        // Clients(ids) from server 0 naming one local and two remote connections: the sender records its local part;
+        // the remote ones travel on their connection channels and are not fan-outs of a selection.
+        await hubContext.Clients.Clients([clients[0].Id, clients[2].Id, clients[3].Id]).SendAsync("Receive", "clients", "y").WaitAsync(TestConnection.DefaultTimeout);
+        foreach (var i in new[] { 0, 2, 3 })
+        {
+            Assert.Equal(("clients", "y"), await clients[i].Inbox.NextAsync());
+        }
+
+        await recorder.WaitForAsync(r => r.Of(0, FanOut).Count >= 3, Timeout);
+        Assert.Equal([("group", 2d), ("all", 2d), ("connections", 1d)], Targets(recorder.Of(0, FanOut)));
+        Assert.Equal(2, recorder.Of(1, FanOut).Count);
+    }
+
+    [Fact]
     public async Task SendToAConnectionOnAnotherServerIsCountedAsConnectionKind()
     {
         await using var cluster = await RedisCluster.StartAsync(2);
@@ -134,6 +190,9 @@ public sealed class RedisTelemetryTests
         Assert.Equal("group_command", Assert.Single(recorder.Of(0, "signalrlite.redis.publishes")).ChannelKind);
         await command.Task.WaitAsync(Timeout);
     }
+
+    private static (string? Target, double Value)[] Targets(IEnumerable<RedisMeasurement> measurements) =>
+        [.. measurements.Select(m => (m.Target, m.Value))];
 
     private static IMeterFactory MeterFactory(HubAppHost server) => server.Services.GetRequiredService<IMeterFactory>();
 }

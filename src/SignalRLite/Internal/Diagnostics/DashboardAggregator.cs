@@ -30,6 +30,7 @@ internal sealed class DashboardAggregator : IDisposable
 
     private readonly object _lock = new();
     private readonly IMeterFactory _meterFactory;
+    private readonly HubGroupDirectory? _groups;
     private readonly TimeProvider _time;
     private readonly MeterListener _listener;
     private readonly Dictionary<string, MetricSeries> _series = new(StringComparer.Ordinal);
@@ -37,9 +38,10 @@ internal sealed class DashboardAggregator : IDisposable
     private long _overflow;
     private int _started;
 
-    public DashboardAggregator(IMeterFactory meterFactory, TimeProvider time)
+    public DashboardAggregator(IMeterFactory meterFactory, TimeProvider time, SignalRLiteMetrics? metrics = null)
     {
         _meterFactory = meterFactory;
+        _groups = metrics?.GroupDirectory;
         _time = time;
         _listener = new MeterListener { InstrumentPublished = OnInstrumentPublished };
         _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Record(instrument, value, tags));
@@ -65,11 +67,14 @@ internal sealed class DashboardAggregator : IDisposable
         EnsureStarted();
         // Observable instruments report through the callbacks, which take the lock: outside it.
         _listener.RecordObservableInstruments();
+        // Group sizes are read from the registries now, once per snapshot (outside the lock: they are thread-safe).
+        (IReadOnlyList<GroupSize> Largest, IReadOnlyList<NamedCount> GroupsPerHub) groups =
+            _groups is null ? ([], []) : _groups.Read(DashboardSnapshotBuilder.LargestGroupsPerHub);
         var now = _time.GetUtcNow();
         lock (_lock)
         {
             AssertInvariants();
-            return DashboardSnapshotBuilder.Build(_series.Values, now, now.ToUnixTimeSeconds(), _overflow);
+            return DashboardSnapshotBuilder.Build(_series.Values, now, now.ToUnixTimeSeconds(), _overflow, groups.Largest, groups.GroupsPerHub);
         }
     }
 

@@ -67,7 +67,8 @@ td.num, th.num { text-align:right; }
     <section><h2>Messages</h2><table id="messages"></table></section>
     <section><h2>Slow consumers</h2><table id="slow-consumers"></table></section>
     <section><h2>Backplane (Redis)</h2><table id="redis"></table><table id="redis-channels"></table></section>
-    <section><h2>Groups</h2><table id="groups"></table><p class="note" id="groups-note"></p></section>
+    <section><h2>Groups</h2><table id="groups"></table>
+      <h2 style="margin-top:10px">Largest groups</h2><table id="largest-groups"></table><p class="note" id="groups-note"></p></section>
   </div>
   <section><h2>All instruments</h2><table id="instruments"></table><p class="note" id="overflow"></p></section>
 </main>
@@ -192,7 +193,10 @@ function render(s) {
   table("groups",
     [{ label: "Group sends/s", num: true }, { label: "Group sends", num: true }, { label: "Fan-out p50", num: true }, { label: "Fan-out p99", num: true }],
     has("signalrlite.server.sends") ? [[s.groups.sendsPerSecond, s.groups.sends, s.groups.fanOutP50, s.groups.fanOutP99]] : []);
-  setText("groups-note", s.groups.note);
+  table("largest-groups",
+    [{ label: "Hub" }, { label: "Group" }, { label: "Connections", num: true }],
+    s.groups.largest.map(g => [g.hub, g.group, g.connections]));
+  setText("groups-note", s.groups.groupsByHub.map(h => h.name + ": " + fmt(h.count) + " groups").join(", ") + (s.groups.groupsByHub.length ? ". " : "") + s.groups.note);
   table("instruments",
     [{ label: "Instrument" }, { label: "Kind" }, { label: "Attributes" }, { label: "Value", num: true }, { label: "/s", num: true },
      { label: "p50", num: true }, { label: "p99", num: true }],

@@ -65,6 +65,8 @@ internal sealed record GroupStats(
     double Sends,
     double? FanOutP50,
     double? FanOutP99,
+    IReadOnlyList<NamedCount> GroupsByHub,
+    IReadOnlyList<GroupSize> Largest,
     string Note);
 
 internal sealed record InstrumentRow(string Meter, string Instrument, string Kind, string Attributes, double Value, double? PerSecond, double? P50, double? P99);

@@ -24,13 +24,17 @@ internal static class DashboardSnapshotBuilder
     /// <summary>At most this many methods and instrument rows go into one snapshot (the busiest first).</summary>
     public const int MaxRows = 200;
 
+    /// <summary>How many of each hub's largest groups a snapshot lists.</summary>
+    public const int LargestGroupsPerHub = 10;
+
     public const string GroupNote =
-        "Group membership is not readable through HubLifetimeManager's public API, so the dashboard shows group traffic " +
-        "from the meters: sends to groups and their fan-out (connections reached per send).";
+        "Sizes count this server's connections in each group, read once per update from the in-memory lifetime manager " +
+        "(not shown for other lifetime managers, such as the Redis backplane). Fan-out: connections of this server reached per group send.";
 
     private const string None = "(none)";
 
-    public static DashboardSnapshot Build(IReadOnlyCollection<MetricSeries> series, DateTimeOffset now, long second, long overflow)
+    public static DashboardSnapshot Build(IReadOnlyCollection<MetricSeries> series, DateTimeOffset now, long second, long overflow,
+        IReadOnlyList<GroupSize>? largestGroups = null, IReadOnlyList<NamedCount>? groupsPerHub = null)
     {
         var byInstrument = series.ToLookup(s => s.Instrument, StringComparer.Ordinal);
         return new DashboardSnapshot(
@@ -40,7 +44,7 @@ internal static class DashboardSnapshotBuilder
             BuildMessages(byInstrument, second),
             BuildSlowConsumers(byInstrument, second),
             BuildRedis(byInstrument, second),
-            BuildGroups(byInstrument, second),
+            BuildGroups(byInstrument, second, largestGroups ?? [], groupsPerHub ?? []),
             BuildInstruments(series, second),
             series.Select(s => s.Instrument).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
             overflow);
@@ -154,7 +158,7 @@ internal static class DashboardSnapshotBuilder
             channels);
     }
 
-    private static GroupStats BuildGroups(ILookup<string, MetricSeries> series, long second)
+    private static GroupStats BuildGroups(ILookup<string, MetricSeries> series, long second, IReadOnlyList<GroupSize> largest, IReadOnlyList<NamedCount> perHub)
     {
         var sends = series[Sends].Where(IsGroupTarget).ToList();
         var fanOut = new List<double>();
@@ -169,6 +173,8 @@ internal static class DashboardSnapshotBuilder
             sends.Sum(s => s.Value),
             LatencyReservoir.Percentile(fanOut, 0.50),
             LatencyReservoir.Percentile(fanOut, 0.99),
+            perHub,
+            largest,
             GroupNote);
     }
 

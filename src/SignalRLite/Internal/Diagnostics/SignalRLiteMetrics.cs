@@ -32,7 +32,10 @@ internal enum HandshakeFailureReason
 /// listening nothing is timestamped, tagged or allocated. Tags are built in a <see cref="TagList"/> on the stack from
 /// cached strings (hub type name, method descriptor name, constant attribute values).
 /// </summary>
-/// <remarks>Stateless after construction; the instruments are thread-safe.</remarks>
+/// <remarks>
+/// Stateless after construction but for <see cref="GroupDirectory"/> (thread-safe on its own); the instruments are
+/// thread-safe.
+/// </remarks>
 internal sealed class SignalRLiteMetrics : IDisposable
 {
     public const string MeterName = "SignalRLite";
@@ -81,16 +84,14 @@ internal sealed class SignalRLiteMetrics : IDisposable
         _slowConsumerCloses = meter.CreateCounter<long>("signalrlite.server.slow_consumer_closes", "{connection}", "Connections closed by the slow-consumer policy.");
         _outboundQueue = meter.CreateUpDownCounter<long>("signalrlite.server.outbound_queue", "{message}", "Messages queued behind stalled clients by the slow-consumer policy.");
         _sends = meter.CreateCounter<long>("signalrlite.server.sends", "{send}", "Sends through a hub's clients (IHubContext, Hub.Clients), by target kind.");
-        _fanOut = meter.CreateHistogram<long>(
-            "signalrlite.server.send.fan_out",
-            unit: "{connection}",
-            description: "Connections of this server a send was written to, by target kind.",
-            tags: null,
-            advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000] });
+        _fanOut = FanOutHistogram.Create(meter);
         _bytes = meter.CreateCounter<long>("signalrlite.server.bytes", "By", "Bytes received from and sent to clients by the transports (payload, without WebSocket or HTTP framing).");
         _reattaches = meter.CreateCounter<long>("signalrlite.server.reattaches", "{reattach}", "Stateful reconnects: transports reattached to a hub connection.");
         _replayedBytes = meter.CreateCounter<long>("signalrlite.server.replayed_bytes", "By", "Bytes replayed to reattached transports.");
     }
+
+    /// <summary>The hubs' local registries, read by the dashboard for group sizes (nothing is recorded per message).</summary>
+    public HubGroupDirectory GroupDirectory { get; } = new();
 
     /// <summary>Whether an invocation's end is recorded at all; callers skip their own work (a lookup) otherwise.</summary>
     public bool InvocationsEnabled => _invocations.Enabled || _invocationDuration.Enabled;
@@ -205,10 +206,7 @@ internal sealed class SignalRLiteMetrics : IDisposable
     /// <summary>A send to a selection of connections was written to <paramref name="connections"/> connections of this server.</summary>
     public void FannedOut(string hub, SignalRLite.Internal.Hubs.FanOutTarget target, long connections)
     {
-        if (_fanOut.Enabled)
-        {
-            _fanOut.Record(connections, new KeyValuePair<string, object?>(Hub, hub), new KeyValuePair<string, object?>("signalrlite.target", TargetName(target)));
-        }
+        FanOutHistogram.Record(_fanOut, hub, target, connections);
     }
 
     /// <summary>Bytes a transport received from a client (<paramref name="inbound"/>) or sent to it.</summary>
@@ -251,18 +249,6 @@ internal sealed class SignalRLiteMetrics : IDisposable
         SignalRLite.Internal.Hubs.HubClientSelection.Groups => "groups",
         SignalRLite.Internal.Hubs.HubClientSelection.GroupExcept => "group_except",
         SignalRLite.Internal.Hubs.HubClientSelection.User => "user",
-        _ => "users",
-    };
-
-    private static string TargetName(SignalRLite.Internal.Hubs.FanOutTarget target) => target switch
-    {
-        SignalRLite.Internal.Hubs.FanOutTarget.All => "all",
-        SignalRLite.Internal.Hubs.FanOutTarget.AllExcept => "all_except",
-        SignalRLite.Internal.Hubs.FanOutTarget.Connections => "connections",
-        SignalRLite.Internal.Hubs.FanOutTarget.Group => "group",
-        SignalRLite.Internal.Hubs.FanOutTarget.Groups => "groups",
-        SignalRLite.Internal.Hubs.FanOutTarget.GroupExcept => "group_except",
-        SignalRLite.Internal.Hubs.FanOutTarget.User => "user",
         _ => "users",
     };
 

@@ -29,7 +29,7 @@ internal sealed class HubClientProxy<THub> : IClientProxy where THub : Hub
     // Its own async method: the span is never left current in the caller.
     private async Task SendTracedAsync(string method, object?[] args, CancellationToken cancellationToken)
     {
-        using var activity = HubSendTracing.Start(typeof(THub).Name, _selection, method);
+        using var activity = HubSendTracing.Start(HubName, _selection, method);
         try
         {
             await SendAsync(method, args, cancellationToken).ConfigureAwait(false);

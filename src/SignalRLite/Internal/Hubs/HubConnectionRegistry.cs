@@ -49,6 +49,45 @@ internal sealed class HubConnectionRegistry
     /// <summary>Whether a connection of this server belongs to the user (lock-free: a snapshot).</summary>
     public bool HasUser(string userId) => _users.ContainsKey(userId);
 
+    /// <summary>
+    /// The <paramref name="count"/> largest groups of this server (connections of this server in each, largest first,
+    /// then by name) and, in <paramref name="groups"/>, how many groups there are. Lock-free, like a send: a group that
+    /// changes meanwhile is counted before or after the change. One pass over the groups, for the dashboard's snapshot.
+    /// </summary>
+    public List<KeyValuePair<string, int>> LargestGroups(int count, out int groups)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        groups = 0;
+        var largest = new List<KeyValuePair<string, int>>(count + 1);
+        foreach (var (name, members) in _groups)
+        {
+            groups++;
+            var size = members.Count;
+            if (largest.Count == count && Compare(largest[^1], name, size) <= 0)
+            {
+                continue;
+            }
+
+            var at = largest.Count;
+            while (at > 0 && Compare(largest[at - 1], name, size) > 0)
+            {
+                at--;
+            }
+
+            largest.Insert(at, new(name, size));
+            if (largest.Count > count)
+            {
+                largest.RemoveAt(count);
+            }
+        }
+
+        return largest;
+
+        // > 0 when (name, size) goes before entry: larger first, then by name.
+        static int Compare(KeyValuePair<string, int> entry, string name, int size) =>
+            entry.Value != size ? size.CompareTo(entry.Value) : string.CompareOrdinal(entry.Key, name);
+    }
+
     /// <summary>Adds the connection, and to its user's set when it has a <see cref="HubConnectionContext.UserIdentifier"/>.</summary>
     public void Add(HubConnectionContext connection)
     {
@@ -313,3 +352,4 @@ internal enum FanOutTarget
     User,
     Users,
 }
+

@@ -19,9 +19,42 @@ internal sealed class SingleClientProxy<THub> : ISingleClientProxy where THub : 
     public Task SendCoreAsync(string method, object?[] args, CancellationToken cancellationToken = default)
     {
         _metrics?.Sent(HubName, selection: null);
-        return _manager.SendConnectionAsync(_connectionId, method, args, cancellationToken);
+        return HubSendTracing.IsEnabled
+            ? SendTracedAsync(method, args, cancellationToken)
+            : _manager.SendConnectionAsync(_connectionId, method, args, cancellationToken);
     }
 
     public Task<T> InvokeCoreAsync<T>(string method, object?[] args, CancellationToken cancellationToken) =>
-        _manager.InvokeConnectionAsync<T>(_connectionId, method, args, cancellationToken);
+        HubSendTracing.IsEnabled
+            ? InvokeTracedAsync<T>(method, args, cancellationToken)
+            : _manager.InvokeConnectionAsync<T>(_connectionId, method, args, cancellationToken);
+
+    // Their own async methods, as HubClientProxy's: the span is never left current in the caller.
+    private async Task SendTracedAsync(string method, object?[] args, CancellationToken cancellationToken)
+    {
+        using var activity = HubSendTracing.StartSingle(HubName, method, clientResult: false);
+        try
+        {
+            await _manager.SendConnectionAsync(_connectionId, method, args, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            HubSendTracing.Failed(activity, ex);
+            throw;
+        }
+    }
+
+    private async Task<T> InvokeTracedAsync<T>(string method, object?[] args, CancellationToken cancellationToken)
+    {
+        using var activity = HubSendTracing.StartSingle(HubName, method, clientResult: true);
+        try
+        {
+            return await _manager.InvokeConnectionAsync<T>(_connectionId, method, args, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            HubSendTracing.Failed(activity, ex);
+            throw;
+        }
+    }
 }

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
 using SignalRLite.Http.Connections;
 
@@ -78,12 +80,20 @@ internal sealed partial class HttpConnectionDispatcher
             connection.UpdateFromRequest(context);
             try
             {
-                await context.Request.BodyReader.CopyToAsync(connection.Application.Output, cancellationToken).ConfigureAwait(false);
-                // By the declared length (the .NET and JavaScript clients send one); a chunked body is not counted.
-                if (context.Request.ContentLength is { } received)
+                long received;
+                if (context.Request.ContentLength is { } declared)
                 {
-                    connection.CountBytes(connection.TransportType, inbound: true, received);
+                    // By the declared length (the .NET and JavaScript clients send one): the copy needs no counting.
+                    await context.Request.BodyReader.CopyToAsync(connection.Application.Output, cancellationToken).ConfigureAwait(false);
+                    received = declared;
                 }
+                else
+                {
+                    // Chunked: counted while copied (a body that fails half-way is not counted).
+                    received = await CopyCountingAsync(context.Request.BodyReader, connection.Application.Output, cancellationToken).ConfigureAwait(false);
+                }
+
+                connection.CountBytes(connection.TransportType, inbound: true, received);
             }
             catch (OperationCanceledException) when (connection.TransportClosing.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
             {
@@ -108,6 +118,48 @@ internal sealed partial class HttpConnectionDispatcher
         finally
         {
             connection.ReleaseWriter(lease!);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="PipeReader.CopyToAsync(PipeWriter, CancellationToken)"/> that
+    /// also returns the bytes copied: the same stops (a cancelled read or flush throws, a completed writer ends the copy).
+    /// </summary>
+    private static async Task<long> CopyCountingAsync(PipeReader body, PipeWriter output, CancellationToken cancellationToken)
+    {
+        long copied = 0;
+        while (true)
+        {
+            var result = await body.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            try
+            {
+                if (result.IsCanceled)
+                {
+                    throw new OperationCanceledException("The read was canceled.");
+                }
+
+                foreach (var segment in buffer)
+                {
+                    output.Write(segment.Span);
+                }
+
+                copied += buffer.Length;
+                var flush = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                if (flush.IsCanceled)
+                {
+                    throw new OperationCanceledException("The flush was canceled.");
+                }
+
+                if (flush.IsCompleted || result.IsCompleted)
+                {
+                    return copied;
+                }
+            }
+            finally
+            {
+                body.AdvanceTo(buffer.End);
+            }
         }
     }
 
