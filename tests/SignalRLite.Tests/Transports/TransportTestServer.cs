@@ -66,7 +66,8 @@ internal sealed class TransportTestServer : IAsyncDisposable
         TimeSpan? disconnectTimeout = null,
         bool captureLogs = false,
         bool http2Only = false,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -100,6 +101,7 @@ internal sealed class TransportTestServer : IAsyncDisposable
         builder.Services.AddSignalRLiteConnections();
         builder.Services.Configure<ConnectionOptions>(o => o.DisconnectTimeout = disconnectTimeout ?? TimeSpan.FromSeconds(15));
         builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        services?.Invoke(builder.Services);
         var app = builder.Build();
 
         var options = new HttpConnectionDispatcherOptions();

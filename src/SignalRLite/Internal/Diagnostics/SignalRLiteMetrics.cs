@@ -65,6 +65,7 @@ internal sealed class SignalRLiteMetrics : IDisposable
     private readonly Histogram<long> _fanOut;
     private readonly Counter<long> _reattaches;
     private readonly Counter<long> _replayedBytes;
+    private readonly Counter<long> _quotaRejections;
 
     public SignalRLiteMetrics(IMeterFactory? meterFactory = null, TimeProvider? timeProvider = null)
     {
@@ -82,6 +83,7 @@ internal sealed class SignalRLiteMetrics : IDisposable
         _handshakeFailures = meter.CreateCounter<long>("signalrlite.server.handshake_failures", "{handshake}", "Failed hub handshakes, by reason.");
         _negotiations = meter.CreateCounter<long>("signalrlite.server.negotiations", "{request}", "Negotiate requests answered with a connection.");
         _slowConsumerCloses = meter.CreateCounter<long>("signalrlite.server.slow_consumer_closes", "{connection}", "Connections closed by the slow-consumer policy.");
+        _quotaRejections = meter.CreateCounter<long>("signalrlite.server.connection_quota.rejections", "{request}", "Requests refused by a connection quota (429), by quota.");
         _outboundQueue = meter.CreateUpDownCounter<long>("signalrlite.server.outbound_queue", "{message}", "Messages queued behind stalled clients by the slow-consumer policy.");
         _sends = meter.CreateCounter<long>("signalrlite.server.sends", "{send}", "Sends through a hub's clients (IHubContext, Hub.Clients), by target kind.");
         _fanOut = FanOutHistogram.Create(meter);
@@ -165,6 +167,15 @@ internal sealed class SignalRLiteMetrics : IDisposable
         if (_slowConsumerCloses.Enabled)
         {
             _slowConsumerCloses.Add(1, new KeyValuePair<string, object?>(Hub, hub));
+        }
+    }
+
+    /// <summary>A request refused by a connection quota; <paramref name="quota"/> is the <c>signalrlite.quota</c> value (a cached string).</summary>
+    public void ConnectionQuotaRejected(string quota)
+    {
+        if (_quotaRejections.Enabled)
+        {
+            _quotaRejections.Add(1, new KeyValuePair<string, object?>("signalrlite.quota", quota));
         }
     }
 

@@ -282,6 +282,9 @@ internal sealed partial class HttpConnectionContext : ConnectionContext,
 
     public bool UseStatefulReconnect { get; }
 
+    /// <summary>The connection-quota slots this connection holds (null without quotas); init-only, given back by the manager on removal.</summary>
+    internal SignalRLite.Internal.Quotas.QuotaLease? Quota { get; init; }
+
     /// <summary>Takes the user of each request that reaches this connection, and the addresses of the first.</summary>
     public void UpdateFromRequest(HttpContext context)
     {

@@ -30,6 +30,8 @@ internal sealed partial class HttpConnectionDispatcher
             return;
         }
 
+        ActivateQuota(connection);
+
         try
         {
             connection.UpdateFromRequest(context);
@@ -58,6 +60,9 @@ internal sealed partial class HttpConnectionDispatcher
             return;
         }
 
+        // A poll binds a pending connection to Long Polling (or is refused because another transport already did, in
+        // which case it was active already): either way it no longer counts as pending.
+        ActivateQuota(connection);
         await LongPollingTransport.PollAsync(context, connection, options, connectionDelegate, _services, _longPollingLogger).ConfigureAwait(false);
     }
 }

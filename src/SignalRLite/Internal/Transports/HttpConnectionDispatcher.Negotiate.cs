@@ -34,6 +34,17 @@ internal sealed partial class HttpConnectionDispatcher
             error = $"The client requested version '{version}', but the server does not support this version.";
         }
 
+        SignalRLite.Internal.Quotas.QuotaLease? quota = null;
+        if (error is null)
+        {
+            bool admitted;
+            (admitted, quota) = await AdmitAsync(context, pending: true).ConfigureAwait(false);
+            if (!admitted)
+            {
+                return;
+            }
+        }
+
         var buffer = PooledBufferWriter.Rent();
         try
         {
@@ -48,7 +59,7 @@ internal sealed partial class HttpConnectionDispatcher
                 // Any version (the official server offers it with version 0 too).
                 var statefulReconnect = options.AllowStatefulReconnects
                     && string.Equals(context.Request.Query["useStatefulReconnect"], "true", StringComparison.OrdinalIgnoreCase);
-                var connection = _manager.CreateConnection(options, version, statefulReconnect);
+                var connection = _manager.CreateConnection(options, version, statefulReconnect, quota);
                 connection.UpdateFromRequest(context);
                 AuthenticationExpirationFeature.SetFromRequest(connection, context, options);
                 NegotiateResponseWriter.WriteConnection(

@@ -23,9 +23,17 @@ internal sealed partial class HttpConnectionDispatcher
         var id = GetId(context);
         if (id is null)
         {
-            // Skip negotiation: a brand-new connection; useStatefulReconnect=true on the URL is the opt-in (TransportProtocols.md, negotiate "useStatefulReconnect").
+            // Skip negotiation: a brand-new connection, admitted by the quotas before the socket is accepted (it attaches
+            // at once, so it never counts as pending); useStatefulReconnect=true on the URL is the opt-in
+            // (TransportProtocols.md, negotiate "useStatefulReconnect").
+            var (admitted, quota) = await AdmitAsync(context, pending: false).ConfigureAwait(false);
+            if (!admitted)
+            {
+                return;
+            }
+
             connection = _manager.CreateConnection(options, useStatefulReconnect: options.AllowStatefulReconnects
-                && string.Equals(context.Request.Query["useStatefulReconnect"], "true", StringComparison.OrdinalIgnoreCase));
+                && string.Equals(context.Request.Query["useStatefulReconnect"], "true", StringComparison.OrdinalIgnoreCase), quota: quota);
             AuthenticationExpirationFeature.SetFromRequest(connection, context, options);
         }
         else if (!_manager.TryGetConnection(id, out connection!))
@@ -48,6 +56,8 @@ internal sealed partial class HttpConnectionDispatcher
             await RefuseAttachAsync(context, status, closedContentType: null).ConfigureAwait(false);
             return;
         }
+
+        ActivateQuota(connection);
 
         Exception? clientError = null;
         var lost = false;

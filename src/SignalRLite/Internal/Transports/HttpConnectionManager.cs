@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SignalRLite.Http.Connections;
+using SignalRLite.Internal.Quotas;
 
 namespace SignalRLite.Internal.Transports;
 
@@ -17,6 +18,9 @@ namespace SignalRLite.Internal.Transports;
 /// All time in the transport layer comes from <see cref="TimeProvider"/> (the registered one, <see cref="TimeProvider.System"/>
 /// by default): the scan timer, idle and send deadlines, the poll timeout and the transports' timeouts. Thread-safety:
 /// the registry is a concurrent dictionary; the scan runs one at a time (<see cref="_scanning"/>, Interlocked).
+/// Connection quotas (<see cref="ConnectionQuotaOptions"/>): a connection created with a <see cref="QuotaLease"/> gives
+/// its slots back exactly once, when <see cref="RemoveConnection"/> takes it out of the registry (whatever ended it:
+/// close, expiry, abort, shutdown), because only one TryRemove of it can succeed.
 /// </remarks>
 internal sealed class HttpConnectionManager : IDisposable
 {
@@ -26,6 +30,7 @@ internal sealed class HttpConnectionManager : IDisposable
     private readonly ILogger _logger;
     private readonly ILogger _connectionLogger;
     private readonly TimeSpan _disconnectTimeout;
+    private readonly TimeSpan? _pendingLifetime;
     private readonly ITimer _timer;
     private readonly CancellationTokenRegistration _stoppingRegistration;
     private int _scanning;
@@ -39,7 +44,8 @@ internal sealed class HttpConnectionManager : IDisposable
         IMemoryPoolFactory<byte>? memoryPoolFactory = null,
         TimeProvider? timeProvider = null,
         HttpConnectionsMetrics? metrics = null,
-        SignalRLite.Internal.Diagnostics.SignalRLiteMetrics? liteMetrics = null)
+        SignalRLite.Internal.Diagnostics.SignalRLiteMetrics? liteMetrics = null,
+        IOptions<ConnectionQuotaOptions>? quotaOptions = null)
     {
         TimeProvider = timeProvider ?? TimeProvider.System;
         Metrics = metrics;
@@ -51,7 +57,16 @@ internal sealed class HttpConnectionManager : IDisposable
         _connectionLogger = loggerFactory.CreateLogger<HttpConnectionContext>();
         var timeout = options.Value.DisconnectTimeout ?? ConnectionOptions.DefaultDisconnectTimeout;
         _disconnectTimeout = timeout;
-        var period = TimeSpan.FromTicks(Math.Clamp(timeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 10, MaxScanPeriod.Ticks));
+        var quotas = quotaOptions?.Value;
+        if (quotas is not null && ConnectionQuotaTracker.IsEnabled(quotas))
+        {
+            Quotas = new ConnectionQuotaTracker(quotas);
+        }
+
+        // Null: a connection that never got a transport is dropped after the disconnect timeout, as any other.
+        _pendingLifetime = quotas?.PendingConnectionLifetime;
+        var shortest = _pendingLifetime is { } pending && pending < timeout ? pending : timeout;
+        var period = TimeSpan.FromTicks(Math.Clamp(shortest.Ticks / 4, TimeSpan.TicksPerMillisecond * 10, MaxScanPeriod.Ticks));
 
         using (ExecutionContext.SuppressFlow())
         {
@@ -78,6 +93,9 @@ internal sealed class HttpConnectionManager : IDisposable
     /// <summary>The <c>SignalRLite</c> meter's instruments (<c>signalrlite.server.bytes</c>); null without the hub runtime.</summary>
     public SignalRLite.Internal.Diagnostics.SignalRLiteMetrics? LiteMetrics { get; }
 
+    /// <summary>The connection quotas' counts; null when no quota is configured (nothing is counted).</summary>
+    public ConnectionQuotaTracker? Quotas { get; }
+
     /// <summary>The clock of every connection and transport of this manager.</summary>
     public TimeProvider TimeProvider { get; }
 
@@ -96,11 +114,12 @@ internal sealed class HttpConnectionManager : IDisposable
             writerScheduler: PipeScheduler.ThreadPool,
             useSynchronizationContext: false), _memoryPool);
 
-    public HttpConnectionContext CreateConnection(HttpConnectionDispatcherOptions options, int negotiateVersion = 1, bool useStatefulReconnect = false)
+    /// <summary>Registers a new connection; <paramref name="quota"/> is the slots <see cref="Quotas"/> admitted it with, given back when it is removed.</summary>
+    public HttpConnectionContext CreateConnection(HttpConnectionDispatcherOptions options, int negotiateVersion = 1, bool useStatefulReconnect = false, QuotaLease? quota = null)
     {
         var id = ConnectionIdGenerator.NewId();
         var token = negotiateVersion >= 1 ? ConnectionIdGenerator.NewId() : id;
-        var connection = new HttpConnectionContext(id, token, options, this, _connectionLogger, useStatefulReconnect);
+        var connection = new HttpConnectionContext(id, token, options, this, _connectionLogger, useStatefulReconnect) { Quota = quota };
         _connections[token] = connection;
         TransportLog.ConnectionCreated(_logger, id);
         CountChanged?.Invoke();
@@ -115,6 +134,11 @@ internal sealed class HttpConnectionManager : IDisposable
         if (_connections.TryRemove(new KeyValuePair<string, HttpConnectionContext>(connection.ConnectionToken, connection)))
         {
             TransportLog.ConnectionRemoved(_logger, connection.ConnectionId);
+            if (connection.Quota is { } quota)
+            {
+                Quotas?.Release(quota);
+            }
+
             CountChanged?.Invoke();
         }
     }
@@ -131,10 +155,16 @@ internal sealed class HttpConnectionManager : IDisposable
             var now = TimeProvider.GetTimestamp();
             foreach (var (_, connection) in _connections)
             {
-                if (connection.IsIdle(now, _disconnectTimeout))
+                // A transport attaching between these two reads holds the reader lease, which IsIdle sees: not dropped.
+                var pending = _pendingLifetime is not null && connection.TransportType == HttpTransportType.None;
+                if (connection.IsIdle(now, pending ? _pendingLifetime!.Value : _disconnectTimeout))
                 {
                     TransportLog.ConnectionTimedOut(_logger, connection.ConnectionId);
-                    _ = connection.CloseAsync(new TimeoutException("The connection had no transport for longer than the disconnect timeout."), ConnectionEndReason.Timeout);
+                    _ = connection.CloseAsync(
+                        new TimeoutException(pending
+                            ? "The connection got no transport within the pending connection lifetime."
+                            : "The connection had no transport for longer than the disconnect timeout."),
+                        ConnectionEndReason.Timeout);
                 }
                 else
                 {
