@@ -242,6 +242,11 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
                 var error = new InvalidDataException(ex.Message);
                 return (ProtocolErrorClose(error), error);
             }
+            catch (SignalRLite.Internal.RateLimiting.HubRateLimitCloseException ex)
+            {
+                // A rate limit policy with the Close action (HubDispatcher.RateLimits.cs): its own text, no reconnect.
+                return (new CloseMessage(ex.Message, allowReconnect: false), ex);
+            }
             catch (OperationCanceledException) when (connection.CloseReason != HubConnectionCloseReason.None)
             {
                 // Closing was requested while the reader waited (for example on a full upload stream).

@@ -66,6 +66,7 @@ internal sealed class SignalRLiteMetrics : IDisposable
     private readonly Counter<long> _reattaches;
     private readonly Counter<long> _replayedBytes;
     private readonly Counter<long> _quotaRejections;
+    private readonly Counter<long> _rateLimitRejections;
 
     public SignalRLiteMetrics(IMeterFactory? meterFactory = null, TimeProvider? timeProvider = null)
     {
@@ -90,6 +91,7 @@ internal sealed class SignalRLiteMetrics : IDisposable
         _bytes = meter.CreateCounter<long>("signalrlite.server.bytes", "By", "Bytes received from and sent to clients by the transports (payload, without WebSocket or HTTP framing).");
         _reattaches = meter.CreateCounter<long>("signalrlite.server.reattaches", "{reattach}", "Stateful reconnects: transports reattached to a hub connection.");
         _replayedBytes = meter.CreateCounter<long>("signalrlite.server.replayed_bytes", "By", "Bytes replayed to reattached transports.");
+        _rateLimitRejections = meter.CreateCounter<long>("signalrlite.server.rate_limit.rejections", "{rejection}", "Hub invocations rejected by a hub rate limit policy, by hub, method, policy and action.");
     }
 
     /// <summary>The hubs' local registries, read by the dashboard for group sizes (nothing is recorded per message).</summary>
@@ -226,6 +228,22 @@ internal sealed class SignalRLiteMetrics : IDisposable
         if (_bytes.Enabled && bytes > 0)
         {
             _bytes.Add(bytes, new KeyValuePair<string, object?>("signalr.transport", TransportName(transport)), new KeyValuePair<string, object?>(Direction, inbound ? "in" : "out"));
+        }
+    }
+
+    /// <summary>A hub rate limit policy rejected an invocation of <paramref name="method"/> (<c>(unknown)</c> for a target the hub does not have).</summary>
+    public void RateLimitRejected(string hub, string method, string policy, string action)
+    {
+        if (_rateLimitRejections.Enabled)
+        {
+            var tags = new TagList
+            {
+                { Hub, hub },
+                { Method, method },
+                { "signalrlite.rate_limit.policy", policy },
+                { "signalrlite.rate_limit.action", action },
+            };
+            _rateLimitRejections.Add(1, tags);
         }
     }
 

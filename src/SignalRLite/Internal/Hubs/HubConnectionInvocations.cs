@@ -42,6 +42,9 @@ internal sealed class HubConnectionInvocations
     /// <summary>Client invocation id → its cancellation source (only invocations that can observe cancellation).</summary>
     public ConcurrentDictionary<string, CancellationTokenSource> Active => _active ?? Create(ref _active);
 
+    /// <summary>Rate limit leases held by running invocations (created by the read loop on the first one); null without hub rate limiting.</summary>
+    public SignalRLite.Internal.RateLimiting.HubRateLimitLeases? RateLimitLeases { get; set; }
+
     /// <summary>Upload stream id → stream.</summary>
     public ConcurrentDictionary<string, IUploadStream> Streams => _streams ?? Create(ref _streams);
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SignalRLite.Internal.Diagnostics;
+using SignalRLite.Internal.RateLimiting;
 using SignalRLite.Protocol;
 
 namespace SignalRLite.Internal.Hubs;
@@ -32,6 +33,9 @@ internal sealed partial class HubDispatcher<THub> where THub : Hub
     private readonly Func<HubLifetimeContext, Task> _onConnectedPipeline;
     private readonly Func<HubLifetimeContext, Exception?, Task> _onDisconnectedPipeline;
 
+    /// <summary>The rate limit policies of this hub (HubDispatcher.RateLimits.cs); null when none applies.</summary>
+    private readonly HubRateLimits? _rateLimits;
+
     public HubDispatcher(
         IServiceScopeFactory scopeFactory,
         HubLifetimeManager<THub> lifetimeManager,
@@ -41,7 +45,8 @@ internal sealed partial class HubDispatcher<THub> where THub : Hub
         ILogger<HubDispatcher<THub>> logger,
         IServiceProvider rootServices,
         SignalRLiteMetrics metrics,
-        IServiceProviderIsService? isService = null)
+        IServiceProviderIsService? isService = null,
+        HubRateLimiterRegistry? rateLimiter = null)
     {
         Metrics = metrics;
         _scopeFactory = scopeFactory;
@@ -52,6 +57,7 @@ internal sealed partial class HubDispatcher<THub> where THub : Hub
         Options = HubOptionsResolver.Resolve(globalOptions.Value, hubOptions.Value);
         EnableDetailedErrors = Options.EnableDetailedErrors ?? false;
         Methods = new HubMethodTable(typeof(THub), isService, Options.DisableImplicitFromServicesParameters);
+        _rateLimits = HubRateLimits.Create(typeof(THub), HubName, Methods, rateLimiter);
 
         var filters = Options.HubFilters ?? [];
         var methods = Methods;
@@ -134,6 +140,7 @@ internal sealed partial class HubDispatcher<THub> where THub : Hub
         var invocations = connection.Invocations!;
         invocations.Scheduler.Close();
         invocations.CompleteStreams(new OperationCanceledException("The connection was closed."));
+        invocations.RateLimitLeases?.ReleaseAll();
     }
 
     public async Task OnDisconnectedAsync(HubConnectionContext connection, Exception? exception)
@@ -166,25 +173,10 @@ internal sealed partial class HubDispatcher<THub> where THub : Hub
         switch (message)
         {
             case HubMethodInvocationMessage invocation:
-                return ProcessInvocationAsync(connection, invocation);
+                return _rateLimits is null ? ProcessInvocationAsync(connection, invocation) : ProcessLimitedInvocationAsync(connection, invocation);
 
             case InvocationBindingFailureMessage failure:
-                HubLog.BindingFailed(_logger, failure.Target, failure.BindingFailure.SourceException);
-                if (Metrics.InvocationsEnabled)
-                {
-                    // The binder cannot bind the arguments of a target the hub does not have: that is an unknown method.
-                    Metrics.InvocationEnded(
-                        HubName,
-                        Methods.TryGet(failure.Target, out var failed) ? failed.Name : SignalRLiteMetrics.OtherMethod,
-                        failed is null ? InvocationOutcome.UnknownMethod : InvocationOutcome.BindingFailure,
-                        start: 0);
-                }
-
-                return failure.InvocationId is null
-                    ? default
-                    : connection.WriteAsync(CompletionMessage.WithError(
-                        failure.InvocationId,
-                        HubErrors.BindingFailed(failure.Target, failure.BindingFailure.SourceException, EnableDetailedErrors)));
+                return _rateLimits is null ? ProcessBindingFailureAsync(connection, failure) : ProcessLimitedBindingFailureAsync(connection, failure);
 
             case StreamItemMessage item:
                 if (connection.Invocations!.Streams.TryGetValue(item.InvocationId!, out var stream))
@@ -242,6 +234,27 @@ internal sealed partial class HubDispatcher<THub> where THub : Hub
                 HubLog.UnexpectedMessage(_logger, message.GetType().Name);
                 return default;
         }
+    }
+
+    /// <summary>Arguments of an invocation the parser could not bind: logged, counted, answered when it has an id.</summary>
+    private ValueTask ProcessBindingFailureAsync(HubConnectionContext connection, InvocationBindingFailureMessage failure)
+    {
+        HubLog.BindingFailed(_logger, failure.Target, failure.BindingFailure.SourceException);
+        if (Metrics.InvocationsEnabled)
+        {
+            // The binder cannot bind the arguments of a target the hub does not have: that is an unknown method.
+            Metrics.InvocationEnded(
+                HubName,
+                Methods.TryGet(failure.Target, out var failed) ? failed.Name : SignalRLiteMetrics.OtherMethod,
+                failed is null ? InvocationOutcome.UnknownMethod : InvocationOutcome.BindingFailure,
+                start: 0);
+        }
+
+        return failure.InvocationId is null
+            ? default
+            : connection.WriteAsync(CompletionMessage.WithError(
+                failure.InvocationId,
+                HubErrors.BindingFailed(failure.Target, failure.BindingFailure.SourceException, EnableDetailedErrors)));
     }
 
     private async Task SetClientResultAsync(HubConnectionContext connection, CompletionMessage completion)

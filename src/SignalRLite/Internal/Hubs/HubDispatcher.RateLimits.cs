@@ -1,0 +1,109 @@
+using SignalRLite.Internal.RateLimiting;
+using SignalRLite.Protocol;
+
+namespace SignalRLite.Internal.Hubs;
+
+// Hub rate limiting (AddHubRateLimiter, [HubRateLimit]): only when some policy applies to this hub (_rateLimits is not
+// null); otherwise DispatchMessageAsync goes straight to ProcessInvocationAsync, without any rate limit work.
+//
+// Every Invocation/StreamInvocation and every InvocationBindingFailure (arguments the parser could not bind) is admitted
+// here on the read loop before anything else happens to it, so calls to unknown methods and binding failures count
+// against the global policies (and, for a known method, against its own). Leases of concurrency and custom policies are
+// held (HubRateLimitLeases) until the invocation ends (EndInvocation; a stream: when it ends) or the connection ends;
+// an invocation refused by the dispatcher's own checks never runs, so its leases are released at once.
+internal sealed partial class HubDispatcher<THub>
+{
+    private ValueTask ProcessLimitedInvocationAsync(HubConnectionContext connection, HubMethodInvocationMessage message)
+    {
+        Methods.TryGet(message.Target, out var descriptor);
+        var admit = _rateLimits!.AdmitAsync(connection, descriptor);
+        return admit.IsCompletedSuccessfully
+            ? ContinueLimitedInvocation(connection, message, descriptor, admit.Result)
+            : ContinueLimitedInvocationAsync(connection, message, descriptor, admit);
+    }
+
+    private async ValueTask ContinueLimitedInvocationAsync(HubConnectionContext connection, HubMethodInvocationMessage message, HubMethodDescriptor? descriptor, ValueTask<HubRateLimitAdmission> admit)
+    {
+        var admission = await admit.ConfigureAwait(false);
+        await ContinueLimitedInvocation(connection, message, descriptor, admission).ConfigureAwait(false);
+    }
+
+    private ValueTask ContinueLimitedInvocation(HubConnectionContext connection, HubMethodInvocationMessage message, HubMethodDescriptor? descriptor, HubRateLimitAdmission admission)
+    {
+        if (admission.Rejected is { } policy)
+        {
+            return RejectAsync(connection, message.InvocationId, message.Target, descriptor, policy);
+        }
+
+        if (admission.Held is { } held)
+        {
+            if (descriptor is null
+                || descriptor.IsStreamingMethod != (message is StreamInvocationMessage)
+                || (message.StreamIds?.Length ?? 0) != descriptor.UploadStreamFactories.Length)
+            {
+                // ProcessInvocationAsync answers these with an error without running anything: nothing would release them.
+                HubRateLimitLeases.Dispose(held);
+            }
+            else
+            {
+                // Before ProcessInvocationAsync: the invocation may run (and end) on this thread before it returns.
+                (connection.Invocations!.RateLimitLeases ??= new HubRateLimitLeases()).Hold(message, held);
+            }
+        }
+
+        return ProcessInvocationAsync(connection, message);
+    }
+
+    private ValueTask ProcessLimitedBindingFailureAsync(HubConnectionContext connection, InvocationBindingFailureMessage failure)
+    {
+        Methods.TryGet(failure.Target, out var descriptor);
+        var admit = _rateLimits!.AdmitAsync(connection, descriptor);
+        return admit.IsCompletedSuccessfully
+            ? ContinueLimitedBindingFailure(connection, failure, descriptor, admit.Result)
+            : ContinueLimitedBindingFailureAsync(connection, failure, descriptor, admit);
+    }
+
+    private async ValueTask ContinueLimitedBindingFailureAsync(HubConnectionContext connection, InvocationBindingFailureMessage failure, HubMethodDescriptor? descriptor, ValueTask<HubRateLimitAdmission> admit)
+    {
+        var admission = await admit.ConfigureAwait(false);
+        await ContinueLimitedBindingFailure(connection, failure, descriptor, admission).ConfigureAwait(false);
+    }
+
+    private ValueTask ContinueLimitedBindingFailure(HubConnectionContext connection, InvocationBindingFailureMessage failure, HubMethodDescriptor? descriptor, HubRateLimitAdmission admission)
+    {
+        if (admission.Rejected is { } policy)
+        {
+            return RejectAsync(connection, failure.InvocationId, failure.Target, descriptor, policy);
+        }
+
+        if (admission.Held is { } held)
+        {
+            // Nothing runs for a binding failure.
+            HubRateLimitLeases.Dispose(held);
+        }
+
+        return ProcessBindingFailureAsync(connection, failure);
+    }
+
+    /// <summary>Counts the rejection and applies the policy's action; <see cref="HubRateLimitAction.Close"/> throws for the read loop.</summary>
+    private ValueTask RejectAsync(HubConnectionContext connection, string? invocationId, string target, HubMethodDescriptor? descriptor, HubRateLimitPolicy policy)
+    {
+        Metrics.RateLimitRejected(HubName, descriptor?.Name ?? HubInvocationRateLimitContext.UnknownMethod, policy.Name, policy.ActionName);
+        switch (policy.Action)
+        {
+            case HubRateLimitAction.Close:
+                HubRateLimitLog.Closing(_logger, target, connection.ConnectionId, policy.Name);
+                throw new HubRateLimitCloseException(policy.Name);
+            case HubRateLimitAction.Error when invocationId is not null:
+                HubRateLimitLog.Rejected(_logger, target, connection.ConnectionId, policy.Name);
+                return connection.WriteAsync(CompletionMessage.WithError(invocationId, RateLimitedError(target, policy.Name)));
+            default:
+                // Drop, or Error for a non-blocking send (no invocation id to answer).
+                HubRateLimitLog.Dropped(_logger, target, connection.ConnectionId, policy.Name);
+                return default;
+        }
+    }
+
+    internal static string RateLimitedError(string target, string policy) =>
+        $"Failed to invoke '{target}' because the rate limit '{policy}' was exceeded.";
+}
