@@ -69,6 +69,7 @@ public class ConnectionLifetimeTests
         var polling = new TestConnection { HasInherentKeepAlive = true };
         await server.ConnectAsync(connection: polling);
         var control = await server.ConnectAsync();
+        await control.SendAsync("{\"type\":6}\u001e"); // the first Ping arms the client timeout, as on the official server
         var messages = await control.ReadUntilClosedAsync();
         AssertClose(JsonDocument.Parse(Assert.Single(messages)).RootElement, "Connection closed with an error.", allowReconnect: true);
 
@@ -82,6 +83,7 @@ public class ConnectionLifetimeTests
         await using var server = Create<TestHub>(o => o.ClientTimeoutInterval = TimeSpan.FromMilliseconds(300));
         var probe = server.Probe();
         var connection = await server.ConnectAsync();
+        await connection.SendAsync("{\"type\":6}\u001e"); // the first Ping arms the client timeout, as on the official server
         var messages = await connection.ReadUntilClosedAsync();
         AssertClose(JsonDocument.Parse(Assert.Single(messages)).RootElement, "Connection closed with an error.", allowReconnect: true);
         Assert.IsType<TimeoutException>(await probe.Disconnected.WaitAsync());
@@ -92,6 +94,7 @@ public class ConnectionLifetimeTests
     {
         await using var server = FakeTimeHubServer.Create(o => o.ClientTimeoutInterval = TimeSpan.FromSeconds(30));
         var connection = await server.ConnectRunningAsync();
+        await connection.SendAsync("{\"type\":6}\u001e"); // arms the client timeout
         for (var i = 0; i < 6; i++)
         {
             // 2 minutes in all, four times the interval, with a message every 20 s; the Echo proves it was read before time moves on.

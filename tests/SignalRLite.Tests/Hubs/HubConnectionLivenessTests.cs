@@ -64,6 +64,7 @@ public class HubConnectionLivenessTests
     {
         var c = new Harness();
         c.Running();
+        c.Hub.PingReceived();
 
         // Anything received restarts the interval.
         c.AdvanceAndTick(ClientTimeout - Epsilon);
@@ -80,12 +81,32 @@ public class HubConnectionLivenessTests
     {
         var c = new Harness();
         c.Running();
+        c.Hub.PingReceived();
         c.Hub.ReaderPaused(true);
         c.AdvanceAndTick(ClientTimeout * 3);
         Assert.Equal(HubConnectionCloseReason.None, c.Hub.CloseReason);
 
         // Resuming restarts the interval.
         c.Hub.ReaderPaused(false);
+        c.AdvanceAndTick(ClientTimeout);
+        Assert.Equal(HubConnectionCloseReason.None, c.Hub.CloseReason);
+        c.AdvanceAndTick(Epsilon);
+        Assert.Equal(HubConnectionCloseReason.ClientTimeout, c.Hub.CloseReason);
+    }
+
+    [Fact]
+    public void NoClientTimeoutUntilTheClientPingsOnEveryTransport()
+    {
+        // As on the official server (OfficialClientTimeoutComparisonTests): silence, or invocations only, never time out.
+        var c = new Harness();
+        c.Running();
+        c.AdvanceAndTick(ClientTimeout * 3);
+        c.Hub.MessageReceived();
+        c.AdvanceAndTick(ClientTimeout * 3);
+        Assert.Equal(HubConnectionCloseReason.None, c.Hub.CloseReason);
+
+        c.Hub.PingReceived();
+        c.Hub.MessageReceived();
         c.AdvanceAndTick(ClientTimeout);
         Assert.Equal(HubConnectionCloseReason.None, c.Hub.CloseReason);
         c.AdvanceAndTick(Epsilon);

@@ -90,6 +90,7 @@ public class LivenessEndToEndTests
         await using var server = FakeTimeHubServer.Create(o => o.ClientTimeoutInterval = TimeSpan.FromSeconds(30));
         var probe = server.Server.Probe();
         var client = await server.ConnectRunningAsync();
+        await client.SendAsync("{\"type\":6}\u001e"); // the first Ping arms the client timeout, as on the official server
 
         server.Advance(TimeSpan.FromSeconds(29));
         Assert.Equal("still here", await FakeTimeHubServer.EchoAsync(client, "still here"));

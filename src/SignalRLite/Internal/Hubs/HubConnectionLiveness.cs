@@ -71,9 +71,7 @@ internal sealed class HubConnectionLiveness
     {
         Debug.Assert(Volatile.Read(ref _phase) != (int)Phase.Running, "The handshake completes once (L1).");
         var features = _connection.Features;
-        // A transport with inherent keep-alive (Long Polling: the polls themselves) gets no pings, and its client timeout
-        // is armed only by a first Ping from the client, as on the official server: the official clients send none
-        // there, and the connection layer ends a client that stops polling.
+        // A transport with inherent keep-alive (Long Polling: the polls themselves) gets no pings.
         _inherentKeepAlive = features.Get<IConnectionInherentKeepAliveFeature>()?.HasInherentKeepAlive == true;
         _authenticationExpiresUtcTicks = features.Get<IAuthenticationExpirationFeature>()?.ExpiresUtc.UtcTicks ?? 0;
         _pingBytes = protocol.GetMessageBytes(PingMessage.Instance);
@@ -85,7 +83,12 @@ internal sealed class HubConnectionLiveness
 
     public void MessageReceived() => Volatile.Write(ref _lastReceive, _time.GetTimestamp());
 
-    /// <summary>The client sent a Ping: on a transport with inherent keep-alive this arms the client timeout.</summary>
+    /// <summary>
+    /// The client sent a Ping: this arms the client timeout, on every transport, as on the official server (observed:
+    /// a WebSocket client that sends nothing, or only invocations, is never timed out there). The official clients ping
+    /// within their keep-alive interval on WebSockets and SSE, so for them the timeout runs from the start; on Long
+    /// Polling they send none, and the connection layer ends a client that stops polling.
+    /// </summary>
     public void PingReceived()
     {
         if (!_pingReceived)
@@ -131,16 +134,17 @@ internal sealed class HubConnectionLiveness
             return;
         }
 
-        if ((!_inherentKeepAlive || Volatile.Read(ref _pingReceived)) && !Volatile.Read(ref _readerPaused) &&
+        // The ping that is due goes out before a timeout is acted on, as the official server does in the same tick.
+        if (!_inherentKeepAlive && now - _writer.LastSendTimestamp >= _keepAlive)
+        {
+            _writer.TrySendPing(_pingBytes.Span);
+        }
+
+        if (Volatile.Read(ref _pingReceived) && !Volatile.Read(ref _readerPaused) &&
             now - Volatile.Read(ref _lastReceive) > _clientTimeout)
         {
             _connection.RequestClose(HubConnectionCloseReason.ClientTimeout);
             return;
-        }
-
-        if (!_inherentKeepAlive && now - _writer.LastSendTimestamp >= _keepAlive)
-        {
-            _writer.TrySendPing(_pingBytes.Span);
         }
 
         _writer.TrySendAck();
