@@ -7,7 +7,8 @@ namespace LoadTest.Soak;
 /// <summary>
 /// The soak mix against one host: N JSON WebSocket connections (negotiate skipped, spread over 127.0.0.1-8), each in a
 /// group of 100; 1 % of them invoke Echo every second; 10 group broadcasts per second; a broadcast to all every 10 s;
-/// 1 % of the connections close and reconnect every minute. Every payload carries a send timestamp, so each delivery
+/// 1 % of the connections close and reconnect every minute; every connection sends a Ping every 15 s, as the official
+/// clients do (their default keep-alive interval), which also arms the server's client timeout. Every payload carries a send timestamp, so each delivery
 /// and each echo is timed, per minute.
 /// </summary>
 /// <remarks>
@@ -66,6 +67,7 @@ internal sealed class SoakClient(int port, int connections)
             EveryAsync(TimeSpan.FromMilliseconds(100), GroupTickAsync, stop.Token),
             EveryAsync(TimeSpan.FromSeconds(10), BroadcastTickAsync, stop.Token),
             EveryAsync(TimeSpan.FromSeconds(60.0 / Math.Max(1, connections / 100)), ReconnectTickAsync, stop.Token),
+            EveryAsync(TimeSpan.FromMilliseconds(100), KeepAliveTickAsync, stop.Token),
         };
         await Task.WhenAll(loops);
     }
@@ -106,6 +108,36 @@ internal sealed class SoakClient(int port, int connections)
     }
 
     private Task BroadcastTickAsync() => SendAsync(2, "Broadcast", Frames.Payload(32, timestamped: true));
+
+    private static readonly byte[] PingFrame = "{\"type\":6}\u001e"u8.ToArray();
+    private int _pingCursor;
+
+    /// <summary>Pings a 150th of the connections, so that each gets one every 15 s.</summary>
+    private async Task KeepAliveTickAsync()
+    {
+        var count = Math.Max(1, connections / 150);
+        for (var n = 0; n < count; n++)
+        {
+            var i = _pingCursor;
+            _pingCursor = (_pingCursor + 1) % connections;
+            if (_conns[i] is not { } conn)
+            {
+                continue;
+            }
+
+            try
+            {
+                await conn.SendAsync(PingFrame);
+            }
+            catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or InvalidOperationException or IOException)
+            {
+                if (!conn.Closing)
+                {
+                    Interlocked.Increment(ref Errors);
+                }
+            }
+        }
+    }
 
     private int _reconnectCursor = 3;
 

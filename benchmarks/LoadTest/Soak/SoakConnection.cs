@@ -12,6 +12,7 @@ internal sealed class SoakConnection
 {
     private readonly ClientWebSocket _ws;
     private readonly SoakClient _owner;
+    private readonly SemaphoreSlim _sendLock = new(1, 1); // the keep-alive loop and a role's loop may send at once
     private byte[] _buffer = new byte[2048];
     private int _end;
     private volatile bool _closing;
@@ -71,7 +72,20 @@ internal sealed class SoakConnection
         }
     }
 
-    public ValueTask SendAsync(ReadOnlyMemory<byte> frame) => _ws.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None);
+    public bool Closing => _closing;
+
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> frame)
+    {
+        await _sendLock.WaitAsync();
+        try
+        {
+            await _ws.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
 
     /// <summary>A close by the scenario: close handshake, bounded; then abort.</summary>
     public async Task CloseAsync()
