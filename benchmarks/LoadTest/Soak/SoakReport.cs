@@ -9,7 +9,7 @@ internal static class SoakReport
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    public static string Markdown(MachineInfo machine, string command, DateTime started, DateTime ended, int connections, double minutes, List<SoakRun> runs)
+    public static string Markdown(MachineInfo machine, string command, DateTime started, DateTime ended, int connections, int longPolling, int sse, double minutes, List<SoakRun> runs)
     {
         var sb = new StringBuilder();
         sb.AppendLine("# SignalRLite soak (endurance) run");
@@ -19,7 +19,7 @@ internal static class SoakReport
         sb.AppendLine($"* Date: {started:yyyy-MM-dd HH:mm} to {ended:HH:mm} UTC");
         sb.AppendLine($"* Command: `{command}`");
         sb.AppendLine($"* Machine: {machine.Cores} cores, {machine.Cpu}, {machine.Memory} memory, `ulimit -n` {machine.FileLimit}; load average at start {machine.LoadAverageStart}");
-        sb.AppendLine($"* Per server, in a fresh host process, one after the other: {connections:N0} JSON WebSocket connections (negotiate skipped, over 127.0.0.1-8), each in a group of 100; 1 % invoke `Echo` every second; 10 group broadcasts per second; a broadcast to all every 10 s; 1 % of the connections close and reconnect per minute (spread evenly). {minutes:0.#} minutes per server.");
+        sb.AppendLine($"* Per server, in a fresh host process, one after the other: {connections:N0} JSON WebSocket connections (negotiate skipped, over 127.0.0.1-8), each in a group of 100; 1 % invoke `Echo` every second; 10 group broadcasts per second; a broadcast to all every 10 s; 1 % of the connections close and reconnect per minute (spread evenly); each pings every 15 s as the official clients do. Beside them, with the official .NET client, {longPolling:N0} Long Polling and {sse:N0} Server-Sent Events connections (negotiated), each in one of the same groups: 1 % invoke `Echo` every second, 1 % reconnect per minute. {minutes:0.#} minutes per server.");
         sb.AppendLine("* Host sampled every 10 s (`/stats`: working set, `GC.GetTotalMemory(false)`, `ThreadPool.PendingWorkItemCount`); latencies per minute on the client (p99 of echo round trips and of deliveries of group and all broadcasts, send to receipt).");
         sb.AppendLine("* Slope: least squares over the samples after the warm-up (the first fifth of the run, at least one minute).");
         sb.AppendLine($"* 50,000 connections, as the issue asks, do not fit here: the hard limit of open files per process is {machine.FileLimit} and cannot be raised in this container (`ulimit -Hn` fails with EPERM), and each server socket is a file.");
@@ -35,6 +35,25 @@ internal static class SoakReport
             var echo = run.Minutes.Select(m => m.EchoP99Ms).Where(double.IsFinite).ToList();
             var delivery = run.Minutes.Select(m => m.DeliveryP99Ms).Where(double.IsFinite).ToList();
             sb.AppendLine(Inv, $"| {Name(run.Kind)} | {run.OpenSeconds:F0} | {First(run, s => s.Rss) / 1e6:F0} | {Last(run, s => s.Rss) / 1e6:F0} | {rssSlope:+0.00;-0.00} | {heapSlope:+0.00;-0.00} | {Median(echo):F1}, {Max(echo):F1} | {Median(delivery):F1}, {Max(delivery):F1} | {(run.Samples.Count > 0 ? run.Samples.Max(s => s.PendingWorkItems) : 0)} | {run.Errors} | {run.UnexpectedDisconnects} | {run.Reconnects} |");
+        }
+
+        if (runs.Any(r => r.HttpTotals.Count > 0))
+        {
+            sb.AppendLine();
+            sb.AppendLine("Long Polling and SSE clients (same run, same host):");
+            sb.AppendLine();
+            sb.AppendLine("| Server | transport | echo p99 ms (median of minutes, max) | delivery p99 ms (median of minutes, max) | deliveries | errors | disconnects not caused by the scenario | reconnects |");
+            sb.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+            foreach (var run in runs)
+            {
+                foreach (var totals in run.HttpTotals)
+                {
+                    var minutesOf = run.HttpMinutes.Where(m => m.Transport == totals.Transport).ToList();
+                    var echo = minutesOf.Select(m => m.EchoP99Ms).Where(double.IsFinite).ToList();
+                    var delivery = minutesOf.Select(m => m.DeliveryP99Ms).Where(double.IsFinite).ToList();
+                    sb.AppendLine(Inv, $"| {Name(run.Kind)} | {totals.Transport} | {Median(echo):F1}, {Max(echo):F1} | {Median(delivery):F1}, {Max(delivery):F1} | {minutesOf.Sum(m => m.Deliveries):N0} | {totals.Errors} | {totals.UnexpectedDisconnects} | {totals.Reconnects} |");
+                }
+            }
         }
 
         sb.AppendLine();
