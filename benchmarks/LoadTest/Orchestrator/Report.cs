@@ -180,8 +180,44 @@ internal static class Report
         sb.AppendLine();
         sb.AppendLine("## Observability cost");
         sb.AppendLine();
-        sb.AppendLine("Not measured by the load test (no listener is attached there): the allocation test measures the hub hot path with and without the `SignalRLite` meter listened to (a `MeterListener` enabling every instrument of the app's `SignalRLite` meter, with callbacks that drop the measurement, so the cost of recording and not of an exporter). Per echo round trip (JSON and MessagePack): 184 B without a listener, as before the meter existed, and 184 B with it (invocation count and duration, messages in and out: tags are built on the stack). Command: `dotnet test tests/SignalRLite.Tests -c Release --filter FullyQualifiedName~HotPathAllocation --logger \"console;verbosity=detailed\"` (`Echo_round_trip_stays_within_allocation_budget`, `meterListener: True`). With the OpenTelemetry SDK 1.21.0 attached the usual way (a `MeterProvider` on `Microsoft.AspNetCore.Http.Connections` and `SignalRLite`, a `TracerProvider` on `Microsoft.AspNetCore.SignalR.Server` with the always-on sampler and no exporter): 1,400 B (JSON) / 1,402 B (MessagePack) per echo round trip, measured 2026-12-07 (`Echo_round_trip_with_the_OpenTelemetry_SDK_attached`; the test checks that one span per echo was recorded). Almost all of it is tracing: each invocation gets an `Activity` with its tags and link, and a listened-to source sends every invocation down the scoped path (a DI scope per invocation) instead of the inline one. CPU per message with listeners attached is not measured yet.");
+        sb.AppendLine("Not measured by the load test (no listener is attached there): allocation and CPU per echo with no listener, plain listeners and the OpenTelemetry SDK are in [performance-observability.md](performance-observability.md).");
+        AppendSoak(sb);
         return sb.ToString();
+    }
+
+    /// <summary>The soak run's summary (written by <c>LoadTest soak</c> into performance-soak.md), copied when it exists.</summary>
+    private static void AppendSoak(StringBuilder sb)
+    {
+        sb.AppendLine();
+        sb.AppendLine("## Endurance (soak)");
+        sb.AppendLine();
+        var path = Path.Combine(Runner.FindRepoRoot(), "docs", "performance-soak.md");
+        if (!File.Exists(path))
+        {
+            sb.AppendLine("No soak run yet: `dotnet run -c Release --project benchmarks/LoadTest -- soak` writes performance-soak.md.");
+            return;
+        }
+
+        sb.AppendLine("From [performance-soak.md](performance-soak.md) (`LoadTest soak`, a separate and much longer run; its own page has the conditions, the command and every minute):");
+        sb.AppendLine();
+        var inTable = false;
+        foreach (var line in File.ReadLines(path))
+        {
+            if (line.StartsWith("| Server |", StringComparison.Ordinal))
+            {
+                inTable = true;
+            }
+
+            if (line.StartsWith("## Per minute", StringComparison.Ordinal))
+            {
+                break;
+            }
+
+            if (inTable)
+            {
+                sb.AppendLine(line);
+            }
+        }
     }
 
     public static string Svg(List<ScenarioSpec> plan, Results results, RunInfo run)
