@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
 using SignalRLite.Internal.Hubs;
+using SignalRLite.Internal.Presence;
 using SignalRLite.Protocol;
 
 namespace SignalRLite;
@@ -13,7 +14,7 @@ namespace SignalRLite;
 /// use, however many connections receive it. Writes to all targets are started before any is awaited, with the
 /// slow-consumer policy of <see cref="HubFanOut"/>.
 /// </remarks>
-public class DefaultHubLifetimeManager<THub> : HubLifetimeManager<THub> where THub : Hub
+public class DefaultHubLifetimeManager<THub> : HubLifetimeManager<THub>, IHubPresenceSource where THub : Hub
 {
     // The state lives in the registry and the tracker, each thread-safe on its own; this class adds no state of its own.
     private readonly HubConnectionRegistry _registry = new();
@@ -149,6 +150,9 @@ public class DefaultHubLifetimeManager<THub> : HubLifetimeManager<THub> where TH
 
     /// <inheritdoc />
     public override bool TryGetReturnType(string invocationId, [NotNullWhen(true)] out Type? type) => _results.TryGetResultType(invocationId, out type);
+
+    HubPresenceTracker IHubPresenceSource.GetOrAttachPresence(Func<HubPresenceTracker> create) =>
+        (HubPresenceTracker)_registry.GetOrAttachObserver(create);
 
     private static SerializedHubMessage Create(string methodName, object?[] args) => new(new InvocationMessage(methodName, args));
 }

@@ -55,6 +55,10 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
         {
             _dispatcher = scope.ServiceProvider.GetRequiredService<HubDispatcher<THub>>();
             _heartbeat = scope.ServiceProvider.GetRequiredService<HubConnectionHeartbeat>();
+
+            // Presence (when AddHubPresence was called) attaches itself to the lifetime manager when created: now, before
+            // the first connection, so that a misconfiguration fails at MapHub rather than at the first query.
+            _ = scope.ServiceProvider.GetService<IHubPresence<THub>>();
         }
 
         var options = HubOptionsResolver.Resolve(globalHubOptions.Value, hubOptions.Value);

@@ -38,6 +38,46 @@ internal sealed class HubConnectionRegistry
     /// </summary>
     public Action<FanOutTarget, int>? FanOutObserver { get; set; }
 
+    /// <summary>
+    /// Told of every membership change, under the registry's lock, so in the order the changes happened and exactly
+    /// once each (presence); null tells nothing. Set by <see cref="GetOrAttachObserver"/>.
+    /// </summary>
+    public IHubRegistryObserver? MembershipObserver { get; private set; }
+
+    /// <summary>
+    /// The observer, created by <paramref name="create"/> on the first call: from then on it is told of every membership
+    /// change; first, under the same lock, of every connection and group membership there already is, so that it misses
+    /// nothing and sees nothing twice.
+    /// </summary>
+    public IHubRegistryObserver GetOrAttachObserver(Func<IHubRegistryObserver> create)
+    {
+        lock (_lock)
+        {
+            if (MembershipObserver is { } attached)
+            {
+                return attached;
+            }
+
+            var observer = create();
+
+            foreach (var (id, connection) in _connections)
+            {
+                observer.ConnectionAdded(id, connection.UserIdentifier);
+            }
+
+            foreach (var (id, groups) in _connectionGroups)
+            {
+                foreach (var group in groups)
+                {
+                    observer.GroupJoined(id, _connections[id].UserIdentifier, group);
+                }
+            }
+
+            MembershipObserver = observer;
+            return observer;
+        }
+    }
+
     public bool TryGetConnection(string connectionId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out HubConnectionContext? connection) =>
         _connections.TryGetValue(connectionId, out connection);
 
@@ -99,6 +139,7 @@ internal sealed class HubConnectionRegistry
                 _users.GetOrAdd(user, static _ => new(StringComparer.Ordinal))[connection.ConnectionId] = connection;
             }
 
+            MembershipObserver?.ConnectionAdded(connection.ConnectionId, connection.UserIdentifier);
             AssertInvariants();
         }
     }
@@ -123,6 +164,7 @@ internal sealed class HubConnectionRegistry
                 RemoveMember(_users, user, id);
             }
 
+            MembershipObserver?.ConnectionRemoved(id, connection.UserIdentifier, groups);
             AssertInvariants();
             return groups;
         }
@@ -145,7 +187,11 @@ internal sealed class HubConnectionRegistry
                 _connectionGroups[connectionId] = groups = new(StringComparer.Ordinal);
             }
 
-            groups.Add(groupName);
+            if (groups.Add(groupName))
+            {
+                MembershipObserver?.GroupJoined(connectionId, connection.UserIdentifier, groupName);
+            }
+
             AssertInvariants();
             return true;
         }
@@ -167,6 +213,7 @@ internal sealed class HubConnectionRegistry
             }
 
             RemoveMember(_groups, groupName, connectionId);
+            MembershipObserver?.GroupLeft(connectionId, _connections.TryGetValue(connectionId, out var connection) ? connection.UserIdentifier : null, groupName);
             AssertInvariants();
             return true;
         }
@@ -338,6 +385,22 @@ internal sealed class HubConnectionRegistry
             }
         }
     }
+}
+
+/// <summary>
+/// Membership changes of a <see cref="HubConnectionRegistry"/>, called under its lock: implementations must not block,
+/// call back into the registry or throw.
+/// </summary>
+internal interface IHubRegistryObserver
+{
+    void ConnectionAdded(string connectionId, string? userId);
+
+    /// <summary>The connection left; <paramref name="groups"/> are the groups it was still in (null: none).</summary>
+    void ConnectionRemoved(string connectionId, string? userId, IReadOnlyCollection<string>? groups);
+
+    void GroupJoined(string connectionId, string? userId, string groupName);
+
+    void GroupLeft(string connectionId, string? userId, string groupName);
 }
 
 /// <summary>What a send of <see cref="HubConnectionRegistry"/> was addressed to (the <c>signalrlite.target</c> of its fan-out).</summary>

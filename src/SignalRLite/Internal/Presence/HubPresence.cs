@@ -1,0 +1,148 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+
+namespace SignalRLite.Internal.Presence;
+
+/// <summary>
+/// <see cref="IHubPresence{THub}"/> over the hub's <see cref="HubPresenceTracker"/>, which it attaches to the lifetime
+/// manager when it is created (by the hub's connection handler at <c>MapHub</c>, so before the first connection).
+/// </summary>
+internal sealed partial class HubPresence<THub> : IHubPresence<THub> where THub : Hub
+{
+    private readonly HubPresenceTracker _tracker;
+    private readonly ILogger _logger;
+
+    public HubPresence(HubLifetimeManager<THub> lifetimeManager, TimeProvider time, ILogger<HubPresence<THub>> logger)
+    {
+        if (lifetimeManager is not IHubPresenceSource source)
+        {
+            throw new InvalidOperationException(
+                $"AddHubPresence() needs a lifetime manager that supports presence; {lifetimeManager.GetType().Name} does not (the in-memory DefaultHubLifetimeManager does).");
+        }
+
+        _tracker = source.GetOrAttachPresence(() => new HubPresenceTracker(time));
+        _logger = logger;
+    }
+
+    public ValueTask<long> GetConnectionCountAsync(CancellationToken cancellationToken = default) => new(_tracker.ConnectionCount);
+
+    public ValueTask<long> GetUserConnectionCountAsync(string userId, CancellationToken cancellationToken = default) =>
+        new(_tracker.CountOf(PresenceSet.UserConnections, NotNull(userId)));
+
+    public ValueTask<long> GetGroupConnectionCountAsync(string groupName, CancellationToken cancellationToken = default) =>
+        new(_tracker.CountOf(PresenceSet.GroupConnections, NotNull(groupName)));
+
+    public ValueTask<long> GetUserCountAsync(CancellationToken cancellationToken = default) => new(_tracker.UserCount);
+
+    public ValueTask<long> GetGroupUserCountAsync(string groupName, CancellationToken cancellationToken = default) =>
+        new(_tracker.CountOf(PresenceSet.GroupUsers, NotNull(groupName)));
+
+    public ValueTask<bool> IsOnlineAsync(string userId, CancellationToken cancellationToken = default) =>
+        new(_tracker.CountOf(PresenceSet.UserConnections, NotNull(userId)) > 0);
+
+    public ValueTask<HubPresencePage> GetConnectionsAsync(string? continuationToken = null, int pageSize = 100, CancellationToken cancellationToken = default) =>
+        new(_tracker.Page(PresenceSet.Connections, null, continuationToken, pageSize));
+
+    public ValueTask<HubPresencePage> GetUserConnectionsAsync(string userId, string? continuationToken = null, int pageSize = 100, CancellationToken cancellationToken = default) =>
+        new(_tracker.Page(PresenceSet.UserConnections, NotNull(userId), continuationToken, pageSize));
+
+    public ValueTask<HubPresencePage> GetGroupConnectionsAsync(string groupName, string? continuationToken = null, int pageSize = 100, CancellationToken cancellationToken = default) =>
+        new(_tracker.Page(PresenceSet.GroupConnections, NotNull(groupName), continuationToken, pageSize));
+
+    public ValueTask<HubPresencePage> GetUsersAsync(string? continuationToken = null, int pageSize = 100, CancellationToken cancellationToken = default) =>
+        new(_tracker.Page(PresenceSet.Users, null, continuationToken, pageSize));
+
+    public ValueTask<HubPresencePage> GetGroupUsersAsync(string groupName, string? continuationToken = null, int pageSize = 100, CancellationToken cancellationToken = default) =>
+        new(_tracker.Page(PresenceSet.GroupUsers, NotNull(groupName), continuationToken, pageSize));
+
+    public ValueTask<HubPresencePage> GetConnectionGroupsAsync(string connectionId, string? continuationToken = null, int pageSize = 100, CancellationToken cancellationToken = default) =>
+        new(_tracker.Page(PresenceSet.ConnectionGroups, NotNull(connectionId), continuationToken, pageSize));
+
+    public ValueTask<HubPresencePage> GetUserGroupsAsync(string userId, string? continuationToken = null, int pageSize = 100, CancellationToken cancellationToken = default) =>
+        new(_tracker.Page(PresenceSet.UserGroups, NotNull(userId), continuationToken, pageSize));
+
+    public IAsyncEnumerable<HubPresenceEvent> WatchAsync(CancellationToken cancellationToken = default)
+    {
+        // Subscribed here, not at the first MoveNextAsync: the events start when the caller asked for them.
+        var channel = Channel.CreateUnbounded<HubPresenceEvent>(new UnboundedChannelOptions { SingleReader = true });
+        _tracker.AddSubscriber(channel.Writer);
+        return ReadAsync(channel, cancellationToken);
+    }
+
+    public IDisposable Subscribe(Func<HubPresenceEvent, CancellationToken, Task> callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        var channel = Channel.CreateUnbounded<HubPresenceEvent>(new UnboundedChannelOptions { SingleReader = true });
+        var subscription = new Subscription(this, channel.Writer);
+        _tracker.AddSubscriber(channel.Writer);
+        subscription.Pump = PumpAsync(channel.Reader, callback, subscription.Stopping);
+        return subscription;
+    }
+
+    private async IAsyncEnumerable<HubPresenceEvent> ReadAsync(Channel<HubPresenceEvent> channel, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (await channel.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (channel.Reader.TryRead(out var e))
+                {
+                    yield return e;
+                }
+            }
+        }
+        finally
+        {
+            _tracker.RemoveSubscriber(channel.Writer);
+        }
+    }
+
+    private async Task PumpAsync(ChannelReader<HubPresenceEvent> reader, Func<HubPresenceEvent, CancellationToken, Task> callback, CancellationToken stopping)
+    {
+        // Off the registry's lock and off the thread that made the change.
+        await Task.Yield();
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var e))
+            {
+                try
+                {
+                    await callback(e, stopping).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    PresenceCallbackFailed(_logger, e.Kind, ex);
+                }
+            }
+        }
+    }
+
+    private static string NotNull(string value, [CallerArgumentExpression(nameof(value))] string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(value, name);
+        return value;
+    }
+
+    [LoggerMessage(1, LogLevel.Error, "A presence callback failed on a {Kind} event.", EventName = "PresenceCallbackFailed")]
+    private static partial void PresenceCallbackFailed(ILogger logger, HubPresenceEventKind kind, Exception exception);
+
+    private sealed class Subscription(HubPresence<THub> owner, ChannelWriter<HubPresenceEvent> writer) : IDisposable
+    {
+        private readonly CancellationTokenSource _stopping = new();
+
+        public CancellationToken Stopping => _stopping.Token;
+
+        public Task? Pump { get; set; }
+
+        public void Dispose()
+        {
+            if (!_stopping.IsCancellationRequested)
+            {
+                // Completing the writer lets the pump finish the events already queued, then end.
+                owner._tracker.RemoveSubscriber(writer);
+                _stopping.Cancel();
+            }
+        }
+    }
+}
