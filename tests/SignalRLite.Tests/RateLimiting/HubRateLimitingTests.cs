@@ -131,11 +131,19 @@ public class HubRateLimitingTests
         }
 
         var first = await ConnectFrom("10.0.0.1");
-        var second = await ConnectFrom("10.0.0.1");
+        var second = await ConnectFrom("::ffff:10.0.0.1");
         var other = await ConnectFrom("10.0.0.2");
         await AssertAllowedAsync(first, "Echo", 1);
         await AssertRejectedAsync(second, "perIp", "Echo", 1);
         await AssertAllowedAsync(other, "Echo", 1);
+
+        // IPv6: one /64 block is one client, whichever of its addresses a connection comes from.
+        var v6 = await ConnectFrom("2001:db8:1:2::1");
+        var sameBlock = await ConnectFrom("2001:db8:1:2:ffff::9");
+        var otherBlock = await ConnectFrom("2001:db8:1:3::1");
+        await AssertAllowedAsync(v6, "Echo", 1);
+        await AssertRejectedAsync(sameBlock, "perIp", "Echo", 1);
+        await AssertAllowedAsync(otherBlock, "Echo", 1);
     }
 
     [Fact]
