@@ -201,7 +201,7 @@ public class HubRateLimitActionTests
         Assert.Equal(
         [
             "1:signalr.hub=LimitedHub,signalr.method=Limited,signalrlite.rate_limit.action=error,signalrlite.rate_limit.policy=method",
-            "1:signalr.hub=LimitedHub,signalr.method=(unknown),signalrlite.rate_limit.action=drop,signalrlite.rate_limit.policy=global",
+            "1:signalr.hub=LimitedHub,signalr.method=_OTHER,signalrlite.rate_limit.action=drop,signalrlite.rate_limit.policy=global",
             "1:signalr.hub=LimitedHub,signalr.method=Echo,signalrlite.rate_limit.action=drop,signalrlite.rate_limit.policy=global",
             "1:signalr.hub=LimitedHub,signalr.method=Echo,signalrlite.rate_limit.action=drop,signalrlite.rate_limit.policy=global",
         ], counted.ToArray());

@@ -88,7 +88,8 @@ internal sealed partial class HubDispatcher<THub>
     /// <summary>Counts the rejection and applies the policy's action; <see cref="HubRateLimitAction.Close"/> throws for the read loop.</summary>
     private ValueTask RejectAsync(HubConnectionContext connection, string? invocationId, string target, HubMethodDescriptor? descriptor, HubRateLimitPolicy policy)
     {
-        Metrics.RateLimitRejected(HubName, descriptor?.Name ?? HubInvocationRateLimitContext.UnknownMethod, policy.Name, policy.ActionName);
+        // An unknown target is reported as the invocations counter reports it (_OTHER), so the two series join on signalr.method.
+        Metrics.RateLimitRejected(HubName, descriptor?.Name ?? SignalRLite.Internal.Diagnostics.SignalRLiteMetrics.OtherMethod, policy.Name, policy.ActionName);
         switch (policy.Action)
         {
             case HubRateLimitAction.Close:
