@@ -151,4 +151,84 @@ public class RateLimitQuotaInteropTests
         Assert.Equal(HttpStatusCode.TooManyRequests, negotiateRefused.StatusCode);
         Assert.Equal(1, await first.InvokeAsync<int>("Echo", 1));
     }
+
+    /// <summary>The "Recommended production profile" of docs/security.md, verbatim.</summary>
+    private static void AddProductionProfile(IServiceCollection services) =>
+        services.AddSignalRLite(o =>
+            {
+                // Already the defaults, named here because they are part of the profile.
+                o.MaximumReceiveMessageSize = 32 * 1024;          // raise per hub only where a method needs more
+                o.MaximumParallelInvocationsPerClient = 1;
+                o.StreamBufferCapacity = 10;
+                o.HandshakeTimeout = TimeSpan.FromSeconds(15);
+                o.ClientTimeoutInterval = TimeSpan.FromSeconds(30);
+                o.EnableDetailedErrors = false;                   // never on in production: errors would carry exception text
+            })
+            .AddConnectionQuotas(o =>
+            {
+                o.MaxConnectionsPerUser = 20;                      // tabs and devices of one person
+                o.MaxConnectionsPerClientIp = 500;                 // generous: offices and mobile carriers share addresses
+                o.MaxPendingConnectionsPerClientIp = 20;           // negotiated, no transport yet
+                o.MaxPendingConnections = 5_000;                   // about 14 MB of pending connections at most
+                o.PendingConnectionLifetime = TimeSpan.FromSeconds(10);
+            })
+            .AddHubRateLimiter(o =>
+            {
+                // Each connection: bursts of 20 invocations, then 10 per second; beyond that an error Completion.
+                o.AddTokenBucketLimiter("perConnection", HubRateLimitScope.Connection, t =>
+                {
+                    t.TokenLimit = 20;
+                    t.TokensPerPeriod = 10;
+                    t.ReplenishmentPeriod = TimeSpan.FromSeconds(1);
+                });
+                // A client far beyond any legitimate rate is closed rather than answered.
+                o.AddFixedWindowLimiter("abuse", HubRateLimitScope.Connection, w =>
+                {
+                    w.PermitLimit = 600;
+                    w.Window = TimeSpan.FromMinutes(1);
+                }, HubRateLimitAction.Close);
+                // At most 8 invocations of one user running or queued at once, over all their connections.
+                o.AddConcurrencyLimiter("perUserConcurrency", HubRateLimitScope.User, c => c.PermitLimit = 8);
+                o.GlobalPolicies.Add("abuse");
+                o.GlobalPolicies.Add("perConnection");
+                o.GlobalPolicies.Add("perUserConcurrency");
+
+                // Expensive methods get a policy of their own: [HubRateLimit("expensive")] on the method.
+                o.AddSlidingWindowLimiter("expensive", HubRateLimitScope.User, w =>
+                {
+                    w.PermitLimit = 10;
+                    w.Window = TimeSpan.FromMinutes(1);
+                    w.SegmentsPerWindow = 6;
+                });
+            });
+
+    [Theory]
+    [InlineData(ClientTransport.WebSockets)]
+    [InlineData(ClientTransport.LongPolling)]
+    public async Task RecommendedProductionProfileLetsANormalClientWork(ClientTransport transport)
+    {
+        await using var host = await HubAppHost.StartAsync(HubHostKind.Kestrel, AddProductionProfile, app => app.MapHub<QuotaHub>(ConnectionQuotaUserTests.Path));
+        var client = host.CreateClient(ConnectionQuotaUserTests.Path, transport, user: "alice");
+        await client.StartAsync().WaitAsync(TestConnection.DefaultTimeout);
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal(i, await client.InvokeAsync<int>("Echo", i));
+        }
+
+        // A burst far beyond the bucket: refused with the policy's error, and the connection stays.
+        var burst = await Task.WhenAll(Enumerable.Range(0, 40).Select(async i =>
+        {
+            try
+            {
+                return await client.InvokeAsync<int>("Echo", i) == i ? null : "wrong result";
+            }
+            catch (ClientHubException e)
+            {
+                return e.Message;
+            }
+        }));
+        Assert.Contains("Failed to invoke 'Echo' because the rate limit 'perConnection' was exceeded.", burst);
+        Assert.All(burst, r => Assert.True(r is null || r == "Failed to invoke 'Echo' because the rate limit 'perConnection' was exceeded.", r));
+        Assert.Equal(HubConnectionState.Connected, client.State);
+    }
 }
