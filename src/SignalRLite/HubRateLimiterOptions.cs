@@ -21,42 +21,22 @@ public sealed class HubRateLimiterOptions
 
     /// <summary>Adds a policy limiting invocations per fixed window (its permits are invocations).</summary>
     public HubRateLimiterOptions AddFixedWindowLimiter(string policyName, HubRateLimitScope scope, Action<FixedWindowRateLimiterOptions> configureOptions, HubRateLimitAction onRejected = HubRateLimitAction.Error)
-    {
-        ArgumentNullException.ThrowIfNull(configureOptions);
-        var options = new FixedWindowRateLimiterOptions();
-        configureOptions(options);
-        return Add(policyName, scope, key => RateLimitPartition.GetFixedWindowLimiter(key, _ => options), options.QueueLimit, holdsLease: false, onRejected);
-    }
+        => Add(policyName, scope, configureOptions, static (key, o) => RateLimitPartition.GetFixedWindowLimiter(key, _ => o), static o => o.QueueLimit, holdsLease: false, onRejected);
 
     /// <summary>Adds a policy limiting invocations per sliding window.</summary>
     public HubRateLimiterOptions AddSlidingWindowLimiter(string policyName, HubRateLimitScope scope, Action<SlidingWindowRateLimiterOptions> configureOptions, HubRateLimitAction onRejected = HubRateLimitAction.Error)
-    {
-        ArgumentNullException.ThrowIfNull(configureOptions);
-        var options = new SlidingWindowRateLimiterOptions();
-        configureOptions(options);
-        return Add(policyName, scope, key => RateLimitPartition.GetSlidingWindowLimiter(key, _ => options), options.QueueLimit, holdsLease: false, onRejected);
-    }
+        => Add(policyName, scope, configureOptions, static (key, o) => RateLimitPartition.GetSlidingWindowLimiter(key, _ => o), static o => o.QueueLimit, holdsLease: false, onRejected);
 
     /// <summary>Adds a policy limiting invocations with a token bucket (one token per invocation).</summary>
     public HubRateLimiterOptions AddTokenBucketLimiter(string policyName, HubRateLimitScope scope, Action<TokenBucketRateLimiterOptions> configureOptions, HubRateLimitAction onRejected = HubRateLimitAction.Error)
-    {
-        ArgumentNullException.ThrowIfNull(configureOptions);
-        var options = new TokenBucketRateLimiterOptions();
-        configureOptions(options);
-        return Add(policyName, scope, key => RateLimitPartition.GetTokenBucketLimiter(key, _ => options), options.QueueLimit, holdsLease: false, onRejected);
-    }
+        => Add(policyName, scope, configureOptions, static (key, o) => RateLimitPartition.GetTokenBucketLimiter(key, _ => o), static o => o.QueueLimit, holdsLease: false, onRejected);
 
     /// <summary>
     /// Adds a policy limiting the invocations running at once: an admitted invocation holds its permit until it
     /// completes (a server-to-client stream: until the stream ends).
     /// </summary>
     public HubRateLimiterOptions AddConcurrencyLimiter(string policyName, HubRateLimitScope scope, Action<ConcurrencyLimiterOptions> configureOptions, HubRateLimitAction onRejected = HubRateLimitAction.Error)
-    {
-        ArgumentNullException.ThrowIfNull(configureOptions);
-        var options = new ConcurrencyLimiterOptions();
-        configureOptions(options);
-        return Add(policyName, scope, key => RateLimitPartition.GetConcurrencyLimiter(key, _ => options), options.QueueLimit, holdsLease: true, onRejected);
-    }
+        => Add(policyName, scope, configureOptions, static (key, o) => RateLimitPartition.GetConcurrencyLimiter(key, _ => o), static o => o.QueueLimit, holdsLease: true, onRejected);
 
     /// <summary>
     /// Adds a policy with partitions of its own: <paramref name="partitioner"/> gives the partition (key and limiter) of
@@ -69,14 +49,26 @@ public sealed class HubRateLimiterOptions
         return Add(policyName, new HubRateLimitPolicyDefinition(policyName, partitioner, QueueLimit: int.MaxValue, HoldsLease: true, onRejected));
     }
 
-    private HubRateLimiterOptions Add(string policyName, HubRateLimitScope scope, Func<string, RateLimitPartition<string>> partition, int queueLimit, bool holdsLease, HubRateLimitAction onRejected)
+    /// <summary>A built-in policy: its limiter's options configured once, one partition per key of <paramref name="scope"/>.</summary>
+    private HubRateLimiterOptions Add<TOptions>(
+        string policyName,
+        HubRateLimitScope scope,
+        Action<TOptions> configureOptions,
+        Func<string, TOptions, RateLimitPartition<string>> partition,
+        Func<TOptions, int> queueLimit,
+        bool holdsLease,
+        HubRateLimitAction onRejected)
+        where TOptions : new()
     {
+        ArgumentNullException.ThrowIfNull(configureOptions);
         if (!Enum.IsDefined(scope))
         {
             throw new ArgumentOutOfRangeException(nameof(scope));
         }
 
-        return Add(policyName, new HubRateLimitPolicyDefinition(policyName, context => partition(HubRateLimitKeys.Of(scope, context)), queueLimit, holdsLease, onRejected));
+        var options = new TOptions();
+        configureOptions(options);
+        return Add(policyName, new HubRateLimitPolicyDefinition(policyName, context => partition(HubRateLimitKeys.Of(scope, context), options), queueLimit(options), holdsLease, onRejected));
     }
 
     private HubRateLimiterOptions Add(string policyName, HubRateLimitPolicyDefinition definition)

@@ -6,7 +6,7 @@ namespace SignalRLite.Tests.Hubs;
 
 public class InvocationTests
 {
-    private static async Task<JsonElement> InvokeAsync(TestConnection connection, string target, params object?[] args)
+    internal static async Task<JsonElement> InvokeAsync(TestConnection connection, string target, params object?[] args)
     {
         var id = Guid.NewGuid().ToString("N");
         await connection.SendAsync(Invocation(id, target, args));
@@ -16,7 +16,7 @@ public class InvocationTests
         return completion;
     }
 
-    private static string? Error(JsonElement completion) =>
+    internal static string? Error(JsonElement completion) =>
         completion.TryGetProperty("error", out var e) ? e.GetString() : null;
 
     [Fact]

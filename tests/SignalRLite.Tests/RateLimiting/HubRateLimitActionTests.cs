@@ -18,6 +18,14 @@ public class HubRateLimitActionTests
 
     private static async Task<JsonElement> NextAsync(TestConnection connection) => await connection.ReadNonPingAsync();
 
+    /// <summary>A server whose every invocation needs a permit of one concurrency policy.</summary>
+    private static InMemoryHubServer<LimitedHub> WithGlobalConcurrency(string policy, HubRateLimitScope scope, Action<System.Threading.RateLimiting.ConcurrencyLimiterOptions> configure, RateLimitGate gate) =>
+        CreateLimited<LimitedHub>(o =>
+        {
+            o.AddConcurrencyLimiter(policy, scope, configure);
+            o.GlobalPolicies.Add(policy);
+        }, gate);
+
     [Fact]
     public async Task Drop_answers_nothing_and_the_connection_goes_on()
     {
@@ -67,11 +75,7 @@ public class HubRateLimitActionTests
     public async Task A_concurrency_lease_is_held_while_the_invocation_runs_and_released_when_it_completes_or_throws(bool succeed)
     {
         var gate = new RateLimitGate();
-        await using var server = CreateLimited<LimitedHub>(o =>
-        {
-            o.AddConcurrencyLimiter("oneAtATime", HubRateLimitScope.Connection, c => c.PermitLimit = 1);
-            o.GlobalPolicies.Add("oneAtATime");
-        }, gate);
+        await using var server = WithGlobalConcurrency("oneAtATime", HubRateLimitScope.Connection, c => c.PermitLimit = 1, gate);
         var a = await server.ConnectAsync();
         await a.SendAsync(Invocation("1", "Slow"));
         Assert.Equal("Slow", await gate.EnteredAsync());
@@ -93,11 +97,7 @@ public class HubRateLimitActionTests
     public async Task A_stream_holds_its_concurrency_lease_until_the_stream_ends()
     {
         var gate = new RateLimitGate();
-        await using var server = CreateLimited<LimitedHub>(o =>
-        {
-            o.AddConcurrencyLimiter("oneAtATime", HubRateLimitScope.Connection, c => c.PermitLimit = 1);
-            o.GlobalPolicies.Add("oneAtATime");
-        }, gate);
+        await using var server = WithGlobalConcurrency("oneAtATime", HubRateLimitScope.Connection, c => c.PermitLimit = 1, gate);
         var a = await server.ConnectAsync();
         await a.SendAsync(StreamInvocation("s", "Counter", 2));
         Assert.Equal("Counter", await gate.EnteredAsync());
@@ -119,11 +119,7 @@ public class HubRateLimitActionTests
     public async Task A_queued_concurrency_policy_makes_the_next_invocation_wait_instead_of_rejecting_it()
     {
         var gate = new RateLimitGate();
-        await using var server = CreateLimited<LimitedHub>(o =>
-        {
-            o.AddConcurrencyLimiter("queued", HubRateLimitScope.Connection, c => { c.PermitLimit = 1; c.QueueLimit = 1; });
-            o.GlobalPolicies.Add("queued");
-        }, gate);
+        await using var server = WithGlobalConcurrency("queued", HubRateLimitScope.Connection, c => { c.PermitLimit = 1; c.QueueLimit = 1; }, gate);
         var a = await server.ConnectAsync();
         await a.SendAsync(Invocation("1", "Slow"));
         Assert.Equal("Slow", await gate.EnteredAsync());
@@ -142,11 +138,7 @@ public class HubRateLimitActionTests
     public async Task Leases_of_a_connection_that_ended_are_released()
     {
         var gate = new RateLimitGate();
-        await using var server = CreateLimited<LimitedHub>(o =>
-        {
-            o.AddConcurrencyLimiter("oneForAll", HubRateLimitScope.Global, c => c.PermitLimit = 1);
-            o.GlobalPolicies.Add("oneForAll");
-        }, gate);
+        await using var server = WithGlobalConcurrency("oneForAll", HubRateLimitScope.Global, c => c.PermitLimit = 1, gate);
         var a = await server.ConnectAsync();
         await a.SendAsync(Invocation("1", "Slow"));
         Assert.Equal("Slow", await gate.EnteredAsync());
@@ -201,7 +193,7 @@ public class HubRateLimitActionTests
         Assert.Equal(
         [
             "1:signalr.hub=LimitedHub,signalr.method=Limited,signalrlite.rate_limit.action=error,signalrlite.rate_limit.policy=method",
-            "1:signalr.hub=LimitedHub,signalr.method=(unknown),signalrlite.rate_limit.action=drop,signalrlite.rate_limit.policy=global",
+            "1:signalr.hub=LimitedHub,signalr.method=_OTHER,signalrlite.rate_limit.action=drop,signalrlite.rate_limit.policy=global",
             "1:signalr.hub=LimitedHub,signalr.method=Echo,signalrlite.rate_limit.action=drop,signalrlite.rate_limit.policy=global",
             "1:signalr.hub=LimitedHub,signalr.method=Echo,signalrlite.rate_limit.action=drop,signalrlite.rate_limit.policy=global",
         ], counted.ToArray());

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using SignalRLite.Tests.Infrastructure;
 using static SignalRLite.Tests.Hubs.HubTestServer;
+using static SignalRLite.Tests.Hubs.InvocationTests;
 
 namespace SignalRLite.Tests.RateLimiting;
 
@@ -25,19 +26,15 @@ public class HubRateLimitingTests
             }
         }));
 
+    /// <summary>A server whose every invocation counts against one fixed-window policy of <paramref name="permits"/> per hour.</summary>
+    private static InMemoryHubServer<LimitedHub> CreateGlobalFixedWindow(string policy, HubRateLimitScope scope, int permits) =>
+        CreateLimited<LimitedHub>(o =>
+        {
+            o.AddFixedWindowLimiter(policy, scope, w => { w.PermitLimit = permits; w.Window = LongWindow; });
+            o.GlobalPolicies.Add(policy);
+        });
+
     internal static string Rejected(string target, string policy) => $"Failed to invoke '{target}' because the rate limit '{policy}' was exceeded.";
-
-    private static async Task<JsonElement> InvokeAsync(TestConnection connection, string target, params object?[] args)
-    {
-        var id = Guid.NewGuid().ToString("N");
-        await connection.SendAsync(Invocation(id, target, args));
-        var completion = await connection.ReadNonPingAsync();
-        Assert.Equal(3, completion.GetProperty("type").GetInt32());
-        Assert.Equal(id, completion.GetProperty("invocationId").GetString());
-        return completion;
-    }
-
-    private static string? Error(JsonElement completion) => completion.TryGetProperty("error", out var e) ? e.GetString() : null;
 
     private static async Task AssertAllowedAsync(TestConnection connection, string target, params object?[] args) =>
         Assert.Null(Error(await InvokeAsync(connection, target, args)));
@@ -48,11 +45,7 @@ public class HubRateLimitingTests
     [Fact]
     public async Task Fixed_window_per_connection_rejects_beyond_its_permits_with_an_error_completion()
     {
-        await using var server = CreateLimited<LimitedHub>(o =>
-        {
-            o.AddFixedWindowLimiter("perConnection", HubRateLimitScope.Connection, w => { w.PermitLimit = 2; w.Window = LongWindow; });
-            o.GlobalPolicies.Add("perConnection");
-        });
+        await using var server = CreateGlobalFixedWindow("perConnection", HubRateLimitScope.Connection, 2);
         var a = await server.ConnectAsync();
         var b = await server.ConnectAsync();
         await AssertAllowedAsync(a, "Echo", 1);
@@ -96,11 +89,7 @@ public class HubRateLimitingTests
     [Fact]
     public async Task User_scope_shares_a_user_s_connections_and_counts_anonymous_connections_alone()
     {
-        await using var server = CreateLimited<LimitedHub>(o =>
-        {
-            o.AddFixedWindowLimiter("perUser", HubRateLimitScope.User, w => { w.PermitLimit = 1; w.Window = LongWindow; });
-            o.GlobalPolicies.Add("perUser");
-        });
+        await using var server = CreateGlobalFixedWindow("perUser", HubRateLimitScope.User, 1);
         static ClaimsPrincipal User(string name) => new(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, name)], "test"));
         var ann1 = await server.ConnectAsync(user: User("ann"));
         var ann2 = await server.ConnectAsync(user: User("ann"));
@@ -118,11 +107,7 @@ public class HubRateLimitingTests
     [Fact]
     public async Task Client_ip_scope_shares_the_connections_of_one_address()
     {
-        await using var server = CreateLimited<LimitedHub>(o =>
-        {
-            o.AddFixedWindowLimiter("perIp", HubRateLimitScope.ClientIp, w => { w.PermitLimit = 1; w.Window = LongWindow; });
-            o.GlobalPolicies.Add("perIp");
-        });
+        await using var server = CreateGlobalFixedWindow("perIp", HubRateLimitScope.ClientIp, 1);
         async Task<TestConnection> ConnectFrom(string ip)
         {
             var connection = new TestConnection();
@@ -131,21 +116,25 @@ public class HubRateLimitingTests
         }
 
         var first = await ConnectFrom("10.0.0.1");
-        var second = await ConnectFrom("10.0.0.1");
+        var second = await ConnectFrom("::ffff:10.0.0.1");
         var other = await ConnectFrom("10.0.0.2");
         await AssertAllowedAsync(first, "Echo", 1);
         await AssertRejectedAsync(second, "perIp", "Echo", 1);
         await AssertAllowedAsync(other, "Echo", 1);
+
+        // IPv6: one /64 block is one client, whichever of its addresses a connection comes from.
+        var v6 = await ConnectFrom("2001:db8:1:2::1");
+        var sameBlock = await ConnectFrom("2001:db8:1:2:ffff::9");
+        var otherBlock = await ConnectFrom("2001:db8:1:3::1");
+        await AssertAllowedAsync(v6, "Echo", 1);
+        await AssertRejectedAsync(sameBlock, "perIp", "Echo", 1);
+        await AssertAllowedAsync(otherBlock, "Echo", 1);
     }
 
     [Fact]
     public async Task Method_scope_shares_a_method_between_callers_and_separates_methods()
     {
-        await using var server = CreateLimited<LimitedHub>(o =>
-        {
-            o.AddFixedWindowLimiter("perMethod", HubRateLimitScope.Method, w => { w.PermitLimit = 1; w.Window = LongWindow; });
-            o.GlobalPolicies.Add("perMethod");
-        });
+        await using var server = CreateGlobalFixedWindow("perMethod", HubRateLimitScope.Method, 1);
         var a = await server.ConnectAsync();
         var b = await server.ConnectAsync();
         await AssertAllowedAsync(a, "Echo", 1);
@@ -156,11 +145,7 @@ public class HubRateLimitingTests
     [Fact]
     public async Task Global_scope_is_one_limit_for_every_caller_and_method()
     {
-        await using var server = CreateLimited<LimitedHub>(o =>
-        {
-            o.AddFixedWindowLimiter("everything", HubRateLimitScope.Global, w => { w.PermitLimit = 2; w.Window = LongWindow; });
-            o.GlobalPolicies.Add("everything");
-        });
+        await using var server = CreateGlobalFixedWindow("everything", HubRateLimitScope.Global, 2);
         var a = await server.ConnectAsync();
         var b = await server.ConnectAsync();
         await AssertAllowedAsync(a, "Echo", 1);
@@ -172,11 +157,7 @@ public class HubRateLimitingTests
     [Fact]
     public async Task Calls_to_unknown_methods_and_binding_failures_count_against_global_policies()
     {
-        await using var server = CreateLimited<LimitedHub>(o =>
-        {
-            o.AddFixedWindowLimiter("perConnection", HubRateLimitScope.Connection, w => { w.PermitLimit = 2; w.Window = LongWindow; });
-            o.GlobalPolicies.Add("perConnection");
-        });
+        await using var server = CreateGlobalFixedWindow("perConnection", HubRateLimitScope.Connection, 2);
         var a = await server.ConnectAsync();
         // Both are answered as without rate limiting (errors of their own), and both spend a permit.
         Assert.Contains("Method does not exist", Error(await InvokeAsync(a, "NoSuchMethod")));

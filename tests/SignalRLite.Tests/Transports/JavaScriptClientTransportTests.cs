@@ -18,16 +18,10 @@ public class JavaScriptClientTransportTests
         return modules;
     }
 
-    [Theory]
-    [InlineData("WebSockets", false)]
-    [InlineData("WebSockets", true)]
-    [InlineData("ServerSentEvents", false)]
-    [InlineData("LongPolling", false)]
-    public async Task JavaScriptClientConnectsExchangesAndStops(string transport, bool skipNegotiation)
+    /// <summary>Runs <paramref name="script"/> with the official client on NODE_PATH; asserts exit code 0 and returns its standard output.</summary>
+    internal static async Task<string> RunNodeAsync(string script, params string[] args)
     {
-        var hub = new OfficialClientTransportTests.MiniHub();
-        await using var server = await TransportTestServer.StartAsync(HostKind.Kestrel, o => o.LongPolling.PollTimeout = TimeSpan.FromSeconds(5), hub.RunAsync);
-        var start = new ProcessStartInfo("node", [ProbePath(), server.EndpointUri().ToString(), transport, skipNegotiation ? "true" : "false"])
+        var start = new ProcessStartInfo("node", [script, .. args])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -38,6 +32,19 @@ public class JavaScriptClientTransportTests
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.True(process.ExitCode == 0, await stdout + await stderr);
+        return await stdout;
+    }
+
+    [Theory]
+    [InlineData("WebSockets", false)]
+    [InlineData("WebSockets", true)]
+    [InlineData("ServerSentEvents", false)]
+    [InlineData("LongPolling", false)]
+    public async Task JavaScriptClientConnectsExchangesAndStops(string transport, bool skipNegotiation)
+    {
+        var hub = new OfficialClientTransportTests.MiniHub();
+        await using var server = await TransportTestServer.StartAsync(HostKind.Kestrel, o => o.LongPolling.PollTimeout = TimeSpan.FromSeconds(5), hub.RunAsync);
+        await RunNodeAsync(ProbePath(), server.EndpointUri().ToString(), transport, skipNegotiation ? "true" : "false");
         Assert.Contains("\"arguments\":[\"abc\"]", await hub.Invoked.Task.WaitAsync(TimeSpan.FromSeconds(10)));
         await hub.Ended.Task.WaitAsync(TimeSpan.FromSeconds(10));
         await server.WaitForConnectionCountAsync(0);

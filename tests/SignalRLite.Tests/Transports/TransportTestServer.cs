@@ -156,18 +156,21 @@ internal sealed class TransportTestServer : IAsyncDisposable
     }
 
     /// <summary>Waits until the registry holds <paramref name="count"/> connections (woken by the manager's CountChanged event).</summary>
-    public async Task WaitForConnectionCountAsync(int count, TimeSpan? timeout = null)
+    public Task WaitForConnectionCountAsync(int count, TimeSpan? timeout = null) => WaitForConnectionCountAsync(Manager, count, timeout);
+
+    /// <summary>Waits until <paramref name="manager"/> holds <paramref name="count"/> connections (woken by its CountChanged event).</summary>
+    public static async Task WaitForConnectionCountAsync(HttpConnectionManager manager, int count, TimeSpan? timeout = null)
     {
         var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void Check()
         {
-            if (Manager.Count == count)
+            if (manager.Count == count)
             {
                 reached.TrySetResult();
             }
         }
 
-        Manager.CountChanged += Check;
+        manager.CountChanged += Check;
         try
         {
             Check(); // after subscribing: a change in between is not missed
@@ -175,11 +178,11 @@ internal sealed class TransportTestServer : IAsyncDisposable
         }
         catch (TimeoutException)
         {
-            throw new TimeoutException($"Expected {count} connections, have {Manager.Count}.");
+            throw new TimeoutException($"Expected {count} connections, have {manager.Count}.");
         }
         finally
         {
-            Manager.CountChanged -= Check;
+            manager.CountChanged -= Check;
         }
     }
 

@@ -231,7 +231,7 @@ internal sealed class SignalRLiteMetrics : IDisposable
         }
     }
 
-    /// <summary>A hub rate limit policy rejected an invocation of <paramref name="method"/> (<c>(unknown)</c> for a target the hub does not have).</summary>
+    /// <summary>A hub rate limit policy rejected an invocation of <paramref name="method"/> (<see cref="OtherMethod"/> for a target the hub does not have).</summary>
     public void RateLimitRejected(string hub, string method, string policy, string action)
     {
         if (_rateLimitRejections.Enabled)

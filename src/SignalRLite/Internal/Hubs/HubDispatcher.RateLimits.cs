@@ -13,33 +13,51 @@ namespace SignalRLite.Internal.Hubs;
 // an invocation refused by the dispatcher's own checks never runs, so its leases are released at once.
 internal sealed partial class HubDispatcher<THub>
 {
-    private ValueTask ProcessLimitedInvocationAsync(HubConnectionContext connection, HubMethodInvocationMessage message)
+    private ValueTask ProcessLimitedInvocationAsync(HubConnectionContext connection, HubMethodInvocationMessage message) =>
+        ProcessLimitedAsync(connection, message, message.Target);
+
+    private ValueTask ProcessLimitedBindingFailureAsync(HubConnectionContext connection, InvocationBindingFailureMessage failure) =>
+        ProcessLimitedAsync(connection, failure, failure.Target);
+
+    /// <summary>Admits an invocation or a binding failure (<paramref name="message"/>, of <paramref name="target"/>), then processes it as the dispatcher would without limits.</summary>
+    private ValueTask ProcessLimitedAsync(HubConnectionContext connection, HubInvocationMessage message, string target)
     {
-        Methods.TryGet(message.Target, out var descriptor);
+        Methods.TryGet(target, out var descriptor);
         var admit = _rateLimits!.AdmitAsync(connection, descriptor);
         return admit.IsCompletedSuccessfully
-            ? ContinueLimitedInvocation(connection, message, descriptor, admit.Result)
-            : ContinueLimitedInvocationAsync(connection, message, descriptor, admit);
+            ? ContinueLimited(connection, message, target, descriptor, admit.Result)
+            : ContinueLimitedAsync(connection, message, target, descriptor, admit);
     }
 
-    private async ValueTask ContinueLimitedInvocationAsync(HubConnectionContext connection, HubMethodInvocationMessage message, HubMethodDescriptor? descriptor, ValueTask<HubRateLimitAdmission> admit)
+    private async ValueTask ContinueLimitedAsync(HubConnectionContext connection, HubInvocationMessage message, string target, HubMethodDescriptor? descriptor, ValueTask<HubRateLimitAdmission> admit)
     {
         var admission = await admit.ConfigureAwait(false);
-        await ContinueLimitedInvocation(connection, message, descriptor, admission).ConfigureAwait(false);
+        await ContinueLimited(connection, message, target, descriptor, admission).ConfigureAwait(false);
     }
 
-    private ValueTask ContinueLimitedInvocation(HubConnectionContext connection, HubMethodInvocationMessage message, HubMethodDescriptor? descriptor, HubRateLimitAdmission admission)
+    private ValueTask ContinueLimited(HubConnectionContext connection, HubInvocationMessage message, string target, HubMethodDescriptor? descriptor, HubRateLimitAdmission admission)
     {
         if (admission.Rejected is { } policy)
         {
-            return RejectAsync(connection, message.InvocationId, message.Target, descriptor, policy);
+            return RejectAsync(connection, message.InvocationId, target, descriptor, policy);
+        }
+
+        if (message is not HubMethodInvocationMessage invocation)
+        {
+            if (admission.Held is { } failureHeld)
+            {
+                // Nothing runs for a binding failure.
+                HubRateLimitLeases.Dispose(failureHeld);
+            }
+
+            return ProcessBindingFailureAsync(connection, (InvocationBindingFailureMessage)message);
         }
 
         if (admission.Held is { } held)
         {
             if (descriptor is null
-                || descriptor.IsStreamingMethod != (message is StreamInvocationMessage)
-                || (message.StreamIds?.Length ?? 0) != descriptor.UploadStreamFactories.Length)
+                || descriptor.IsStreamingMethod != (invocation is StreamInvocationMessage)
+                || (invocation.StreamIds?.Length ?? 0) != descriptor.UploadStreamFactories.Length)
             {
                 // ProcessInvocationAsync answers these with an error without running anything: nothing would release them.
                 HubRateLimitLeases.Dispose(held);
@@ -47,48 +65,18 @@ internal sealed partial class HubDispatcher<THub>
             else
             {
                 // Before ProcessInvocationAsync: the invocation may run (and end) on this thread before it returns.
-                (connection.Invocations!.RateLimitLeases ??= new HubRateLimitLeases()).Hold(message, held);
+                (connection.Invocations!.RateLimitLeases ??= new HubRateLimitLeases()).Hold(invocation, held);
             }
         }
 
-        return ProcessInvocationAsync(connection, message);
-    }
-
-    private ValueTask ProcessLimitedBindingFailureAsync(HubConnectionContext connection, InvocationBindingFailureMessage failure)
-    {
-        Methods.TryGet(failure.Target, out var descriptor);
-        var admit = _rateLimits!.AdmitAsync(connection, descriptor);
-        return admit.IsCompletedSuccessfully
-            ? ContinueLimitedBindingFailure(connection, failure, descriptor, admit.Result)
-            : ContinueLimitedBindingFailureAsync(connection, failure, descriptor, admit);
-    }
-
-    private async ValueTask ContinueLimitedBindingFailureAsync(HubConnectionContext connection, InvocationBindingFailureMessage failure, HubMethodDescriptor? descriptor, ValueTask<HubRateLimitAdmission> admit)
-    {
-        var admission = await admit.ConfigureAwait(false);
-        await ContinueLimitedBindingFailure(connection, failure, descriptor, admission).ConfigureAwait(false);
-    }
-
-    private ValueTask ContinueLimitedBindingFailure(HubConnectionContext connection, InvocationBindingFailureMessage failure, HubMethodDescriptor? descriptor, HubRateLimitAdmission admission)
-    {
-        if (admission.Rejected is { } policy)
-        {
-            return RejectAsync(connection, failure.InvocationId, failure.Target, descriptor, policy);
-        }
-
-        if (admission.Held is { } held)
-        {
-            // Nothing runs for a binding failure.
-            HubRateLimitLeases.Dispose(held);
-        }
-
-        return ProcessBindingFailureAsync(connection, failure);
+        return ProcessInvocationAsync(connection, invocation);
     }
 
     /// <summary>Counts the rejection and applies the policy's action; <see cref="HubRateLimitAction.Close"/> throws for the read loop.</summary>
     private ValueTask RejectAsync(HubConnectionContext connection, string? invocationId, string target, HubMethodDescriptor? descriptor, HubRateLimitPolicy policy)
     {
-        Metrics.RateLimitRejected(HubName, descriptor?.Name ?? HubInvocationRateLimitContext.UnknownMethod, policy.Name, policy.ActionName);
+        // An unknown target is reported as the invocations counter reports it (_OTHER), so the two series join on signalr.method.
+        Metrics.RateLimitRejected(HubName, descriptor?.Name ?? SignalRLite.Internal.Diagnostics.SignalRLiteMetrics.OtherMethod, policy.Name, policy.ActionName);
         switch (policy.Action)
         {
             case HubRateLimitAction.Close:
