@@ -14,7 +14,7 @@ namespace SignalRLite;
 /// use, however many connections receive it. Writes to all targets are started before any is awaited, with the
 /// slow-consumer policy of <see cref="HubFanOut"/>.
 /// </remarks>
-public class DefaultHubLifetimeManager<THub> : HubLifetimeManager<THub>, IHubPresenceSource where THub : Hub
+public class DefaultHubLifetimeManager<THub> : HubLifetimeManager<THub>, IHubPresenceSource, SignalRLite.Internal.Groups.IUserConnectionSource where THub : Hub
 {
     // The state lives in the registry and the tracker, each thread-safe on its own; this class adds no state of its own.
     private readonly HubConnectionRegistry _registry = new();
@@ -150,6 +150,8 @@ public class DefaultHubLifetimeManager<THub> : HubLifetimeManager<THub>, IHubPre
 
     /// <inheritdoc />
     public override bool TryGetReturnType(string invocationId, [NotNullWhen(true)] out Type? type) => _results.TryGetResultType(invocationId, out type);
+
+    IReadOnlyList<string> SignalRLite.Internal.Groups.IUserConnectionSource.GetUserConnectionIds(string userId) => _registry.GetUserConnectionIds(userId);
 
     HubPresenceTracker IHubPresenceSource.GetOrAttachPresence(Func<HubPresenceTracker> create) =>
         (HubPresenceTracker)_registry.GetOrAttachObserver(create);

@@ -25,6 +25,7 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly HubDispatcher<THub> _dispatcher;
+    private readonly SignalRLite.Internal.Groups.UserGroups<THub>? _userGroups;
     private readonly HubConnectionHeartbeat _heartbeat;
     private readonly IHubProtocolResolver _protocolResolver;
     private readonly IReadOnlyList<string>? _supportedProtocols;
@@ -59,6 +60,7 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
             // Presence (when AddHubPresence was called) attaches itself to the lifetime manager when created: now, before
             // the first connection, so that a misconfiguration fails at MapHub rather than at the first query.
             _ = scope.ServiceProvider.GetService<IHubPresence<THub>>();
+            _userGroups = scope.ServiceProvider.GetService<SignalRLite.Internal.Groups.UserGroups<THub>>();
         }
 
         var options = HubOptionsResolver.Resolve(globalHubOptions.Value, hubOptions.Value);
@@ -123,6 +125,12 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
         {
             try
             {
+                // The user's durable groups are joined before the hub's OnConnectedAsync runs, so it can send to them.
+                if (_userGroups is not null)
+                {
+                    await _userGroups.OnConnectedAsync(connection).ConfigureAwait(false);
+                }
+
                 await _dispatcher.OnConnectedAsync(connection).ConfigureAwait(false);
                 connected = true;
             }

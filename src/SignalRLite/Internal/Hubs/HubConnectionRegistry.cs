@@ -86,6 +86,10 @@ internal sealed class HubConnectionRegistry
     /// <summary>Whether a connection of this server is in the group (lock-free: a snapshot).</summary>
     public bool HasGroup(string groupName) => _groups.ContainsKey(groupName);
 
+    /// <summary>The IDs of the user's connections on this server (lock-free: a snapshot, copied).</summary>
+    public IReadOnlyList<string> GetUserConnectionIds(string userId) =>
+        _users.TryGetValue(userId, out var members) ? [.. members.Keys] : [];
+
     /// <summary>Whether a connection of this server belongs to the user (lock-free: a snapshot).</summary>
     public bool HasUser(string userId) => _users.ContainsKey(userId);
 

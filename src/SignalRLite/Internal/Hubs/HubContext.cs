@@ -3,10 +3,10 @@ namespace SignalRLite.Internal.Hubs;
 /// <summary>The <see cref="IHubContext{THub}"/> singleton of a hub.</summary>
 internal sealed class HubContext<THub> : IHubContext<THub>, IHubContext where THub : Hub
 {
-    public HubContext(HubLifetimeManager<THub> lifetimeManager, SignalRLite.Internal.Diagnostics.SignalRLiteMetrics? metrics = null)
+    public HubContext(HubLifetimeManager<THub> lifetimeManager, SignalRLite.Internal.Diagnostics.SignalRLiteMetrics? metrics = null, SignalRLite.Internal.Groups.UserGroups<THub>? userGroups = null)
     {
         Clients = new HubClients<THub>(lifetimeManager, metrics);
-        Groups = new GroupManager<THub>(lifetimeManager);
+        Groups = new GroupManager<THub>(lifetimeManager, userGroups);
     }
 
     public IHubClients Clients { get; }

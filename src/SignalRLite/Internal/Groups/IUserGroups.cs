@@ -1,0 +1,21 @@
+namespace SignalRLite.Internal.Groups;
+
+/// <summary>The durable groups of one hub (<see cref="UserGroups{THub}"/>), as the extension methods see them.</summary>
+internal interface IUserGroups
+{
+    Task AddUserToGroupAsync(string userId, string groupName, CancellationToken cancellationToken);
+
+    Task RemoveUserFromGroupAsync(string userId, string groupName, CancellationToken cancellationToken);
+}
+
+/// <summary>A group manager that has durable groups (null when they are not registered).</summary>
+internal interface IUserGroupsProvider
+{
+    IUserGroups? UserGroups { get; }
+}
+
+/// <summary>A lifetime manager that can list the connections of a user on this server.</summary>
+internal interface IUserConnectionSource
+{
+    IReadOnlyList<string> GetUserConnectionIds(string userId);
+}

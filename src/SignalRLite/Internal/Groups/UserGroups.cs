@@ -1,0 +1,91 @@
+namespace SignalRLite.Internal.Groups;
+
+/// <summary>
+/// The durable, user-bound groups of one hub: the store says which groups a user belongs to; this applies them to the
+/// user's connections on this server, now (on add or remove) and as each connection arrives.
+/// </summary>
+/// <remarks>
+/// One gate, <see cref="_gate"/>, serialises the three operations of the hub (add, remove, a connection's arrival), each
+/// a store call then the matching group changes. Why that is enough: a connection is registered with the lifetime
+/// manager before its arrival is handled here, so an add or remove that runs before the arrival is read from the store by
+/// it, and one that runs after finds the connection registered and changes its groups itself. Without the gate a
+/// remove could slip between an arrival's store read and its group joins and leave a stale membership. The gate is
+/// held across the store's await (an async store's round trip), which bounds how fast users' connections arrive to the
+/// store's speed; the in-memory store completes synchronously.
+/// </remarks>
+internal sealed class UserGroups<THub> : IUserGroups where THub : Hub
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly IUserGroupStore _store;
+    private readonly HubLifetimeManager<THub> _manager;
+    private readonly IUserConnectionSource _connections;
+    private readonly string _hubName = typeof(THub).FullName ?? typeof(THub).Name;
+
+    public UserGroups(IUserGroupStore store, HubLifetimeManager<THub> manager)
+    {
+        _store = store;
+        _manager = manager;
+        _connections = manager as IUserConnectionSource ?? throw new InvalidOperationException(
+            $"AddDurableGroups() needs a lifetime manager that can list a user's connections; {manager.GetType().Name} cannot (the in-memory DefaultHubLifetimeManager can).");
+    }
+
+    public async Task AddUserToGroupAsync(string userId, string groupName, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(userId);
+        ArgumentNullException.ThrowIfNull(groupName);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _store.AddAsync(_hubName, userId, groupName, cancellationToken).ConfigureAwait(false);
+            foreach (var connectionId in _connections.GetUserConnectionIds(userId))
+            {
+                await _manager.AddToGroupAsync(connectionId, groupName, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task RemoveUserFromGroupAsync(string userId, string groupName, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(userId);
+        ArgumentNullException.ThrowIfNull(groupName);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _store.RemoveAsync(_hubName, userId, groupName, cancellationToken).ConfigureAwait(false);
+            foreach (var connectionId in _connections.GetUserConnectionIds(userId))
+            {
+                await _manager.RemoveFromGroupAsync(connectionId, groupName, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>A connection of the hub arrived (registered with the lifetime manager): it joins its user's groups.</summary>
+    public async Task OnConnectedAsync(HubConnectionContext connection)
+    {
+        if (connection.UserIdentifier is not { } userId)
+        {
+            return;
+        }
+
+        await _gate.WaitAsync(connection.ConnectionAborted).ConfigureAwait(false);
+        try
+        {
+            foreach (var group in await _store.GetGroupsAsync(_hubName, userId, connection.ConnectionAborted).ConfigureAwait(false))
+            {
+                await _manager.AddToGroupAsync(connection.ConnectionId, group, connection.ConnectionAborted).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+}
