@@ -1,0 +1,28 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+
+namespace ChaosServer;
+
+/// <summary>Sums of the SignalRLite meter's counters in this process (the tests read them through GET /metrics).</summary>
+public sealed class ChaosMetrics : IDisposable
+{
+    private readonly ConcurrentDictionary<string, long> _sums = new(StringComparer.Ordinal);
+    private readonly MeterListener _listener = new();
+
+    public ChaosMetrics()
+    {
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == "SignalRLite" && instrument is Counter<long> or UpDownCounter<long>)
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => _sums.AddOrUpdate(instrument.Name, value, (_, sum) => sum + value));
+        _listener.Start();
+    }
+
+    public IReadOnlyDictionary<string, long> Snapshot() => new SortedDictionary<string, long>(_sums, StringComparer.Ordinal);
+
+    public void Dispose() => _listener.Dispose();
+}
