@@ -126,7 +126,13 @@ internal sealed class ChaosCluster : IAsyncDisposable
             var after = server.ResidentBytes();
             _output.WriteLine($"{server.Name}: RSS {before / 1048576} MB -> {after / 1048576} MB");
             Assert.True(after - before < MaxGrowthBytes, $"{server.Name} grew from {before / 1048576} MB to {after / 1048576} MB.");
-            var unexpected = server.ErrorLines.Where(l => !causedByScenario.Any(r => r.IsMatch(l))).ToList();
+            var errors = server.ErrorLines;
+            var unexpected = errors.Where(l => !causedByScenario.Any(r => r.IsMatch(l))).ToList();
+            foreach (var pattern in causedByScenario)
+            {
+                _output.WriteLine($"{server.Name}: {errors.Count(pattern.IsMatch)} error lines '{pattern}' (caused by the scenario)");
+            }
+
             Assert.True(unexpected.Count == 0, $"{server.Name} logged errors the scenario did not cause:\n{string.Join('\n', unexpected)}");
         }
     }

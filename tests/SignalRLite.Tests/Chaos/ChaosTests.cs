@@ -100,7 +100,9 @@ public sealed class ChaosTests(ITestOutputHelper output)
             var pings = new List<TimeSpan>();
             var pinging = Task.Run(async () =>
             {
-                while (stoppedFor.Elapsed < lastStart)
+                // A call every 100 ms (pacing, not synchronisation): each must answer while Redis is stopped.
+                using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+                while (stoppedFor.Elapsed < lastStart && await pace.WaitForNextTickAsync())
                 {
                     var ping = Stopwatch.StartNew();
                     Assert.Equal("p", await pinger.Connection.InvokeAsync<string>("Ping", "p").WaitAsync(Long));
@@ -141,7 +143,9 @@ public sealed class ChaosTests(ITestOutputHelper output)
             Assert.NotEmpty(pings);
             Assert.All(pings, p => Assert.True(p < RedisTimeout, $"A hub method that needs no Redis took {p} while Redis was stopped."));
 
-            // Counted: each failed publish is logged (PublishFailed, a warning) by the server that made it.
+            // Counted: each failed send is a failed invocation in the core's metric (signalrlite.server.invocations,
+            // outcome "unhandled"), and its publish is logged (PublishFailed, a warning) by the server that made it.
+            Assert.Equal(failures.Count, (await server.MetricsAsync()).GetValueOrDefault("signalrlite.server.invocations;All;unhandled"));
             await server.WaitForLineAsync(l => l.Contains("Failed to publish to Redis channel", StringComparison.Ordinal), failures.Count, Long);
         }
 
