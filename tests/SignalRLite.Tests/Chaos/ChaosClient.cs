@@ -23,6 +23,7 @@ internal sealed class ChaosClient : IAsyncDisposable
     private readonly List<string> _orderErrors = []; // guarded by _lock
     private readonly List<(Func<bool> Condition, TaskCompletionSource Done)> _waiters = []; // guarded by _lock
     private readonly FailoverConnectionFactory _factory;
+    private int _reconnectings;
 
     private ChaosClient(string name, HubConnection connection, FailoverConnectionFactory factory)
     {
@@ -46,8 +47,6 @@ internal sealed class ChaosClient : IAsyncDisposable
             return Task.CompletedTask;
         };
     }
-
-    private int _reconnectings;
 
     public string Name { get; }
 
