@@ -24,6 +24,9 @@ internal sealed class RedisServer : IAsyncDisposable
 
     public string Endpoint => $"127.0.0.1:{Port}";
 
+    /// <summary>The running redis-server's process id (chaos tests stop and continue it with signals).</summary>
+    public int ProcessId => _process?.Id ?? throw new InvalidOperationException("redis-server is not running.");
+
     /// <summary>
     /// The Redis the backplane tests share: <c>SIGNALRLITE_REDIS</c> when set (test.sh starts one), else a redis-server
     /// this test process starts once and kills when it exits. Tests isolate themselves with a channel prefix.
