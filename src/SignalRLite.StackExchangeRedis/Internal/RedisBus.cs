@@ -158,6 +158,7 @@ internal sealed class RedisBus : IDisposable
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             RedisLog.PublishFailed(_logger, channel, ex);
+            _telemetry.PublishFailed(kind, ex);
             throw;
         }
     }

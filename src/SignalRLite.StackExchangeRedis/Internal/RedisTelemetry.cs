@@ -34,6 +34,7 @@ internal sealed class RedisTelemetry : IDisposable
     private readonly Histogram<double> _publishDuration;
     private readonly Counter<long> _reconnects;
     private readonly Counter<long> _ackTimeouts;
+    private readonly Counter<long> _publishFailures;
     private readonly Histogram<long> _fanOut;
 
     /// <summary>Without a factory the meter is this instance's own (a listener that matches by name still sees it).</summary>
@@ -56,6 +57,7 @@ internal sealed class RedisTelemetry : IDisposable
         _publishDuration = meter.CreateHistogram<double>("signalrlite.redis.publish.duration", "s", "Time Redis took to accept a publish.",
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
         _reconnects = meter.CreateCounter<long>("signalrlite.redis.reconnects", "{reconnect}", "Times the backplane's pub/sub connection to a Redis endpoint was restored.");
+        _publishFailures = meter.CreateCounter<long>("signalrlite.redis.publish_failures", "{message}", "Publishes to the Redis backplane that failed (Redis down, hung or timed out); the send that caused each one failed with an error.");
         _ackTimeouts = meter.CreateCounter<long>("signalrlite.redis.ack_timeouts", "{ack}", "Group changes for a connection on another server that were not acknowledged in time.");
         // The core's instrument (same meter, name and parameters): recorded here for this server's local deliveries.
         _fanOut = FanOutHistogram.Create(meter);
@@ -78,6 +80,14 @@ internal sealed class RedisTelemetry : IDisposable
         if (startTimestamp != 0 && _publishDuration.Enabled)
         {
             _publishDuration.Record(_time.GetElapsedTime(startTimestamp).TotalSeconds, tag);
+        }
+    }
+
+    public void PublishFailed(RedisChannelKind kind, Exception exception)
+    {
+        if (_publishFailures.Enabled)
+        {
+            _publishFailures.Add(1, KindTags[(int)kind], new KeyValuePair<string, object?>("error.type", exception.GetType().FullName));
         }
     }
 

@@ -150,6 +150,22 @@ public sealed class RedisTelemetryTests
     }
 
     [Fact]
+    public async Task APublishWhileRedisIsDownFailsTheSendAndIsCountedAsAPublishFailure()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var cluster = await RedisCluster.StartAsync(1, redis.Endpoint, o => o.Configuration.ReconnectRetryPolicy = new LinearRetry(200));
+        using var recorder = new RedisTelemetryRecorder(MeterFactory(cluster.Servers[0]));
+        await ClusterClient.ConnectAsync(cluster.Servers[0], WireProtocol.Json);
+        var hubContext = cluster.Servers[0].Services.GetRequiredService<IHubContext<RedisTestHub>>();
+        await redis.KillAsync();
+
+        // The send fails (after the connection notices, or after AsyncTimeout) and the failure is counted with its kind.
+        await Assert.ThrowsAnyAsync<Exception>(() => hubContext.Clients.All.SendAsync("Receive", "all", "lost").WaitAsync(Timeout));
+        var failure = Assert.Single(recorder.Of(0, "signalrlite.redis.publish_failures"));
+        Assert.Equal((1d, "all", 2), (failure.Value, failure.ChannelKind, failure.TagCount));
+    }
+
+    [Fact]
     public async Task RestartingRedisIsCountedAsAReconnect()
     {
         await using var redis = await RedisServer.StartAsync();
