@@ -236,6 +236,27 @@ public class HubConnectionContext
         }, this);
     }
 
+    /// <summary>The Close message of a <see cref="HubConnectionCloseReason.Requested"/> close (admin API, drain).</summary>
+    internal CloseMessage? RequestedClose => Volatile.Read(ref _requestedClose);
+
+    private CloseMessage? _requestedClose;
+
+    /// <summary>
+    /// Starts closing with <paramref name="close"/> as the last message, unless a close is already under way (then false).
+    /// </summary>
+    internal bool RequestClose(CloseMessage close)
+    {
+        // Published before the reason: the read loop reads the reason, then the message.
+        Interlocked.CompareExchange(ref _requestedClose, close, null);
+        if (CloseReason != HubConnectionCloseReason.None)
+        {
+            return false;
+        }
+
+        RequestClose(HubConnectionCloseReason.Requested);
+        return CloseReason == HubConnectionCloseReason.Requested && ReferenceEquals(RequestedClose, close);
+    }
+
     internal void CancelAborted()
     {
         try

@@ -290,6 +290,8 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
                 return (null, new IOException("Writing to the transport failed."));
             case HubConnectionCloseReason.SlowClient:
                 return (null, new IOException("The client was closed as a slow consumer: it read nothing while its queue of messages overflowed."));
+            case HubConnectionCloseReason.Requested:
+                return (connection.RequestedClose ?? CloseMessage.Empty, null);
             default:
                 return (CloseMessage.Empty, null);
         }

@@ -38,6 +38,7 @@ public static class SignalRLiteServiceCollectionExtensions
         services.TryAddScoped(typeof(IHubActivator<>), typeof(DefaultHubActivator<>));
         services.TryAddSingleton(typeof(HubLifetimeManager<>), typeof(DefaultHubLifetimeManager<>));
         services.TryAddSingleton(typeof(IHubContext<>), typeof(HubContext<>));
+        services.TryAddSingleton(typeof(IHubAdmin<>), typeof(SignalRLite.Internal.Admin.HubAdmin<>));
         services.TryAddSingleton(typeof(IHubContext<,>), typeof(HubContext<,>));
         services.TryAddSingleton(typeof(HubConnectionHandler<>), typeof(HubConnectionHandler<>));
         services.TryAddSingleton(typeof(HubDispatcher<>), typeof(HubDispatcher<>));

@@ -147,6 +147,9 @@ internal sealed class HubAppHost : IAsyncDisposable
         ? _app.GetTestServer().CreateClient()
         : new HttpClient { BaseAddress = BaseAddress };
 
+    /// <summary>Stops the web app (the host's shutdown, as on a deployment) and leaves the clients as they are.</summary>
+    public Task StopServerAsync() => _app.StopAsync();
+
     public async ValueTask DisposeAsync()
     {
         HubConnection[] clients;

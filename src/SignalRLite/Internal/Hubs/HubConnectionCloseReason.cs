@@ -15,4 +15,6 @@ internal enum HubConnectionCloseReason
     TransportFailed,
     /// <summary>More fan-out messages queued for the client than <c>MaximumQueuedMessagesPerClient</c>: it does not read.</summary>
     SlowClient,
+    /// <summary>Closed from outside the hub (admin API, drain) with its own Close message (<see cref="HubConnectionContext.RequestedClose"/>).</summary>
+    Requested,
 }

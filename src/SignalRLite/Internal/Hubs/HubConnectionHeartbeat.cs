@@ -78,6 +78,9 @@ internal sealed class HubConnectionHeartbeat : IDisposable
 
     public void Remove(HubConnectionContext connection) => _connections.TryRemove(connection, out _);
 
+    /// <summary>The hub connections of every hub of this server now (a copy), for the drain.</summary>
+    public HubConnectionContext[] Snapshot() => [.. _connections.Keys];
+
     private void Tick()
     {
         if (Interlocked.Exchange(ref _ticking, 1) == 1)

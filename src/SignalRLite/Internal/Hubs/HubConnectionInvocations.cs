@@ -35,6 +35,9 @@ internal sealed class HubConnectionInvocations
     /// <summary>Invocations waiting for a slot.</summary>
     public int QueuedCount => Scheduler.QueuedCount;
 
+    /// <summary>Nothing in flight: no invocation running or waiting, no stream or cancellable invocation registered.</summary>
+    public bool IsIdle => Scheduler.IsIdle && (_active is null || _active.IsEmpty) && (_streams is null || _streams.IsEmpty);
+
     // Created on first use: an idle connection holds neither (each is about half a kilobyte).
     private ConcurrentDictionary<string, CancellationTokenSource>? _active;
     private ConcurrentDictionary<string, IUploadStream>? _streams;

@@ -15,7 +15,7 @@ namespace SignalRLite.Internal.Hubs;
 /// No lock: every field has a single writer and is published with <see cref="Volatile"/>. The read loop writes
 /// <see cref="_lastReceive"/>, <see cref="_pingReceived"/> and <see cref="_readerPaused"/>; the handler writes the
 /// phase and what the handshake settled (before <see cref="_phase"/> says <see cref="Phase.Running"/>, which publishes
-/// them); the heartbeat only reads, and acts through <see cref="HubConnectionContext.RequestClose"/> (first reason wins)
+/// them); the heartbeat only reads, and acts through <see cref="HubConnectionContext.RequestClose(HubConnectionCloseReason)"/> (first reason wins)
 /// and the writer's never-waiting <see cref="HubConnectionWriter.TrySendPing"/>.
 /// </para>
 /// <para>Invariants (checked by <see cref="AssertInvariants"/>):</para>

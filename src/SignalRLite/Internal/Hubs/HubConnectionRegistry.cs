@@ -90,6 +90,23 @@ internal sealed class HubConnectionRegistry
     public IReadOnlyList<string> GetUserConnectionIds(string userId) =>
         _users.TryGetValue(userId, out var members) ? [.. members.Keys] : [];
 
+    /// <summary>The user's connections on this server (lock-free: a snapshot, copied).</summary>
+    public IReadOnlyList<HubConnectionContext> GetUserConnections(string userId) =>
+        _users.TryGetValue(userId, out var members) ? [.. members.Values] : [];
+
+    /// <summary>The group's connections on this server (lock-free: a snapshot, copied).</summary>
+    public IReadOnlyList<HubConnectionContext> GetGroupConnections(string groupName) =>
+        _groups.TryGetValue(groupName, out var members) ? [.. members.Values] : [];
+
+    /// <summary>The groups the connection is in (a copy, under the lock: the per-connection sets are not concurrent).</summary>
+    public IReadOnlyList<string> GetConnectionGroups(string connectionId)
+    {
+        lock (_lock)
+        {
+            return _connectionGroups.TryGetValue(connectionId, out var groups) ? [.. groups] : [];
+        }
+    }
+
     /// <summary>Whether a connection of this server belongs to the user (lock-free: a snapshot).</summary>
     public bool HasUser(string userId) => _users.ContainsKey(userId);
 

@@ -63,6 +63,18 @@ internal sealed class InvocationScheduler
         }
     }
 
+    /// <summary>No invocation holds a slot or waits for one.</summary>
+    public bool IsIdle
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _running == 0 && _waiting.Count == 0;
+            }
+        }
+    }
+
     /// <summary>Invocations waiting for a slot.</summary>
     public int QueuedCount
     {

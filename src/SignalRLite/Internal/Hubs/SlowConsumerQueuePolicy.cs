@@ -11,7 +11,7 @@ namespace SignalRLite.Internal.Hubs;
 /// </summary>
 /// <remarks>
 /// Lock-free: the only state is the count of queued writes, changed with <see cref="Interlocked"/>; closing is idempotent
-/// (<see cref="HubConnectionContext.RequestClose"/> keeps the first reason).
+/// (<see cref="HubConnectionContext.RequestClose(HubConnectionCloseReason)"/> keeps the first reason).
 /// </remarks>
 internal sealed class SlowConsumerQueuePolicy(HubConnectionContext connection, HubConnectionWriter writer, int? limit) : IOutboundQueuePolicy
 {

@@ -19,6 +19,19 @@ internal sealed partial class HttpConnectionDispatcher
     /// </summary>
     private async ValueTask<(bool Admitted, QuotaLease? Lease)> AdmitAsync(HttpContext context, bool pending)
     {
+        if (_manager.IsDraining)
+        {
+            // A draining server takes no new connection: 503 with Retry-After, which load balancers and the official
+            // clients' reconnect loops treat as "try again" (elsewhere, through the balancer).
+            const string Draining = "The server is shutting down; connect again (to another server).";
+            TransportLog.RequestRefused(_logger, context.Request.Method, StatusCodes.Status503ServiceUnavailable, Draining);
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            context.Response.ContentType = "text/plain";
+            context.Response.Headers.RetryAfter = "1";
+            await context.Response.WriteAsync(Draining, Encoding.UTF8, context.RequestAborted).ConfigureAwait(false);
+            return (false, null);
+        }
+
         var quotas = _manager.Quotas;
         if (quotas is null)
         {

@@ -75,7 +75,7 @@ internal sealed class HttpConnectionManager : IDisposable
 
         if (lifetime is not null)
         {
-            _stoppingRegistration = lifetime.ApplicationStopping.Register(static s => ((HttpConnectionManager)s!).CloseAll(), this);
+            _stoppingRegistration = lifetime.ApplicationStopping.Register(static s => ((HttpConnectionManager)s!).CloseAllOnStopping(), this);
         }
     }
 
@@ -183,6 +183,30 @@ internal sealed class HttpConnectionManager : IDisposable
     }
 
     /// <summary>Ends every connection (host shutdown). The applications see their input complete without an error.</summary>
+    /// <summary>
+    /// Whether the server drains (<c>AddGracefulDrain</c>): new connections are refused with 503 while the existing ones
+    /// are closed, paced, with <c>allowReconnect</c>. Set once, never cleared.
+    /// </summary>
+    public bool IsDraining => Volatile.Read(ref _draining);
+
+    /// <summary>
+    /// Set by the drain when it handles shutdown itself: the official behaviour (every connection ended at once when the
+    /// application stops) is then skipped, and the drain ends whatever is left.
+    /// </summary>
+    public bool DrainHandlesShutdown { get; set; }
+
+    private bool _draining;
+
+    public void StartDraining() => Volatile.Write(ref _draining, true);
+
+    private void CloseAllOnStopping()
+    {
+        if (!DrainHandlesShutdown)
+        {
+            _ = CloseAll();
+        }
+    }
+
     public Task CloseAll()
     {
         var tasks = new List<Task>();
