@@ -1,7 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
 using SignalRLite.Internal.Hubs;
-using SignalRLite.Internal.Presence;
 using SignalRLite.Protocol;
 
 namespace SignalRLite;
@@ -14,7 +13,7 @@ namespace SignalRLite;
 /// use, however many connections receive it. Writes to all targets are started before any is awaited, with the
 /// slow-consumer policy of <see cref="HubFanOut"/>.
 /// </remarks>
-public class DefaultHubLifetimeManager<THub> : HubLifetimeManager<THub>, IHubPresenceSource, SignalRLite.Internal.Groups.IUserConnectionSource, SignalRLite.Internal.Admin.IHubAdminSource where THub : Hub
+public class DefaultHubLifetimeManager<THub> : HubLifetimeManager<THub> where THub : Hub
 {
     // The state lives in the registry and the tracker, each thread-safe on its own; this class adds no state of its own.
     private readonly HubConnectionRegistry _registry = new();
@@ -151,19 +150,11 @@ public class DefaultHubLifetimeManager<THub> : HubLifetimeManager<THub>, IHubPre
     /// <inheritdoc />
     public override bool TryGetReturnType(string invocationId, [NotNullWhen(true)] out Type? type) => _results.TryGetResultType(invocationId, out type);
 
-    IReadOnlyList<string> SignalRLite.Internal.Groups.IUserConnectionSource.GetUserConnectionIds(string userId) => _registry.GetUserConnectionIds(userId);
-
-    HubConnectionContext? SignalRLite.Internal.Admin.IHubAdminSource.FindConnection(string connectionId) =>
-        _registry.TryGetConnection(connectionId, out var connection) ? connection : null;
-
-    IReadOnlyList<HubConnectionContext> SignalRLite.Internal.Admin.IHubAdminSource.UserConnections(string userId) => _registry.GetUserConnections(userId);
-
-    IReadOnlyList<HubConnectionContext> SignalRLite.Internal.Admin.IHubAdminSource.GroupConnections(string groupName) => _registry.GetGroupConnections(groupName);
-
-    IReadOnlyList<string> SignalRLite.Internal.Admin.IHubAdminSource.ConnectionGroups(string connectionId) => _registry.GetConnectionGroups(connectionId);
-
-    HubPresenceTracker IHubPresenceSource.GetOrAttachPresence(Func<HubPresenceTracker> create) =>
-        (HubPresenceTracker)_registry.GetOrAttachObserver(create);
+    /// <summary>
+    /// This server's connections, groups and users: what presence, durable groups and the admin API read (they work with
+    /// this manager, and with a class derived from it).
+    /// </summary>
+    internal HubConnectionRegistry Registry => _registry;
 
     private static SerializedHubMessage Create(string methodName, object?[] args) => new(new InvocationMessage(methodName, args));
 }

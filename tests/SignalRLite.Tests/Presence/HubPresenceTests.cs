@@ -200,11 +200,11 @@ public class HubPresenceTests
         var connection = await server.ConnectAsync();
         await lifetime.AddToGroupAsync(connection.ConnectionId, "g");
 
-        var source = (IHubPresenceSource)lifetime;
-        var tracker = source.GetOrAttachPresence(() => new HubPresenceTracker(TimeProvider.System));
+        var registry = ((DefaultHubLifetimeManager<TestHub>)lifetime).Registry;
+        var tracker = (HubPresenceTracker)registry.GetOrAttachObserver(() => new HubPresenceTracker(TimeProvider.System));
         Assert.Equal(1, tracker.ConnectionCount);
         Assert.Equal(1, tracker.CountOf(PresenceSet.GroupConnections, "g"));
-        Assert.Same(tracker, source.GetOrAttachPresence(() => throw new InvalidOperationException("attached twice")));
+        Assert.Same(tracker, registry.GetOrAttachObserver(() => throw new InvalidOperationException("attached twice")));
 
         connection.CompleteInput();
         await connection.HandlerTask;
@@ -223,7 +223,7 @@ public class HubPresenceTests
                 s.AddSingleton(typeof(HubLifetimeManager<>), typeof(NoPresenceLifetimeManager<>));
             },
             app => app.MapHub<PresenceHub>("/presence")));
-        Assert.Contains("AddHubPresence() needs a lifetime manager that supports presence; NoPresenceLifetimeManager`1 does not", error.Message);
+        Assert.Equal("AddHubPresence() needs the in-memory lifetime manager (DefaultHubLifetimeManager); NoPresenceLifetimeManager`1 does not support it yet.", error.Message);
     }
 
     private static string[] Sorted(params string[] ids) => [.. ids.Order(StringComparer.Ordinal)];

@@ -9,20 +9,20 @@ internal sealed partial class HubAdmin<THub>(HubLifetimeManager<THub> manager, I
     public Task<int> CloseConnectionAsync(string connectionId, string? reason = null, bool allowReconnect = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connectionId);
-        var connection = Source.FindConnection(connectionId);
+        var connection = Source.TryGetConnection(connectionId, out var found) ? found : null;
         return Task.FromResult(connection is null ? 0 : Close([connection], "connection", connectionId, reason, allowReconnect));
     }
 
     public Task<int> CloseUserAsync(string userId, string? reason = null, bool allowReconnect = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(userId);
-        return Task.FromResult(Close(Source.UserConnections(userId), "user", userId, reason, allowReconnect));
+        return Task.FromResult(Close(Source.GetUserConnections(userId), "user", userId, reason, allowReconnect));
     }
 
     public Task<int> CloseGroupAsync(string groupName, string? reason = null, bool allowReconnect = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(groupName);
-        return Task.FromResult(Close(Source.GroupConnections(groupName), "group", groupName, reason, allowReconnect));
+        return Task.FromResult(Close(Source.GetGroupConnections(groupName), "group", groupName, reason, allowReconnect));
     }
 
     public async Task<int> RemoveUserConnectionsFromGroupAsync(string userId, string groupName, CancellationToken cancellationToken = default)
@@ -30,9 +30,9 @@ internal sealed partial class HubAdmin<THub>(HubLifetimeManager<THub> manager, I
         ArgumentNullException.ThrowIfNull(userId);
         ArgumentNullException.ThrowIfNull(groupName);
         var removed = 0;
-        foreach (var connection in Source.UserConnections(userId))
+        foreach (var connection in Source.GetUserConnections(userId))
         {
-            if (Source.ConnectionGroups(connection.ConnectionId).Contains(groupName, StringComparer.Ordinal))
+            if (Source.GetConnectionGroups(connection.ConnectionId).Contains(groupName, StringComparer.Ordinal))
             {
                 await manager.RemoveFromGroupAsync(connection.ConnectionId, groupName, cancellationToken).ConfigureAwait(false);
                 removed++;
@@ -46,7 +46,7 @@ internal sealed partial class HubAdmin<THub>(HubLifetimeManager<THub> manager, I
     public async Task<int> RemoveConnectionFromAllGroupsAsync(string connectionId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connectionId);
-        var groups = Source.ConnectionGroups(connectionId);
+        var groups = Source.GetConnectionGroups(connectionId);
         foreach (var group in groups)
         {
             await manager.RemoveFromGroupAsync(connectionId, group, cancellationToken).ConfigureAwait(false);
@@ -56,8 +56,8 @@ internal sealed partial class HubAdmin<THub>(HubLifetimeManager<THub> manager, I
         return groups.Count;
     }
 
-    private IHubAdminSource Source => manager as IHubAdminSource ?? throw new NotSupportedException(
-        $"The admin API needs a lifetime manager that can list its connections; {manager.GetType().Name} cannot (the in-memory DefaultHubLifetimeManager can).");
+    private SignalRLite.Internal.Hubs.HubConnectionRegistry Source => (manager as DefaultHubLifetimeManager<THub>)?.Registry ?? throw new NotSupportedException(
+        $"The admin API needs the in-memory lifetime manager (DefaultHubLifetimeManager); {manager.GetType().Name} does not support it yet.");
 
     private int Close(IReadOnlyList<HubConnectionContext> connections, string kind, string name, string? reason, bool allowReconnect)
     {

@@ -13,9 +13,3 @@ internal interface IUserGroupsProvider
 {
     IUserGroups? UserGroups { get; }
 }
-
-/// <summary>A lifetime manager that can list the connections of a user on this server.</summary>
-internal interface IUserConnectionSource
-{
-    IReadOnlyList<string> GetUserConnectionIds(string userId);
-}

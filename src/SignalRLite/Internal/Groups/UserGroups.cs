@@ -18,15 +18,14 @@ internal sealed class UserGroups<THub> : IUserGroups where THub : Hub
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly IUserGroupStore _store;
     private readonly HubLifetimeManager<THub> _manager;
-    private readonly IUserConnectionSource _connections;
+    private readonly SignalRLite.Internal.Hubs.HubConnectionRegistry _connections;
     private readonly string _hubName = typeof(THub).FullName ?? typeof(THub).Name;
 
     public UserGroups(IUserGroupStore store, HubLifetimeManager<THub> manager)
     {
         _store = store;
         _manager = manager;
-        _connections = manager as IUserConnectionSource ?? throw new InvalidOperationException(
-            $"AddDurableGroups() needs a lifetime manager that can list a user's connections; {manager.GetType().Name} cannot (the in-memory DefaultHubLifetimeManager can).");
+        _connections = SignalRLite.Internal.Hubs.LocalRegistry.Of(manager, "AddDurableGroups()");
     }
 
     public async Task AddUserToGroupAsync(string userId, string groupName, CancellationToken cancellationToken)

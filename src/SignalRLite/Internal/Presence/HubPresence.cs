@@ -15,13 +15,8 @@ internal sealed partial class HubPresence<THub> : IHubPresence<THub> where THub 
 
     public HubPresence(HubLifetimeManager<THub> lifetimeManager, TimeProvider time, ILogger<HubPresence<THub>> logger)
     {
-        if (lifetimeManager is not IHubPresenceSource source)
-        {
-            throw new InvalidOperationException(
-                $"AddHubPresence() needs a lifetime manager that supports presence; {lifetimeManager.GetType().Name} does not (the in-memory DefaultHubLifetimeManager does).");
-        }
-
-        _tracker = source.GetOrAttachPresence(() => new HubPresenceTracker(time));
+        var registry = SignalRLite.Internal.Hubs.LocalRegistry.Of(lifetimeManager, "AddHubPresence()");
+        _tracker = (HubPresenceTracker)registry.GetOrAttachObserver(() => new HubPresenceTracker(time));
         _logger = logger;
     }
 
