@@ -28,36 +28,28 @@ internal sealed class UserGroups<THub> : IUserGroups where THub : Hub
         _connections = SignalRLite.Internal.Hubs.LocalRegistry.Of(manager, "AddDurableGroups()");
     }
 
-    public async Task AddUserToGroupAsync(string userId, string groupName, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(userId);
-        ArgumentNullException.ThrowIfNull(groupName);
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await _store.AddAsync(_hubName, userId, groupName, cancellationToken).ConfigureAwait(false);
-            foreach (var connectionId in _connections.GetUserConnectionIds(userId))
-            {
-                await _manager.AddToGroupAsync(connectionId, groupName, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+    public Task AddUserToGroupAsync(string userId, string groupName, CancellationToken cancellationToken) =>
+        ChangeAsync(userId, groupName, add: true, cancellationToken);
 
-    public async Task RemoveUserFromGroupAsync(string userId, string groupName, CancellationToken cancellationToken)
+    public Task RemoveUserFromGroupAsync(string userId, string groupName, CancellationToken cancellationToken) =>
+        ChangeAsync(userId, groupName, add: false, cancellationToken);
+
+    // The store first, then the user's connections here, under the gate (see the remarks).
+    private async Task ChangeAsync(string userId, string groupName, bool add, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(userId);
         ArgumentNullException.ThrowIfNull(groupName);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await _store.RemoveAsync(_hubName, userId, groupName, cancellationToken).ConfigureAwait(false);
+            _ = add
+                ? await _store.AddAsync(_hubName, userId, groupName, cancellationToken).ConfigureAwait(false)
+                : await _store.RemoveAsync(_hubName, userId, groupName, cancellationToken).ConfigureAwait(false);
             foreach (var connectionId in _connections.GetUserConnectionIds(userId))
             {
-                await _manager.RemoveFromGroupAsync(connectionId, groupName, cancellationToken).ConfigureAwait(false);
+                await (add
+                    ? _manager.AddToGroupAsync(connectionId, groupName, cancellationToken)
+                    : _manager.RemoveFromGroupAsync(connectionId, groupName, cancellationToken)).ConfigureAwait(false);
             }
         }
         finally
