@@ -9,6 +9,12 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 //   add --docs to write docs/performance-micro.md from the summaries.
 // Any other BenchmarkDotNet command-line option (--list flat, --exporters, ...) is passed through.
 #if HAS_LITE_HUBS
+if (args.Contains("--presence-memory"))
+{
+    await SignalRLite.Benchmarks.PresenceBenchmarks.PrintRetainedMemoryAsync();
+    return;
+}
+
 if (args.Contains("--check-dispatch"))
 {
     // Runs the dispatch benchmark's body a few times outside BenchmarkDotNet (a smoke test).
