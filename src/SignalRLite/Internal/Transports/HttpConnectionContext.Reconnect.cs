@@ -92,7 +92,7 @@ internal sealed partial class HttpConnectionContext
     /// </summary>
     public PipeWriter BeginReattach()
     {
-        var output = new Pipe(_manager.GetPipeOptions(_outputMaxBufferSize));
+        var output = new Pipe(_manager.GetPipeOptions(_outputMaxBufferSize, input: false));
         lock (_lock)
         {
             _oldOutput = (_application.Input, _transport.Output);

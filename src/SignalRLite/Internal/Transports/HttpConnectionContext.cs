@@ -133,9 +133,9 @@ internal sealed partial class HttpConnectionContext : ConnectionContext,
         _logger = logger;
         _lastSeen = _time.GetTimestamp();
 
-        var input = _input = new Pipe(manager.GetPipeOptions(options.TransportMaxBufferSize));
+        var input = _input = new Pipe(manager.GetPipeOptions(options.TransportMaxBufferSize, input: true));
         _outputMaxBufferSize = options.ApplicationMaxBufferSize;
-        var output = new Pipe(manager.GetPipeOptions(options.ApplicationMaxBufferSize));
+        var output = new Pipe(manager.GetPipeOptions(options.ApplicationMaxBufferSize, input: false));
         _transport = new DuplexPipe(input.Reader, output.Writer);
         _application = new DuplexPipe(output.Reader, input.Writer);
         ConnectionClosed = _closedCts.Token;

@@ -36,6 +36,7 @@ internal sealed class HttpConnectionManager : IDisposable
     private int _scanning;
     private readonly MemoryPool<byte>? _memoryPool;
     private readonly ConcurrentDictionary<long, PipeOptions> _pipeOptions = new();
+    private readonly ConcurrentDictionary<long, PipeOptions> _inputPipeOptions = new();
 
     public HttpConnectionManager(
         ILoggerFactory loggerFactory,
@@ -100,19 +101,22 @@ internal sealed class HttpConnectionManager : IDisposable
     public TimeProvider TimeProvider { get; }
 
     /// <summary>
-    /// Options of the connections' pipes, shared by all connections with the same buffer limit (PipeOptions is immutable).
-    /// Readers resume inline, on the thread that flushed: the hub's read loop on the transport's receive loop, without a
-    /// thread-pool hop; a transport reading the application's output decides itself whether to hop (<see cref="ApplicationOutput"/>).
-    /// Writers waiting on a full pipe resume on the thread pool, never on the reader's stack.
+    /// Options of the connections' pipes, shared by all connections with the same buffer limit and direction
+    /// (PipeOptions is immutable). The input pipe resumes its reader inline, on the thread that flushed: the hub's read
+    /// loop runs on the transport's receive loop, without a thread-pool hop. The output pipe resumes its reader (the
+    /// transport's send loop) on the thread pool: a broadcast to 1,000 connections does not run 1,000 socket sends on
+    /// the sender's stack, the receive loop goes on receiving while the send loop sends (a pipelining client keeps both
+    /// cores busy), and what is written meanwhile goes out in the same frame. Writers waiting on a full pipe resume on
+    /// the thread pool, never on the reader's stack.
     /// </summary>
-    public PipeOptions GetPipeOptions(long maxBufferSize) =>
-        _pipeOptions.GetOrAdd(maxBufferSize, static (size, pool) => new PipeOptions(
-            pool: pool,
+    public PipeOptions GetPipeOptions(long maxBufferSize, bool input) =>
+        (input ? _inputPipeOptions : _pipeOptions).GetOrAdd(maxBufferSize, static (size, state) => new PipeOptions(
+            pool: state.Pool,
             pauseWriterThreshold: size,
             resumeWriterThreshold: size == 0 ? 0 : Math.Max(1, size / 2),
-            readerScheduler: PipeScheduler.Inline,
+            readerScheduler: state.Input ? PipeScheduler.Inline : PipeScheduler.ThreadPool,
             writerScheduler: PipeScheduler.ThreadPool,
-            useSynchronizationContext: false), _memoryPool);
+            useSynchronizationContext: false), (Pool: _memoryPool, Input: input));
 
     /// <summary>Registers a new connection; <paramref name="quota"/> is the slots <see cref="Quotas"/> admitted it with, given back when it is removed.</summary>
     public HttpConnectionContext CreateConnection(HttpConnectionDispatcherOptions options, int negotiateVersion = 1, bool useStatefulReconnect = false, QuotaLease? quota = null)

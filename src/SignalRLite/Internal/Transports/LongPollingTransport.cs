@@ -83,13 +83,7 @@ internal static class LongPollingTransport
             ReadResult result;
             try
             {
-                var reading = reader.ReadAsync(cancellation.Token);
-                var resumed = !reading.IsCompleted;
-                result = await reading.ConfigureAwait(false);
-                if (ApplicationOutput.MustHop(resumed, owner: null))
-                {
-                    result = await ApplicationOutput.HopAsync(reader, result, cancellation.Token).ConfigureAwait(false);
-                }
+                result = await reader.ReadAsync(cancellation.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

@@ -45,7 +45,7 @@ internal sealed class OutputDrain
         {
             while (!_stopping)
             {
-                // May run inline on the application's flush (see ApplicationOutput): it only drops what it read.
+                // Resumed on the thread pool (the output pipe's reader scheduler); it only drops what it read.
                 var result = await _reader.ReadAsync().ConfigureAwait(false);
                 _reader.AdvanceTo(result.Buffer.End);
                 if (result.IsCompleted)

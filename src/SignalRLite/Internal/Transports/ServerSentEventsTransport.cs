@@ -51,13 +51,7 @@ internal static class ServerSentEventsTransport
 
             while (true)
             {
-                var reading = reader.ReadAsync(cancellation.Token);
-                var resumed = !reading.IsCompleted;
-                var result = await reading.ConfigureAwait(false);
-                if (ApplicationOutput.MustHop(resumed, owner: null))
-                {
-                    result = await ApplicationOutput.HopAsync(reader, result, cancellation.Token).ConfigureAwait(false);
-                }
+                var result = await reader.ReadAsync(cancellation.Token).ConfigureAwait(false);
 
                 var buffer = result.Buffer;
                 try

@@ -215,21 +215,10 @@ internal sealed class WebSocketsTransport
     }
 
     /// <summary>
-    /// Hands what was received to the application. The input pipe runs the hub's read loop inline in this call, and what
-    /// the hub then writes for this socket is sent inline too (<see cref="ApplicationOutput"/>): no hop either way.
+    /// Hands what was received to the application. The input pipe runs the hub's read loop inline in this call (no hop);
+    /// what the hub writes back is sent by <see cref="SendAsync"/>, which the output pipe resumes on the thread pool.
     /// </summary>
-    private ValueTask<FlushResult> FlushInputAsync(PipeWriter writer)
-    {
-        var previous = ApplicationOutput.EnterReceive(this);
-        try
-        {
-            return writer.FlushAsync();
-        }
-        finally
-        {
-            ApplicationOutput.ExitReceive(previous);
-        }
-    }
+    private static ValueTask<FlushResult> FlushInputAsync(PipeWriter writer) => writer.FlushAsync();
 
     private async Task DrainAsync()
     {
@@ -257,13 +246,7 @@ internal sealed class WebSocketsTransport
             while (true)
             {
                 readingOutput = true;
-                var reading = reader.ReadAsync();
-                var resumed = !reading.IsCompleted;
-                var result = await reading.ConfigureAwait(false);
-                if (ApplicationOutput.MustHop(resumed, owner: this))
-                {
-                    result = await ApplicationOutput.HopAsync(reader, result).ConfigureAwait(false);
-                }
+                var result = await reader.ReadAsync().ConfigureAwait(false);
 
                 readingOutput = false;
                 var buffer = result.Buffer;
