@@ -81,6 +81,7 @@ internal static class SoakReport
         var colors = new Dictionary<string, string> { ["lite"] = "#1f77b4", ["official"] = "#7f7f7f", ["raw"] = "#2ca02c" };
         var sb = new StringBuilder();
         sb.AppendLine(Inv, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{(2 * panel) + 60}\" font-family=\"sans-serif\" font-size=\"12\">");
+        sb.AppendLine(Inv, $"<rect width=\"{width}\" height=\"{(2 * panel) + 60}\" fill=\"white\"/>");
         var maxMinute = Math.Max(1, runs.SelectMany(r => r.Samples).Select(s => s.Minute).DefaultIfEmpty(1).Max());
         void PanelLines(int index, string title, Func<SoakRun, IEnumerable<(double X, double Y)>> series)
         {
