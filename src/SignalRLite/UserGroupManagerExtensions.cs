@@ -13,7 +13,18 @@ public static class UserGroupManagerExtensions
     /// <summary>Adds the user to the group: each of the user's connections now, and each later one, is in it.</summary>
     /// <exception cref="NotSupportedException">Durable groups are not registered (<c>AddDurableGroups()</c>).</exception>
     public static Task AddUserToGroupAsync(this IGroupManager groups, string userId, string groupName, CancellationToken cancellationToken = default) =>
-        UserGroups(groups).AddUserToGroupAsync(userId, groupName, cancellationToken);
+        UserGroups(groups).AddUserToGroupAsync(userId, groupName, timeToLive: null, cancellationToken);
+
+    /// <summary>
+    /// Adds the user to the group for <paramref name="timeToLive"/>: each of the user's connections now, and each later
+    /// one, is in it until then; then they leave it (unless the user was added again meanwhile: the latest add decides).
+    /// </summary>
+    /// <exception cref="NotSupportedException">Durable groups are not registered (<c>AddDurableGroups()</c>).</exception>
+    public static Task AddUserToGroupAsync(this IGroupManager groups, string userId, string groupName, TimeSpan timeToLive, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeToLive, TimeSpan.Zero);
+        return UserGroups(groups).AddUserToGroupAsync(userId, groupName, timeToLive, cancellationToken);
+    }
 
     /// <summary>Removes the user from the group: each of the user's connections leaves it, and later ones do not join it.</summary>
     /// <exception cref="NotSupportedException">Durable groups are not registered (<c>AddDurableGroups()</c>).</exception>

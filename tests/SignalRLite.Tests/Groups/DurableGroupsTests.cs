@@ -128,6 +128,47 @@ public class DurableGroupsTests
     }
 
     [Fact]
+    public async Task A_time_to_live_takes_the_users_connections_out_when_it_runs_out_and_a_later_add_wins()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        await using var server = HubTestServer.Create<TestHub>(services: s => s.AddSingleton<TimeProvider>(time), builder: b => b.AddDurableGroups().AddHubPresence());
+        var hub = server.HubContext;
+        var presence = server.Services.GetRequiredService<IHubPresence<TestHub>>();
+        var user = new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, "erin")], "test"));
+        var connection = await server.ConnectAsync(user: user);
+        await connection.SendAsync(HubTestServer.Invocation("1", "Echo", "x"));
+        await connection.ReadNonPingAsync();
+        var events = presence.WatchAsync().GetAsyncEnumerator();
+
+        await hub.Groups.AddUserToGroupAsync("erin", "trial", TimeSpan.FromSeconds(60));
+        Assert.Equal(1, await presence.GetGroupConnectionCountAsync("trial"));
+
+        // Renewed at 30 s for another 60 s: the first timer (at 60 s) finds the membership still listed and leaves it.
+        time.Advance(TimeSpan.FromSeconds(30));
+        await hub.Groups.AddUserToGroupAsync("erin", "trial", TimeSpan.FromSeconds(60));
+        time.Advance(TimeSpan.FromSeconds(31));
+        await hub.Groups.AddUserToGroupAsync("someone-else", "barrier"); // passes the gate after the expiry check
+        Assert.Equal(1, await presence.GetGroupConnectionCountAsync("trial"));
+
+        // At 90 s the renewed one runs out: the connection leaves the group, and a later connection does not join it.
+        time.Advance(TimeSpan.FromSeconds(30));
+        HubPresenceEvent left;
+        do
+        {
+            Assert.True(await events.MoveNextAsync().AsTask().WaitAsync(TestConnection.DefaultTimeout));
+            left = events.Current;
+        }
+        while (left.Kind != HubPresenceEventKind.GroupLeft);
+
+        Assert.Equal(("trial", connection.ConnectionId), (left.GroupName, left.ConnectionId));
+        var later = await server.ConnectAsync(user: user);
+        await later.SendAsync(HubTestServer.Invocation("1", "Echo", "x"));
+        await later.ReadNonPingAsync();
+        Assert.Equal(0, await presence.GetGroupConnectionCountAsync("trial"));
+        await events.DisposeAsync();
+    }
+
+    [Fact]
     public async Task Without_AddDurableGroups_user_groups_say_what_is_missing()
     {
         await using var server = HubTestServer.Create<TestHub>();

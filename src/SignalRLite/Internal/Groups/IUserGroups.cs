@@ -3,7 +3,7 @@ namespace SignalRLite.Internal.Groups;
 /// <summary>The durable groups of one hub (<see cref="UserGroups{THub}"/>), as the extension methods see them.</summary>
 internal interface IUserGroups
 {
-    Task AddUserToGroupAsync(string userId, string groupName, CancellationToken cancellationToken);
+    Task AddUserToGroupAsync(string userId, string groupName, TimeSpan? timeToLive, CancellationToken cancellationToken);
 
     Task RemoveUserFromGroupAsync(string userId, string groupName, CancellationToken cancellationToken);
 }

@@ -12,30 +12,91 @@ namespace SignalRLite.Internal.Groups;
 /// remove could slip between an arrival's store read and its group joins and leave a stale membership. The gate is
 /// held across the store's await (an async store's round trip), which bounds how fast users' connections arrive to the
 /// store's speed; the in-memory store completes synchronously.
+/// A membership with a time to live gets a one-shot timer on the injected <see cref="TimeProvider"/>; when it fires, the
+/// store is asked again under the gate, and the user's connections leave the group only if the store no longer lists it
+/// (so a later add, with or without a time to live, wins).
 /// </remarks>
-internal sealed class UserGroups<THub> : IUserGroups where THub : Hub
+internal sealed partial class UserGroups<THub> : IUserGroups where THub : Hub
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly IUserGroupStore _store;
     private readonly HubLifetimeManager<THub> _manager;
     private readonly SignalRLite.Internal.Hubs.HubConnectionRegistry _connections;
     private readonly string _hubName = typeof(THub).FullName ?? typeof(THub).Name;
+    private readonly TimeProvider _time;
+    private readonly Microsoft.Extensions.Logging.ILogger _logger;
 
-    public UserGroups(IUserGroupStore store, HubLifetimeManager<THub> manager)
+    public UserGroups(IUserGroupStore store, HubLifetimeManager<THub> manager, TimeProvider time, Microsoft.Extensions.Logging.ILogger<UserGroups<THub>> logger)
     {
         _store = store;
         _manager = manager;
+        _time = time;
+        _logger = logger;
         _connections = SignalRLite.Internal.Hubs.LocalRegistry.Of(manager, "AddDurableGroups()");
     }
 
-    public Task AddUserToGroupAsync(string userId, string groupName, CancellationToken cancellationToken) =>
-        ChangeAsync(userId, groupName, add: true, cancellationToken);
+    public async Task AddUserToGroupAsync(string userId, string groupName, TimeSpan? timeToLive, CancellationToken cancellationToken)
+    {
+        await ChangeAsync(userId, groupName, add: true, timeToLive is { } ttl ? _time.GetUtcNow() + ttl : null, cancellationToken).ConfigureAwait(false);
+        if (timeToLive is { } due)
+        {
+            var expiry = new Expiry(this, userId, groupName);
+            using (ExecutionContext.SuppressFlow())
+            {
+                expiry.Timer = _time.CreateTimer(static s => ((Expiry)s!).Fire(), expiry, due, Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
 
     public Task RemoveUserFromGroupAsync(string userId, string groupName, CancellationToken cancellationToken) =>
-        ChangeAsync(userId, groupName, add: false, cancellationToken);
+        ChangeAsync(userId, groupName, add: false, expires: null, cancellationToken);
+
+    // A membership's time to live ran out: its connections leave the group unless the store still lists it.
+    private async Task ExpireAsync(string userId, string groupName)
+    {
+        try
+        {
+            await _gate.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                if ((await _store.GetGroupsAsync(_hubName, userId).ConfigureAwait(false)).Contains(groupName, StringComparer.Ordinal))
+                {
+                    return;
+                }
+
+                foreach (var connectionId in _connections.GetUserConnectionIds(userId))
+                {
+                    await _manager.RemoveFromGroupAsync(connectionId, groupName).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+        catch (Exception ex)
+        {
+            ExpiryFailed(_logger, userId, groupName, ex);
+        }
+    }
+
+    [Microsoft.Extensions.Logging.LoggerMessage(1, Microsoft.Extensions.Logging.LogLevel.Error, "The expiry of user '{UserId}' in group '{Group}' could not be applied.", EventName = "UserGroupExpiryFailed")]
+    private static partial void ExpiryFailed(Microsoft.Extensions.Logging.ILogger logger, string userId, string group, Exception exception);
+
+    /// <summary>One pending expiry: the timer's state, disposed when it fires.</summary>
+    private sealed class Expiry(UserGroups<THub> owner, string userId, string groupName)
+    {
+        public ITimer? Timer { get; set; }
+
+        public void Fire()
+        {
+            Timer?.Dispose();
+            _ = owner.ExpireAsync(userId, groupName);
+        }
+    }
 
     // The store first, then the user's connections here, under the gate (see the remarks).
-    private async Task ChangeAsync(string userId, string groupName, bool add, CancellationToken cancellationToken)
+    private async Task ChangeAsync(string userId, string groupName, bool add, DateTimeOffset? expires, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(userId);
         ArgumentNullException.ThrowIfNull(groupName);
@@ -43,7 +104,7 @@ internal sealed class UserGroups<THub> : IUserGroups where THub : Hub
         try
         {
             _ = add
-                ? await _store.AddAsync(_hubName, userId, groupName, cancellationToken).ConfigureAwait(false)
+                ? await _store.AddAsync(_hubName, userId, groupName, expires, cancellationToken).ConfigureAwait(false)
                 : await _store.RemoveAsync(_hubName, userId, groupName, cancellationToken).ConfigureAwait(false);
             foreach (var connectionId in _connections.GetUserConnectionIds(userId))
             {
