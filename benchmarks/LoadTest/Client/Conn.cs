@@ -70,30 +70,7 @@ internal sealed class Conn
     private async Task HandshakeAsync(string protocol, CancellationToken cancellationToken)
     {
         await _ws.SendAsync(Frames.Handshake(protocol), Binary ? WebSocketMessageType.Binary : WebSocketMessageType.Text, true, cancellationToken);
-        while (true)
-        {
-            var result = await _ws.ReceiveAsync(_buffer.AsMemory(_end), cancellationToken);
-            if (result.MessageType == WebSocketMessageType.Close)
-            {
-                throw new InvalidOperationException("Closed during the handshake.");
-            }
-
-            _end += result.Count;
-            var rs = _buffer.AsSpan(0, _end).IndexOf(Frames.RecordSeparator);
-            if (rs < 0)
-            {
-                continue;
-            }
-
-            var response = _buffer.AsSpan(0, rs);
-            if (response.IndexOf("\"error\""u8) >= 0)
-            {
-                throw new InvalidOperationException("Handshake refused: " + Encoding.UTF8.GetString(response));
-            }
-
-            _start = rs + 1;
-            return;
-        }
+        (_end, _start) = await Frames.ReadHandshakeAsync(_ws, _buffer, _end, cancellationToken);
     }
 
     public ValueTask SendAsync(ReadOnlyMemory<byte> frames) =>

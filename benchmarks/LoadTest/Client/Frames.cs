@@ -6,6 +6,37 @@ namespace LoadTest.Client;
 /// <summary>Pre-built hub frames, written by hand (JSON text, or MessagePack with a VarInt length prefix).</summary>
 internal static class Frames
 {
+    /// <summary>
+    /// Reads the handshake response into <paramref name="buffer"/> (which holds <paramref name="end"/> bytes already);
+    /// returns how many bytes it holds and where what follows the response starts. Throws when the server closes or
+    /// refuses.
+    /// </summary>
+    public static async Task<(int End, int Next)> ReadHandshakeAsync(System.Net.WebSockets.WebSocket ws, byte[] buffer, int end, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var result = await ws.ReceiveAsync(buffer.AsMemory(end), cancellationToken);
+            if (result.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
+            {
+                throw new InvalidOperationException("Closed during the handshake.");
+            }
+
+            end += result.Count;
+            var rs = buffer.AsSpan(0, end).IndexOf(RecordSeparator);
+            if (rs < 0)
+            {
+                continue;
+            }
+
+            if (buffer.AsSpan(0, rs).IndexOf("\"error\""u8) >= 0)
+            {
+                throw new InvalidOperationException("Handshake refused: " + System.Text.Encoding.UTF8.GetString(buffer, 0, rs));
+            }
+
+            return (end, rs + 1);
+        }
+    }
+
     public const byte RecordSeparator = 0x1E;
 
     /// <summary>Marks the timestamp inside a payload: "@@" then 19 decimal digits (Stopwatch ticks).</summary>

@@ -24,8 +24,7 @@ internal sealed class SoakClient(int port, int connections)
     });
 
     private readonly SoakConnection?[] _conns = new SoakConnection?[connections];
-    private readonly object _minuteLock = new();
-    private SoakMinute _minute = new();
+    private readonly SoakMinutes _minutes = new();
     private long _nextId;
 
     /// <summary>Errors the scenario did not cause: failed connects, handshakes, sends, and closes by the server.</summary>
@@ -47,15 +46,7 @@ internal sealed class SoakClient(int port, int connections)
     }
 
     /// <summary>The measurements of the minute that just ended; a fresh minute starts.</summary>
-    public SoakMinute TakeMinute()
-    {
-        lock (_minuteLock)
-        {
-            var done = _minute;
-            _minute = new SoakMinute();
-            return done;
-        }
-    }
+    public SoakMinute TakeMinute() => _minutes.Take();
 
     public async Task RunAsync(TimeSpan duration, CancellationToken cancellationToken)
     {
@@ -63,11 +54,11 @@ internal sealed class SoakClient(int port, int connections)
         stop.CancelAfter(duration);
         var loops = new[]
         {
-            EveryAsync(TimeSpan.FromSeconds(1), EchoTickAsync, stop.Token),
-            EveryAsync(TimeSpan.FromMilliseconds(100), GroupTickAsync, stop.Token),
-            EveryAsync(TimeSpan.FromSeconds(10), BroadcastTickAsync, stop.Token),
-            EveryAsync(TimeSpan.FromSeconds(60.0 / Math.Max(1, connections / 100)), ReconnectTickAsync, stop.Token),
-            EveryAsync(TimeSpan.FromMilliseconds(100), KeepAliveTickAsync, stop.Token),
+            SoakMinutes.EveryAsync(TimeSpan.FromSeconds(1), EchoTickAsync, stop.Token),
+            SoakMinutes.EveryAsync(TimeSpan.FromMilliseconds(100), GroupTickAsync, stop.Token),
+            SoakMinutes.EveryAsync(TimeSpan.FromSeconds(10), BroadcastTickAsync, stop.Token),
+            SoakMinutes.EveryAsync(TimeSpan.FromSeconds(60.0 / Math.Max(1, connections / 100)), ReconnectTickAsync, stop.Token),
+            SoakMinutes.EveryAsync(TimeSpan.FromMilliseconds(100), KeepAliveTickAsync, stop.Token),
         };
         await Task.WhenAll(loops);
     }
@@ -75,21 +66,6 @@ internal sealed class SoakClient(int port, int connections)
     public async Task CloseAllAsync()
     {
         await Parallel.ForEachAsync(_conns.Where(c => c is not null), new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (c, _) => await c!.CloseAsync());
-    }
-
-    private static async Task EveryAsync(TimeSpan period, Func<Task> tick, CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(period);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(cancellationToken))
-            {
-                await tick();
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
     }
 
     private async Task EchoTickAsync()
@@ -183,10 +159,7 @@ internal sealed class SoakClient(int port, int connections)
         try
         {
             await conn.SendAsync(frame);
-            lock (_minuteLock)
-            {
-                _minute.Sent++;
-            }
+            _minutes.CountSent();
         }
         catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or InvalidOperationException or IOException)
         {
@@ -212,19 +185,7 @@ internal sealed class SoakClient(int port, int connections)
     }
 
     /// <summary>A timed frame arrived: an echo's Completion or a broadcast's Invocation.</summary>
-    internal void OnTimedFrame(bool completion, long sentTimestamp)
-    {
-        var elapsed = Stopwatch.GetTimestamp() - sentTimestamp;
-        var minute = Volatile.Read(ref _minute);
-        if (completion)
-        {
-            minute.Echo.RecordTicks(elapsed);
-        }
-        else
-        {
-            minute.Delivery.RecordTicks(elapsed);
-        }
-    }
+    internal void OnTimedFrame(bool completion, long sentTimestamp) => _minutes.Record(completion, sentTimestamp);
 
     internal void OnLost(bool byServer)
     {
@@ -233,14 +194,4 @@ internal sealed class SoakClient(int port, int connections)
             Interlocked.Increment(ref UnexpectedDisconnects);
         }
     }
-}
-
-/// <summary>What one minute of the soak measured on the client.</summary>
-internal sealed class SoakMinute
-{
-    public Histogram Echo { get; } = new();
-
-    public Histogram Delivery { get; } = new();
-
-    public long Sent;
 }

@@ -46,30 +46,9 @@ internal sealed class SoakConnection
 
     private async Task ReadHandshakeAsync(CancellationToken cancellationToken)
     {
-        while (true)
-        {
-            var result = await _ws.ReceiveAsync(_buffer.AsMemory(_end), cancellationToken);
-            if (result.MessageType == WebSocketMessageType.Close)
-            {
-                throw new InvalidOperationException("Closed during the handshake.");
-            }
-
-            _end += result.Count;
-            var rs = _buffer.AsSpan(0, _end).IndexOf(Frames.RecordSeparator);
-            if (rs < 0)
-            {
-                continue;
-            }
-
-            if (_buffer.AsSpan(0, rs).IndexOf("\"error\""u8) >= 0)
-            {
-                throw new InvalidOperationException("Handshake refused: " + Encoding.UTF8.GetString(_buffer, 0, rs));
-            }
-
-            _buffer.AsSpan(rs + 1, _end - rs - 1).CopyTo(_buffer);
-            _end -= rs + 1;
-            return;
-        }
+        (_end, var next) = await Frames.ReadHandshakeAsync(_ws, _buffer, _end, cancellationToken);
+        _buffer.AsSpan(next, _end - next).CopyTo(_buffer);
+        _end -= next;
     }
 
     public bool Closing => _closing;

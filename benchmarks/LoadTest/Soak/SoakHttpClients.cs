@@ -14,8 +14,7 @@ namespace LoadTest.Soak;
 internal sealed class SoakHttpClients(HttpTransportType transport, int port, int connections, int groups)
 {
     private readonly HubConnection?[] _conns = new HubConnection?[connections];
-    private readonly object _minuteLock = new();
-    private SoakMinute _minute = new();
+    private readonly SoakMinutes _minutes = new();
     private int _reconnectCursor = 1;
 
     public HttpTransportType Transport => transport;
@@ -40,43 +39,20 @@ internal sealed class SoakHttpClients(HttpTransportType transport, int port, int
         });
     }
 
-    public SoakMinute TakeMinute()
-    {
-        lock (_minuteLock)
-        {
-            var done = _minute;
-            _minute = new SoakMinute();
-            return done;
-        }
-    }
+    public SoakMinute TakeMinute() => _minutes.Take();
 
     public async Task RunAsync(TimeSpan duration, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         stop.CancelAfter(duration);
         await Task.WhenAll(
-            EveryAsync(TimeSpan.FromSeconds(1), EchoTickAsync, stop.Token),
-            EveryAsync(TimeSpan.FromSeconds(60.0 / Math.Max(1, connections / 100)), ReconnectTickAsync, stop.Token));
+            SoakMinutes.EveryAsync(TimeSpan.FromSeconds(1), EchoTickAsync, stop.Token),
+            SoakMinutes.EveryAsync(TimeSpan.FromSeconds(60.0 / Math.Max(1, connections / 100)), ReconnectTickAsync, stop.Token));
     }
 
     public async Task CloseAllAsync()
     {
         await Parallel.ForEachAsync(_conns.Where(c => c is not null), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (c, _) => await CloseAsync(c!));
-    }
-
-    private static async Task EveryAsync(TimeSpan period, Func<Task> tick, CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(period);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(cancellationToken))
-            {
-                await tick();
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
     }
 
     private async Task EchoTickAsync()
@@ -203,9 +179,7 @@ internal sealed class SoakHttpClients(HttpTransportType transport, int port, int
             return;
         }
 
-        var elapsed = Stopwatch.GetTimestamp() - sent;
-        var minute = Volatile.Read(ref _minute);
-        (completion ? minute.Echo : minute.Delivery).RecordTicks(elapsed);
+        _minutes.Record(completion, sent);
     }
 
     private sealed class StrongBox<T>
