@@ -64,9 +64,9 @@ internal sealed partial class UserGroups<THub> : IUserGroups where THub : Hub
                     return;
                 }
 
-                foreach (var connectionId in _connections.GetUserConnectionIds(userId))
+                foreach (var connection in _connections.GetUserConnections(userId))
                 {
-                    await _manager.RemoveFromGroupAsync(connectionId, groupName).ConfigureAwait(false);
+                    await _manager.RemoveFromGroupAsync(connection.ConnectionId, groupName).ConfigureAwait(false);
                 }
             }
             finally
@@ -106,11 +106,11 @@ internal sealed partial class UserGroups<THub> : IUserGroups where THub : Hub
             _ = add
                 ? await _store.AddAsync(_hubName, userId, groupName, expires, cancellationToken).ConfigureAwait(false)
                 : await _store.RemoveAsync(_hubName, userId, groupName, cancellationToken).ConfigureAwait(false);
-            foreach (var connectionId in _connections.GetUserConnectionIds(userId))
+            foreach (var connection in _connections.GetUserConnections(userId))
             {
                 await (add
-                    ? _manager.AddToGroupAsync(connectionId, groupName, cancellationToken)
-                    : _manager.RemoveFromGroupAsync(connectionId, groupName, cancellationToken)).ConfigureAwait(false);
+                    ? _manager.AddToGroupAsync(connection.ConnectionId, groupName, cancellationToken)
+                    : _manager.RemoveFromGroupAsync(connection.ConnectionId, groupName, cancellationToken)).ConfigureAwait(false);
             }
         }
         finally

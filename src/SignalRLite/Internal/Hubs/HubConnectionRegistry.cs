@@ -86,10 +86,6 @@ internal sealed class HubConnectionRegistry
     /// <summary>Whether a connection of this server is in the group (lock-free: a snapshot).</summary>
     public bool HasGroup(string groupName) => _groups.ContainsKey(groupName);
 
-    /// <summary>The IDs of the user's connections on this server (lock-free: a snapshot, copied).</summary>
-    public IReadOnlyList<string> GetUserConnectionIds(string userId) =>
-        _users.TryGetValue(userId, out var members) ? [.. members.Keys] : [];
-
     /// <summary>The user's connections on this server (lock-free: a snapshot, copied).</summary>
     public IReadOnlyList<HubConnectionContext> GetUserConnections(string userId) =>
         _users.TryGetValue(userId, out var members) ? [.. members.Values] : [];

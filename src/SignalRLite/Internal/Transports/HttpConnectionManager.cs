@@ -35,8 +35,7 @@ internal sealed class HttpConnectionManager : IDisposable
     private readonly CancellationTokenRegistration _stoppingRegistration;
     private int _scanning;
     private readonly MemoryPool<byte>? _memoryPool;
-    private readonly ConcurrentDictionary<long, PipeOptions> _pipeOptions = new();
-    private readonly ConcurrentDictionary<long, PipeOptions> _inputPipeOptions = new();
+    private readonly ConcurrentDictionary<(long MaxBufferSize, bool Input), PipeOptions> _pipeOptions = new();
 
     public HttpConnectionManager(
         ILoggerFactory loggerFactory,
@@ -110,13 +109,13 @@ internal sealed class HttpConnectionManager : IDisposable
     /// the thread pool, never on the reader's stack.
     /// </summary>
     public PipeOptions GetPipeOptions(long maxBufferSize, bool input) =>
-        (input ? _inputPipeOptions : _pipeOptions).GetOrAdd(maxBufferSize, static (size, state) => new PipeOptions(
-            pool: state.Pool,
-            pauseWriterThreshold: size,
-            resumeWriterThreshold: size == 0 ? 0 : Math.Max(1, size / 2),
-            readerScheduler: state.Input ? PipeScheduler.Inline : PipeScheduler.ThreadPool,
+        _pipeOptions.GetOrAdd((maxBufferSize, input), static (key, pool) => new PipeOptions(
+            pool: pool,
+            pauseWriterThreshold: key.MaxBufferSize,
+            resumeWriterThreshold: key.MaxBufferSize == 0 ? 0 : Math.Max(1, key.MaxBufferSize / 2),
+            readerScheduler: key.Input ? PipeScheduler.Inline : PipeScheduler.ThreadPool,
             writerScheduler: PipeScheduler.ThreadPool,
-            useSynchronizationContext: false), (Pool: _memoryPool, Input: input));
+            useSynchronizationContext: false), _memoryPool);
 
     /// <summary>Registers a new connection; <paramref name="quota"/> is the slots <see cref="Quotas"/> admitted it with, given back when it is removed.</summary>
     public HttpConnectionContext CreateConnection(HttpConnectionDispatcherOptions options, int negotiateVersion = 1, bool useStatefulReconnect = false, QuotaLease? quota = null)
