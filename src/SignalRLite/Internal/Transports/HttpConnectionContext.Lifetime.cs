@@ -121,6 +121,7 @@ internal sealed partial class HttpConnectionContext
     public void CompleteTransportInput(Exception? error)
     {
         PipeWriter writer;
+        WebSocketInput? direct;
         lock (_lock)
         {
             if (_inputCompleted)
@@ -130,10 +131,19 @@ internal sealed partial class HttpConnectionContext
 
             _inputCompleted = true;
             writer = _application.Output;
+            direct = _directInput;
         }
 
-        // Outside the lock: completing the pipe and cancelling the token run continuations inline.
-        writer.Complete(error);
+        // Outside the lock: completing the input and cancelling the token run continuations inline.
+        if (direct is not null)
+        {
+            direct.CompleteFromTransport(error);
+        }
+        else
+        {
+            writer.Complete(error);
+        }
+
         CancelClosedToken();
     }
 

@@ -96,8 +96,8 @@ internal sealed partial class HttpConnectionContext
         lock (_lock)
         {
             _oldOutput = (_application.Input, _transport.Output);
-            _transport = new DuplexPipe(_input.Reader, output.Writer);
-            _application = new DuplexPipe(output.Reader, _input.Writer);
+            _transport = new DuplexPipe(_input!.Reader, output.Writer);
+            _application = new DuplexPipe(output.Reader, _input!.Writer);
             AssertInvariants();
         }
 

@@ -19,7 +19,8 @@ namespace SignalRLite.Internal.Transports;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Two pipes: <see cref="Transport"/> is the application's side (Input = client to server, Output = server to client),
+/// Two pipes (one, for a WebSocket without stateful reconnect: its application reads the socket through a
+/// <see cref="WebSocketInput"/>): <see cref="Transport"/> is the application's side (Input = client to server, Output = server to client),
 /// <see cref="Application"/> the transport's side. Each transport-side end is used by at most one request at a time,
 /// which holds a <see cref="TransportLease"/> taken under <see cref="_lock"/>. Whoever ends the connection while holding
 /// a lease completes that end itself; otherwise <see cref="CloseAsync"/> completes it after the lease is released.
@@ -60,6 +61,8 @@ namespace SignalRLite.Internal.Transports;
 /// <item>The old output is drained (<see cref="_drain"/> set) only for a WebSocket connection that registered for
 /// stateful reconnect.</item>
 /// <item>A close error exists only once the close started (<see cref="_closeTask"/> set, both in one step).</item>
+/// <item>A direct input (<see cref="_directInput"/>: the application reads the socket, see <see cref="UseDirectInput"/>)
+/// exists only on a WebSocket connection, which then has no input pipe.</item>
 /// </list>
 /// </remarks>
 internal sealed partial class HttpConnectionContext : ConnectionContext,
@@ -85,7 +88,7 @@ internal sealed partial class HttpConnectionContext : ConnectionContext,
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _closedCts = new();
     private readonly CancellationTokenSource _transportCts = new();
-    private readonly Pipe _input;
+    private Pipe? _input; // null once a WebSocket reads directly (UseDirectInput)
     private readonly long _outputMaxBufferSize;
 
     // Guarded by _lock.
@@ -111,6 +114,7 @@ internal sealed partial class HttpConnectionContext : ConnectionContext,
     private Action? _abortActiveTransport;
     private OutputDrain? _drain;
     private (PipeReader Reader, PipeWriter Writer)? _oldOutput;
+    private WebSocketInput? _directInput;
 
     // Lock-free, see the remarks.
     private long _sendDeadline; // TimeProvider timestamp; 0: no transport send in progress (or no send timeout)
@@ -306,6 +310,35 @@ internal sealed partial class HttpConnectionContext : ConnectionContext,
         }
     }
 
+    /// <summary>
+    /// A WebSocket connection without stateful reconnect: the application reads <paramref name="input"/> (the socket)
+    /// instead of the input pipe, which is dropped. Called once, before the application starts.
+    /// </summary>
+    public void UseDirectInput(WebSocketInput input)
+    {
+        lock (_lock)
+        {
+            Debug.Assert(_applicationTask is null && !UseStatefulReconnect, "Before the application, and never with a socket swap to come.");
+            _directInput = input;
+            _input = null;
+            _transport = new DuplexPipe(input, _transport.Output);
+            _application = new DuplexPipe(_application.Input, NoInputWriter);
+            AssertInvariants();
+        }
+    }
+
+    // The transport-side input writer of a connection whose application reads the socket directly: nothing writes it
+    // (POSTs are refused on a WebSocket connection), and completing the input goes to the direct input instead.
+    private static readonly PipeWriter NoInputWriter = CreateCompletedWriter();
+
+    private static PipeWriter CreateCompletedWriter()
+    {
+        var pipe = new Pipe();
+        pipe.Writer.Complete();
+        pipe.Reader.Complete();
+        return pipe.Writer;
+    }
+
     [Conditional("DEBUG")]
     private void AssertInvariants()
     {
@@ -316,5 +349,6 @@ internal sealed partial class HttpConnectionContext : ConnectionContext,
         Debug.Assert(_oldOutput is null || _readerLease is not null, "4: a reattach happens under the new socket's lease.");
         Debug.Assert(_drain is null || (_transportType == HttpTransportType.WebSockets && _reconnectCallback is not null), "5: only a reconnectable WebSocket drains.");
         Debug.Assert(_closeError is null || _closeTask is not null, "6: a close error comes with the close.");
+        Debug.Assert(_directInput is null || (_transportType == HttpTransportType.WebSockets && _input is null), "7: only a WebSocket reads directly, without the input pipe.");
     }
 }

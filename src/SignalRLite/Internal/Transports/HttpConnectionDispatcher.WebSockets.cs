@@ -71,17 +71,25 @@ internal sealed partial class HttpConnectionDispatcher
             connection.UpdateFromRequest(context);
             connection.HttpContext = context;
             PipeWriter? reattachedOutput = null;
+            WebSocketsTransport transport;
             if (status == AttachStatus.Reattached)
             {
                 TransportLog.WebSocketReattached(_webSocketLogger, connection.ConnectionId);
                 reattachedOutput = connection.BeginReattach();
+                transport = new WebSocketsTransport(socket, connection, options, _webSocketLogger);
             }
             else
             {
+                transport = new WebSocketsTransport(socket, connection, options, _webSocketLogger);
+                if (!connection.UseStatefulReconnect)
+                {
+                    // No socket swap can come: the application reads the socket directly, without an input pipe.
+                    connection.UseDirectInput(transport.CreateDirectInput());
+                }
+
                 connection.StartApplication(connectionDelegate);
             }
 
-            var transport = new WebSocketsTransport(socket, connection, options, _webSocketLogger);
             connection.SetActiveTransportAbort(transport.Abort);
             var processing = transport.ProcessAsync();
             if (reattachedOutput is not null)

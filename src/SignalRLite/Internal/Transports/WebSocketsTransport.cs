@@ -21,6 +21,7 @@ internal sealed class WebSocketsTransport
     private volatile bool _aborted;
     private volatile bool _lost;
     private readonly PipeReader _outputReader; // captured: a reattach gives the connection a new output pipe
+    private WebSocketInput? _input; // set before the application starts: the application reads the socket itself
 
     public WebSocketsTransport(WebSocket socket, HttpConnectionContext connection, HttpConnectionDispatcherOptions options, ILogger logger)
     {
@@ -37,10 +38,27 @@ internal sealed class WebSocketsTransport
     /// </summary>
     public bool Lost => _lost;
 
+    public bool IsAborted => _aborted;
+
+    public ILogger Logger => _logger;
+
+    /// <summary>
+    /// Without stateful reconnect, the application's input is the socket itself (<see cref="WebSocketInput"/>), not a
+    /// pipe that a receive loop fills; called before the application starts.
+    /// </summary>
+    public WebSocketInput CreateDirectInput() => _input = new WebSocketInput(_socket, _connection, this, _options.TransportMaxBufferSize);
+
     /// <summary>Runs until the socket is closed or aborted; returns the error that ended the client's side, if any.</summary>
     public async Task<Exception?> ProcessAsync()
     {
         using var closingRegistration = _connection.TransportClosing.UnsafeRegister(static s => ((WebSocketsTransport)s!).OnConnectionClosing(), this);
+
+        if (_input is { } input)
+        {
+            input.Start();
+            await SendAsync().ConfigureAwait(false);
+            return await WaitForClientCloseAsync(input).ConfigureAwait(false);
+        }
 
         var receiving = ReceiveAsync();
         var sending = SendAsync();
@@ -65,6 +83,36 @@ internal sealed class WebSocketsTransport
         return await receiving.ConfigureAwait(false);
     }
 
+    // The direct input's counterpart of waiting for the receive loop: the input reads on (for the application, or
+    // discarding once it let go) until the client's close frame.
+    private async Task<Exception?> WaitForClientCloseAsync(WebSocketInput input)
+    {
+        var ended = input.WhenEndedAsync();
+        if (!ended.IsCompleted)
+        {
+            try
+            {
+                await ended.WaitAsync(_options.WebSockets.CloseTimeout, _connection.TimeProvider).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                TransportLog.WebSocketCloseTimedOut(_logger, _connection.ConnectionId);
+                Abort();
+            }
+        }
+
+        return input.Error;
+    }
+
+    /// <summary>The direct input saw the client's side end; an error stops the send loop too.</summary>
+    public void OnReceiveEnded(Exception? error)
+    {
+        if (error is not null)
+        {
+            _outputReader.CancelPendingRead();
+        }
+    }
+
     /// <summary>
     /// A graceful close (host shutdown, DELETE) stops the send loop, which then sends close frame 1000 and waits for the
     /// client's answer; any other reason aborts the socket.
@@ -86,6 +134,7 @@ internal sealed class WebSocketsTransport
         _aborted = true;
         _socket.Abort();
         _outputReader.CancelPendingRead();
+        _input?.EndAborted();
     }
 
     private async Task<Exception?> ReceiveAsync()
