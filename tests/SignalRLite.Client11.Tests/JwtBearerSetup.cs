@@ -46,11 +46,19 @@ internal static class JwtBearerSetup
     }
 
     /// <summary>A token for <paramref name="user"/> with <paramref name="roles"/> that expires after <paramref name="lifetime"/>.</summary>
-    public static string CreateToken(string user, TimeSpan lifetime, params string[] roles)
+    public static string CreateToken(string user, TimeSpan lifetime, params string[] roles) => CreateToken(user, lifetime, version: null, roles);
+
+    /// <summary>As <see cref="CreateToken(string, TimeSpan, string[])"/>, with a <c>v</c> claim when <paramref name="version"/> is set.</summary>
+    public static string CreateToken(string user, TimeSpan lifetime, int? version, params string[] roles)
     {
         var now = DateTime.UtcNow;
         var claims = new List<Claim> { new("sub", user), new("name", user), new(ClaimTypes.NameIdentifier, user) };
         claims.AddRange(roles.Select(r => new Claim("role", r)));
+        if (version is { } v)
+        {
+            claims.Add(new Claim("v", v.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
         var token = new JwtSecurityToken(
             Issuer,
             Audience,

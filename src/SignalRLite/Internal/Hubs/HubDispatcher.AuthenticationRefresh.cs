@@ -122,7 +122,7 @@ internal sealed partial class HubDispatcher<THub>
 
     /// <summary>What <see cref="IUserIdProvider"/> sees of a refreshed user: a context without transport whose user is the new one.</summary>
     private sealed class UserProbe(string connectionId, ClaimsPrincipal user)
-        : HubConnectionContext(new DefaultConnectionContext(connectionId), new HubConnectionContextOptions(), NullLoggerFactory.Instance)
+        : HubConnectionContext(new DefaultConnectionContext(connectionId) { User = user }, new HubConnectionContextOptions(), NullLoggerFactory.Instance)
     {
         public override ClaimsPrincipal User => user;
     }
