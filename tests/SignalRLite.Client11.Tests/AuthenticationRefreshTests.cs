@@ -110,7 +110,16 @@ public class AuthenticationRefreshTests
     [Fact]
     public async Task TheRefreshEndpointAnswersErrorsAsJsonAndAppliesTheHubsAuthorization()
     {
-        await using var server = await RefreshServer.StartAsync(o => o.OnAuthenticationRefresh = c => Task.FromResult(c.NewUser.FindFirst("v")?.Value != "13"));
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<SignalRLite.Http.Connections.AuthenticationRefreshContext>();
+        await using var server = await RefreshServer.StartAsync(o =>
+        {
+            o.MaximumAuthenticationExpiration = TimeSpan.FromSeconds(150);
+            o.OnAuthenticationRefresh = c =>
+            {
+                seen.Enqueue(c);
+                return Task.FromResult(c.NewUser.FindFirst("v")?.Value != "13");
+            };
+        });
         using var http = new HttpClient { BaseAddress = server.BaseAddress };
         var alice = JwtBearerSetup.CreateToken("alice", TimeSpan.FromMinutes(1), version: 1);
 
@@ -126,8 +135,14 @@ public class AuthenticationRefreshTests
         var ok = await PostAsync(http, "/hubs/refresh/refresh?id=" + token, JwtBearerSetup.CreateToken("alice", TimeSpan.FromMinutes(2), version: 2));
         Assert.Equal(HttpStatusCode.OK, ok.Status);
         Assert.InRange(ok.Body.GetProperty("tokenLifetimeSeconds").GetInt32(), 110, 120);
+        // A 3-minute token: MaximumAuthenticationExpiration caps the expiry at 150 s from now.
         ok = await PostAsync(http, "/hubs/refresh/refresh", JwtBearerSetup.CreateToken("alice", TimeSpan.FromMinutes(3), version: 3), token);
-        Assert.InRange(ok.Body.GetProperty("tokenLifetimeSeconds").GetInt32(), 170, 180);
+        Assert.InRange(ok.Body.GetProperty("tokenLifetimeSeconds").GetInt32(), 140, 150);
+        var second = seen.ToArray()[1];
+        Assert.Equal("2", second.PreviousUser.FindFirst("v")?.Value);
+        Assert.Equal("3", second.NewUser.FindFirst("v")?.Value);
+        Assert.InRange(second.NewExpiration!.Value - DateTimeOffset.UtcNow, TimeSpan.FromSeconds(140), TimeSpan.FromSeconds(150));
+        Assert.Equal(negotiate.Body.GetProperty("connectionId").GetString(), second.ConnectionId);
 
         // Rejections: a JSON error body.
         var rejected = await PostAsync(http, "/hubs/refresh/refresh", JwtBearerSetup.CreateToken("alice", TimeSpan.FromMinutes(1), version: 13), token);

@@ -106,6 +106,20 @@ public class AuthenticationRefreshGatingTests
         Assert.Equal("secret", await client.InvokeAsync<string>("Secret"));
     }
 
+    [Fact]
+    public void TheRefreshOptionsAreOffByDefaultAndTheMaximumExpirationMustBePositive()
+    {
+        var options = new SignalRLite.Http.Connections.HttpConnectionDispatcherOptions();
+        Assert.False(options.EnableAuthenticationRefresh);
+        Assert.Null(options.MaximumAuthenticationExpiration);
+        Assert.Null(options.OnAuthenticationRefresh);
+        Assert.Equal(ExpiredAuthorizationBehavior.Allow, new HubOptions().ExpiredAuthorization);
+        Assert.Throws<ArgumentOutOfRangeException>(() => options.MaximumAuthenticationExpiration = TimeSpan.Zero);
+        options.MaximumAuthenticationExpiration = TimeSpan.FromMinutes(1);
+        options.MaximumAuthenticationExpiration = null;
+        Assert.Null(options.MaximumAuthenticationExpiration);
+    }
+
     private static async Task<WebApplication> StartAsync(ExpiredAuthorizationBehavior behavior)
     {
         var builder = WebApplication.CreateSlimBuilder();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features.Authentication;
@@ -12,7 +13,7 @@ namespace SignalRLite.Internal.Transports;
 /// replaces the connection's user and expiry with it.
 /// </summary>
 /// <remarks>
-/// <para>Refreshes of one connection run one at a time (<see cref="_gate"/>, held across the application's async
+/// <para>Refreshes of one connection run one at a time (<see cref="_gate"/>, checked by <see cref="AssertInvariants"/>, held across the application's async
 /// callback): the last request to arrive is the last applied, and the expiry has one writer at a time. Nothing else is
 /// mutable here but the three hooks, each a reference written once by the hub layer before the connection can be
 /// refreshed (at its start) and read by the refreshes.</para>
@@ -44,6 +45,7 @@ internal sealed class AuthenticationRefreshFeature(HttpConnectionContext connect
         await _gate.WaitAsync(context.RequestAborted).ConfigureAwait(false);
         try
         {
+            AssertInvariants();
             var refresh = new AuthenticationRefreshContext
             {
                 ConnectionId = connection.ConnectionId,
@@ -85,6 +87,7 @@ internal sealed class AuthenticationRefreshFeature(HttpConnectionContext connect
                 return (StatusCodes.Status404NotFound, "No Connection with that ID", null);
             }
 
+            AssertInvariants();
             Replacing?.Invoke(refresh);
             connection.User = newUser;
             if (connection.TransportType == HttpTransportType.LongPolling && connection.HttpContext is { } snapshot)
@@ -103,4 +106,8 @@ internal sealed class AuthenticationRefreshFeature(HttpConnectionContext connect
             _gate.Release();
         }
     }
+
+    /// <summary>Invariant: the user and the expiry are changed only by the one refresh that holds the gate.</summary>
+    [Conditional("DEBUG")]
+    private void AssertInvariants() => Debug.Assert(_gate.CurrentCount == 0, "A refresh runs while holding the connection's refresh gate.");
 }
