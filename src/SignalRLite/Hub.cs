@@ -38,6 +38,13 @@ public abstract class Hub : IDisposable
     /// <summary>Called once when a connection ends; <paramref name="exception"/> is null for a graceful close.</summary>
     public virtual Task OnDisconnectedAsync(Exception? exception) => Task.CompletedTask;
 
+    /// <summary>
+    /// Called after an authentication refresh (<c>EnableAuthenticationRefresh</c>, .NET 11 API) replaced the
+    /// connection's user; <c>Context.User</c> is the new one. Runs like an invocation, within the connection's
+    /// <c>MaximumParallelInvocationsPerClient</c>. <c>Context.UserIdentifier</c> and user routing do not change.
+    /// </summary>
+    public virtual Task OnAuthenticationRefreshedAsync() => Task.CompletedTask;
+
     /// <summary>Releases resources held by the hub instance.</summary>
     protected virtual void Dispose(bool disposing)
     {

@@ -55,6 +55,7 @@ public class HubConnectionContext
         ArgumentNullException.ThrowIfNull(loggerFactory);
         ArgumentNullException.ThrowIfNull(timeProvider);
         _connectionContext = connectionContext;
+        TimeProvider = timeProvider;
         Logger = loggerFactory.CreateLogger("SignalRLite.HubConnectionContext");
         Options = contextOptions;
         // Output null only for a context built without a transport (a custom lifetime manager's unit test, say): such
@@ -107,6 +108,9 @@ public class HubConnectionContext
 
     internal ILogger Logger { get; }
 
+    /// <summary>The hub layer's clock (the heartbeat's).</summary>
+    internal TimeProvider TimeProvider { get; }
+
     /// <summary>Why the connection is closing; <see cref="HubConnectionCloseReason.None"/> while it runs.</summary>
     internal HubConnectionCloseReason CloseReason => (HubConnectionCloseReason)Volatile.Read(ref _closeReason);
 
@@ -120,7 +124,15 @@ public class HubConnectionContext
     internal IHubCallerClients? CallerClients { get; set; }
 
     /// <summary>The hub-facing view of this connection, built once per connection.</summary>
-    internal HubCallerContext? CallerContext { get; set; }
+    internal HubCallerContext? CallerContext
+    {
+        // Replaced by an authentication refresh on the refresh request's thread and read by invocations on others: an
+        // invocation reads it once, at its start, and keeps the object it got (see HubDispatcher.AuthenticationRefresh.cs).
+        get => Volatile.Read(ref _callerContext);
+        set => Volatile.Write(ref _callerContext, value);
+    }
+
+    private HubCallerContext? _callerContext;
 
     /// <summary>Stateful reconnect state, when the client asked for it with handshake version 2 (HubProtocol.md, "Ack" and "Sequence").</summary>
     internal ReplayBuffer? Replay => _writer.Replay;

@@ -42,6 +42,14 @@ public class HubOptions
     /// </summary>
     public int? MaximumQueuedMessagesPerClient { get; set; } = Internal.Hubs.HubOptionsDefaults.MaximumQueuedMessagesPerClient;
 
+    /// <summary>
+    /// SignalRLite addition. What an invocation of a method with <c>[Authorize]</c> meets once the connection's
+    /// authentication has expired (the ticket's <c>ExpiresUtc</c>, moved by each authentication refresh).
+    /// <see cref="ExpiredAuthorizationBehavior.Allow"/> by default: the method is authorized against the connection's
+    /// current user whatever its expiry, as on the official server.
+    /// </summary>
+    public ExpiredAuthorizationBehavior ExpiredAuthorization { get; set; }
+
     internal List<IHubFilter>? HubFilters { get; set; }
 }
 

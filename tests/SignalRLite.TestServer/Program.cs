@@ -13,7 +13,9 @@ builder.Services.AddSingleton<StreamLog>();
 builder.Services
     .AddAuthentication(QueryUserAuthenticationHandler.SchemeName)
     .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, QueryUserAuthenticationHandler>(
-        QueryUserAuthenticationHandler.SchemeName, _ => { });
+        QueryUserAuthenticationHandler.SchemeName, _ => { })
+    .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ExpiringTokenAuthenticationHandler>(
+        ExpiringTokenAuthenticationHandler.SchemeName, _ => { });
 builder.Services.AddAuthorization();
 
 #if SIGNALR_ORACLE
@@ -42,6 +44,15 @@ app.MapHub<DetailedErrorsHub>("/detailedhub");
 app.MapHub<StreamHub>("/streamhub");
 app.MapHub<ParallelStreamHub>("/parallelhub");
 app.MapHub<StatefulReconnectHub>("/reconnecthub", o => o.AllowStatefulReconnects = true);
+#if SIGNALR_ORACLE
+app.MapHub<RefreshHub>("/refreshhub"); // the official .NET 10 server has no authentication refresh
+#else
+app.MapHub<RefreshHub>("/refreshhub", o =>
+{
+    o.EnableAuthenticationRefresh = true;
+    o.CloseOnAuthenticationExpiration = true;
+});
+#endif
 
 app.MapGet("/health", () => Results.Text("ok"));
 app.MapGet("/implementation", () => Results.Text(Implementation));

@@ -49,7 +49,10 @@ public static class SignalRLiteEndpointRouteBuilderExtensions
             .WithMetadata(new NegotiateMetadata());
         var connect = endpoints.Map(pattern, context => dispatcher.ExecuteAsync(context, options, application));
 
-        var conventions = new SignalRLite.HubEndpointConventionBuilder(negotiate, connect);
+        // {pattern}/refresh only with EnableAuthenticationRefresh (.NET 11; otherwise routing answers 404, as the official .NET 10 server).
+        var conventions = options.EnableAuthenticationRefresh
+            ? new SignalRLite.HubEndpointConventionBuilder(negotiate, connect, endpoints.Map(basePattern + "/refresh", context => dispatcher.ExecuteRefreshAsync(context, options)))
+            : new SignalRLite.HubEndpointConventionBuilder(negotiate, connect);
         conventions.Add(builder =>
         {
             // Hub attributes ([Authorize], [EnableCors], ...) become endpoint metadata, with the endpoint's authorization

@@ -25,6 +25,7 @@ internal sealed class HubOptionsSetup<THub> : IConfigureOptions<HubOptions<THub>
         options.DisableImplicitFromServicesParameters = _global.DisableImplicitFromServicesParameters;
         options.StatefulReconnectBufferSize = _global.StatefulReconnectBufferSize;
         options.MaximumQueuedMessagesPerClient = _global.MaximumQueuedMessagesPerClient;
+        options.ExpiredAuthorization = _global.ExpiredAuthorization;
         options.HubFilters = _global.HubFilters is null ? null : [.. _global.HubFilters];
         options.UserHasSetValues = true;
     }

@@ -37,4 +37,42 @@ public class HttpConnectionDispatcherOptions
 
     /// <summary>Lets clients that ask for it use stateful reconnect. Off by default.</summary>
     public bool AllowStatefulReconnects { get; set; }
+
+    // Authentication refresh: the .NET 11 API (dotnet/aspnetcore#67226, #68676) on .NET 10. Described in docs/security.md.
+
+    /// <summary>
+    /// Maps <c>POST {hub}/refresh</c>, where a client replaces the user of its open connection with the one its new
+    /// credentials authenticate, and reports the token lifetime in negotiate. Off by default: then neither exists, as
+    /// on the official .NET 10 server. Pair it with <see cref="CloseOnAuthenticationExpiration"/> so that a connection
+    /// that is not refreshed in time ends.
+    /// </summary>
+    public bool EnableAuthenticationRefresh { get; set; }
+
+    /// <summary>
+    /// With <see cref="EnableAuthenticationRefresh"/>: the furthest from now that an authentication expiry may lie (the
+    /// ticket's own expiry when it is sooner), at connect and at each refresh, also for tickets without an expiry.
+    /// <c>null</c> (default): the ticket's own expiry, or none. Must be greater than zero.
+    /// </summary>
+    public TimeSpan? MaximumAuthenticationExpiration
+    {
+        get => _maximumAuthenticationExpiration;
+        set
+        {
+            if (value is { } v && v <= TimeSpan.Zero)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), v, "The maximum authentication expiration must be greater than zero.");
+            }
+
+            _maximumAuthenticationExpiration = value;
+        }
+    }
+
+    private TimeSpan? _maximumAuthenticationExpiration;
+
+    /// <summary>
+    /// With <see cref="EnableAuthenticationRefresh"/>: called after a refresh request authenticated and passed the
+    /// connection's identity check, before the connection's user is replaced. <c>false</c> (or an exception) rejects
+    /// the refresh: 403 with an <c>error</c> body, and the connection keeps its current user.
+    /// </summary>
+    public Func<AuthenticationRefreshContext, Task<bool>>? OnAuthenticationRefresh { get; set; }
 }

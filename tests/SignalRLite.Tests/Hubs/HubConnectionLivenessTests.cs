@@ -189,7 +189,10 @@ public class HubConnectionLivenessTests
         Assert.Equal("", c.ReadOutput());
     }
 
-    private sealed record Expiry(DateTimeOffset ExpiresUtc) : IAuthenticationExpirationFeature;
+    private sealed record Expiry(DateTimeOffset? ExpiresUtc) : IAuthenticationExpirationFeature
+    {
+        public bool CloseOnExpiration => true;
+    }
 
     /// <summary>A hub connection context over in-memory pipes, on a fake clock, without a handler.</summary>
     private sealed class Harness

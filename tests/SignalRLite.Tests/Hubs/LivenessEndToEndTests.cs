@@ -135,5 +135,8 @@ public class LivenessEndToEndTests
         Assert.Equal("{\"type\":7,\"allowReconnect\":true}", Assert.Single(messages));
     }
 
-    private sealed record Expiry(DateTimeOffset ExpiresUtc) : IAuthenticationExpirationFeature;
+    private sealed record Expiry(DateTimeOffset? ExpiresUtc) : IAuthenticationExpirationFeature
+    {
+        public bool CloseOnExpiration => true;
+    }
 }

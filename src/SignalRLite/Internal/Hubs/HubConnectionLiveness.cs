@@ -45,7 +45,7 @@ internal sealed class HubConnectionLiveness
     private bool _inherentKeepAlive;
     private bool _pingReceived;
     private bool _readerPaused;
-    private long _authenticationExpiresUtcTicks; // 0: no expiry
+    private IAuthenticationExpirationFeature? _authenticationExpiration; // null: the connection does not close on expiry
     private ReadOnlyMemory<byte> _pingBytes;
 
     public HubConnectionLiveness(HubConnectionContext connection, HubConnectionWriter writer, TimeProvider time, HubConnectionContextOptions options)
@@ -73,7 +73,8 @@ internal sealed class HubConnectionLiveness
         var features = _connection.Features;
         // A transport with inherent keep-alive (Long Polling: the polls themselves) gets no pings.
         _inherentKeepAlive = features.Get<IConnectionInherentKeepAliveFeature>()?.HasInherentKeepAlive == true;
-        _authenticationExpiresUtcTicks = features.Get<IAuthenticationExpirationFeature>()?.ExpiresUtc.UtcTicks ?? 0;
+        // Read again at every tick: an authentication refresh moves the expiry (the feature publishes it itself).
+        _authenticationExpiration = features.Get<IAuthenticationExpirationFeature>() is { CloseOnExpiration: true } expiration ? expiration : null;
         _pingBytes = protocol.GetMessageBytes(PingMessage.Instance);
         Volatile.Write(ref _lastReceive, _time.GetTimestamp());
         // Last: the volatile write publishes the fields above to the heartbeat, which reads the phase first.
@@ -128,7 +129,7 @@ internal sealed class HubConnectionLiveness
         }
 
         AssertInvariants();
-        if (_authenticationExpiresUtcTicks != 0 && _time.GetUtcNow().UtcTicks >= _authenticationExpiresUtcTicks)
+        if (_authenticationExpiration?.ExpiresUtc is { } expires && _time.GetUtcNow() >= expires)
         {
             _connection.RequestClose(HubConnectionCloseReason.AuthenticationExpired);
             return;

@@ -33,16 +33,17 @@ internal sealed partial class HubDispatcher<THub>
         {
             hub = CreateHub(scope.ServiceProvider, connection, out created);
             var arguments = BuildArguments(descriptor, message.Arguments, scope.ServiceProvider, cts?.Token ?? connection.ConnectionAborted, streams);
-            var context = new HubInvocationContext(connection.CallerContext!, scope.ServiceProvider, hub, descriptor.Method, arguments)
+            // hub.Context, not connection.CallerContext: the view the hub got, which an authentication refresh does not change.
+            var context = new HubInvocationContext(hub.Context, scope.ServiceProvider, hub, descriptor.Method, arguments)
             {
                 Descriptor = descriptor,
             };
 
-            if (descriptor.AuthorizeData.Length > 0 && !await IsAuthorizedAsync(context, descriptor).ConfigureAwait(false))
+            if (descriptor.AuthorizeData.Length > 0 && (!PassesExpiryCheck(connection) || !await IsAuthorizedAsync(context, descriptor).ConfigureAwait(false)))
             {
                 HubLog.InvocationUnauthorized(_logger, descriptor.Name, connection.ConnectionId);
                 outcome = InvocationOutcome.Unauthorized;
-                if (id is not null)
+                if (id is not null && connection.CloseReason == HubConnectionCloseReason.None)
                 {
                     await connection.WriteAsync(CompletionMessage.WithError(id, HubErrors.Unauthorized(message.Target))).ConfigureAwait(false);
                 }

@@ -112,6 +112,7 @@ internal sealed partial class HubDispatcher<THub> where THub : Hub
         connection.CallerContext = new DefaultHubCallerContext(connection);
         connection.CallerClients = new HubCallerClients(_hubContext.Clients, connection.ConnectionId);
         connection.Invocations = new HubConnectionInvocations(Options.MaximumParallelInvocationsPerClient, connection);
+        AddAuthenticationRefreshHooks(connection);
     }
 
     public async Task OnConnectedAsync(HubConnectionContext connection)

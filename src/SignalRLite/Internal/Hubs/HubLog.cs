@@ -66,4 +66,10 @@ internal static partial class HubLog
 
     [LoggerMessage(44, LogLevel.Debug, "An item of upload stream '{StreamId}' failed to bind: the stream ends with an error.", EventName = "StreamBindingFailed")]
     public static partial void StreamBindingFailed(ILogger logger, string streamId, Exception exception);
+
+    [LoggerMessage(80, LogLevel.Error, "OnAuthenticationRefreshedAsync of connection {ConnectionId} failed.", EventName = "AuthenticationRefreshedFailed")]
+    public static partial void AuthenticationRefreshedFailed(ILogger logger, string connectionId, Exception exception);
+
+    [LoggerMessage(81, LogLevel.Debug, "Connection {ConnectionId} invoked an [Authorize] method after its authentication expired (HubOptions.ExpiredAuthorization).", EventName = "InvocationAfterAuthenticationExpired")]
+    public static partial void InvocationAfterAuthenticationExpired(ILogger logger, string connectionId);
 }

@@ -10,7 +10,10 @@ namespace SignalRLite.Internal.Hubs;
 /// <para>Who calls what. The read loop (one thread at a time) calls <see cref="Enqueue"/>, <see cref="TryRunInline"/>,
 /// <see cref="StartOutsideLimit"/> and <see cref="TakeSpare"/>. A slot holder calls <see cref="Release"/> or
 /// <see cref="ReleaseAndTakeNext"/> exactly once (see <see cref="QueuedInvocation"/>), from any thread.
-/// <see cref="Close"/> runs once the connection ends.</para>
+/// <see cref="Close"/> runs once the connection ends. One exception: the notification of an authentication refresh
+/// (HubDispatcher.AuthenticationRefresh.cs) is <see cref="Enqueue"/>d from the refresh request's thread; Enqueue does
+/// all its work under the lock and the notification is never reused as an invocation (TakeSpare is typed), so it may
+/// race the read loop's calls.</para>
 /// <para>Backpressure. At most <see cref="MaxQueuedInvocations"/> invocations wait: once the queue is full,
 /// <see cref="Enqueue"/> returns a task that completes when one leaves it, and the reader awaits it before it reads
 /// more (the transport's input buffer fills instead of this queue). The caller may ignore the task (stateful

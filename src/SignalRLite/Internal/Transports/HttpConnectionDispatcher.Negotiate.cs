@@ -61,14 +61,16 @@ internal sealed partial class HttpConnectionDispatcher
                     && string.Equals(context.Request.Query["useStatefulReconnect"], "true", StringComparison.OrdinalIgnoreCase);
                 var connection = _manager.CreateConnection(options, version, statefulReconnect, quota);
                 connection.UpdateFromRequest(context);
-                AuthenticationExpirationFeature.SetFromRequest(connection, context, options);
+                var expiration = AuthenticationExpirationFeature.SetFromRequest(connection, context, options);
+                var tokenLifetime = version >= 1 && options.EnableAuthenticationRefresh ? AddAuthenticationRefresh(connection, expiration!, options) : null;
                 NegotiateResponseWriter.WriteConnection(
                     buffer,
                     version,
                     connection.ConnectionId,
                     version >= 1 ? connection.ConnectionToken : null,
                     options.Transports,
-                    statefulReconnect);
+                    statefulReconnect,
+                    tokenLifetime);
                 TransportLog.Negotiated(_logger, version, connection.ConnectionId);
                 _metrics?.Negotiated();
             }

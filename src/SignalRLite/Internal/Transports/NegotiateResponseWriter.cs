@@ -16,6 +16,7 @@ internal static class NegotiateResponseWriter
     private static readonly JsonEncodedText TransferFormatsName = JsonEncodedText.Encode("transferFormats");
     private static readonly JsonEncodedText UseStatefulReconnectName = JsonEncodedText.Encode("useStatefulReconnect");
     private static readonly JsonEncodedText ErrorName = JsonEncodedText.Encode("error");
+    private static readonly JsonEncodedText TokenLifetimeSecondsName = JsonEncodedText.Encode("tokenLifetimeSeconds");
     private static readonly JsonEncodedText WebSocketsValue = JsonEncodedText.Encode("WebSockets");
     private static readonly JsonEncodedText ServerSentEventsValue = JsonEncodedText.Encode("ServerSentEvents");
     private static readonly JsonEncodedText LongPollingValue = JsonEncodedText.Encode("LongPolling");
@@ -50,7 +51,8 @@ internal static class NegotiateResponseWriter
         string connectionId,
         string? connectionToken,
         HttpTransportType transports,
-        bool useStatefulReconnect)
+        bool useStatefulReconnect,
+        long? tokenLifetimeSeconds = null)
     {
         var writer = Rent(output);
         try
@@ -86,6 +88,12 @@ internal static class NegotiateResponseWriter
             }
 
             writer.WriteEndArray();
+            if (tokenLifetimeSeconds is { } lifetime)
+            {
+                // Authentication refresh only (absent otherwise, so the .NET 10 body is unchanged); last, clients read by name.
+                writer.WriteNumber(TokenLifetimeSecondsName, lifetime);
+            }
+
             writer.WriteEndObject();
             writer.Flush();
         }
@@ -117,6 +125,31 @@ internal static class NegotiateResponseWriter
         {
             writer.WriteStartObject();
             writer.WriteString(ErrorName, error);
+            writer.WriteEndObject();
+            writer.Flush();
+        }
+        finally
+        {
+            Return(writer);
+        }
+    }
+
+    /// <summary>The body of a refresh answer: <c>{"error":"..."}</c>, <c>{"tokenLifetimeSeconds":n}</c> or <c>{}</c>.</summary>
+    public static void WriteRefresh(IBufferWriter<byte> output, string? error, long? tokenLifetimeSeconds)
+    {
+        var writer = Rent(output);
+        try
+        {
+            writer.WriteStartObject();
+            if (error is not null)
+            {
+                writer.WriteString(ErrorName, error);
+            }
+            else if (tokenLifetimeSeconds is { } lifetime)
+            {
+                writer.WriteNumber(TokenLifetimeSecondsName, lifetime);
+            }
+
             writer.WriteEndObject();
             writer.Flush();
         }

@@ -82,4 +82,13 @@ internal static partial class TransportLog
 
     [LoggerMessage(62, LogLevel.Debug, "Connection {ConnectionId}: a new WebSocket arrived while the old one was attached; aborting the old one.", EventName = "StaleWebSocketAborted")]
     public static partial void StaleWebSocketAborted(ILogger logger, string connectionId);
+
+    [LoggerMessage(70, LogLevel.Debug, "Connection {ConnectionId}: authentication refreshed.", EventName = "AuthenticationRefreshed")]
+    public static partial void Refreshed(ILogger logger, string connectionId);
+
+    [LoggerMessage(71, LogLevel.Information, "Connection {ConnectionId}: authentication refresh rejected ({Reason}).", EventName = "AuthenticationRefreshRejected")]
+    public static partial void RefreshRejected(ILogger logger, string connectionId, string reason);
+
+    [LoggerMessage(72, LogLevel.Warning, "Connection {ConnectionId}: OnAuthenticationRefresh threw; the refresh is rejected.", EventName = "AuthenticationRefreshCallbackFailed")]
+    public static partial void RefreshCallbackFailed(ILogger logger, string connectionId, Exception exception);
 }
