@@ -85,6 +85,7 @@ public partial class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, I
         _telemetry = new RedisTelemetry(meterFactory, timeProvider ?? TimeProvider.System, typeof(THub).Name);
         _registry.FanOutObserver = _telemetry.FannedOut;
         _bus = new RedisBus(logger, options.Value, _serverName, _channels.Server(_serverName), OnServerMessageAsync, _telemetry);
+        InitializeCluster(options.Value, timeProvider);
         _noFrame = (connection, ex) => RedisLog.NoFrameForProtocol(_logger, connection.ConnectionId, connection.Protocol.Name, ex);
     }
 
@@ -102,6 +103,8 @@ public partial class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, I
         {
             await ReconcileUserAsync(user).ConfigureAwait(false);
         }
+
+        await OnConnectedClusterAsync(connection).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -306,6 +309,7 @@ public partial class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, I
         }
 
         _disposed = true;
+        DisposeCluster();
         _bus.Dispose();
         _telemetry.Dispose();
     }
@@ -363,16 +367,16 @@ public partial class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, I
     // any lock: RedisBus.ReconcileAsync chains the steps of one channel and each step reads the registry when it runs,
     // so the last step sees the last change whatever order concurrent joins and leaves took (see RedisBus).
     private Task AddLocalAsync(string connectionId, string groupName) =>
-        _registry.AddToGroup(connectionId, groupName) ? ReconcileGroupAsync(groupName) : Task.CompletedTask;
+        _registry.AddToGroup(connectionId, groupName) ? AfterPresence(ReconcileGroupAsync(groupName)) : Task.CompletedTask;
 
     private Task RemoveLocalAsync(string connectionId, string groupName) =>
-        _registry.RemoveFromGroup(connectionId, groupName) ? ReconcileGroupAsync(groupName) : Task.CompletedTask;
+        _registry.RemoveFromGroup(connectionId, groupName) ? AfterPresence(ReconcileGroupAsync(groupName)) : Task.CompletedTask;
 
     private Task ReconcileGroupAsync(string groupName) =>
         _bus.ReconcileAsync(_channels.Group(groupName), () => _registry.HasGroup(groupName), payload => DeliverAsync(RedisChannelKind.Group, payload, groupName, _registry.SendGroupAsync));
 
     private Task ReconcileUserAsync(string userId) =>
-        _bus.ReconcileAsync(_channels.User(userId), () => _registry.HasUser(userId), payload => DeliverAsync(RedisChannelKind.User, payload, userId, _registry.SendUserAsync));
+        _bus.ReconcileAsync(_channels.User(userId), () => _registry.HasUser(userId), payload => OnUserMessageAsync(userId, payload));
 
     private async Task SendGroupCommandAsync(string connectionId, string groupName, bool add, CancellationToken cancellationToken)
     {
