@@ -190,6 +190,45 @@ public class ClusterPresenceTests
 
     [Fact]
     [Trait("Category", "Integration")]
+    public async Task A_durable_membership_with_a_time_to_live_ends_on_every_server()
+    {
+        var endpoint = await RedisServer.GetSharedEndpointAsync();
+        var prefix = "p" + Guid.NewGuid().ToString("N")[..10];
+        var servers = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => ClusterPresenceHost.StartAsync<ClusterPresenceHub>(endpoint, prefix, Expiry)));
+        try
+        {
+            var presence = servers[1].Presence<ClusterPresenceHub>();
+            Assert.Equal(0, await presence.GetConnectionCountAsync());
+            await using var recorder = new PresenceRecorder(presence.WatchAsync());
+            var alice = await servers[0].ConnectAsync("/hub", user: "alice");
+            var id = await alice.InvokeAsync<string>("Id");
+
+            // Added on server 2 for a second and a half; applied on server 0 when the call returns.
+            var added = Stopwatch.StartNew();
+            await servers[2].Services.GetRequiredService<IHubContext<ClusterPresenceHub>>().Groups.AddUserToGroupAsync("alice", "trial", TimeSpan.FromSeconds(1.5));
+            Assert.Equal(["trial"], (await presence.GetConnectionGroupsAsync(id)).Items);
+
+            // The adding server's timer runs out and every server re-reads the store: alice's connection leaves.
+            var left = await recorder.WaitForAsync(e => e.Kind == HubPresenceEventKind.GroupLeft && e.GroupName == "trial", Timeout);
+            Assert.Equal(id, left.ConnectionId);
+            Assert.True(added.Elapsed >= TimeSpan.FromSeconds(1.4), $"Left after {added.Elapsed.TotalMilliseconds:F0} ms.");
+            Assert.Empty((await presence.GetConnectionGroupsAsync(id)).Items);
+
+            // And a later connection of hers does not join it.
+            var alice2 = await servers[1].ConnectAsync("/hub", user: "alice");
+            Assert.Empty((await presence.GetConnectionGroupsAsync(await alice2.InvokeAsync<string>("Id"))).Items);
+        }
+        finally
+        {
+            foreach (var server in servers)
+            {
+                await server.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    [Trait("Category", "Integration")]
     public async Task A_server_killed_with_sigkill_vanishes_from_presence_within_the_configured_expiry()
     {
         var endpoint = await RedisServer.GetSharedEndpointAsync();
