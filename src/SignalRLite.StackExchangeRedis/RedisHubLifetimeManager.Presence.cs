@@ -5,8 +5,9 @@ namespace SignalRLite.StackExchangeRedis;
 
 // Cluster presence (docs/presence.md): off until AddHubPresence() enables it at MapHub. Then the registry tells a
 // PresenceWriter of every change of this server, which keeps this server's share in Redis (with a heartbeat), and
-// RedisPresence answers queries and delivers events for the whole cluster.
-public partial class RedisHubLifetimeManager<THub> : IClusterLifetimeManager<THub>
+// RedisPresence answers queries and delivers events for the whole cluster. Reached by the core through
+// RedisClusterLifetimeManager (IClusterLifetimeManager<THub>, registered by AddStackExchangeRedis).
+public partial class RedisHubLifetimeManager<THub>
 {
     private readonly Lock _clusterLock = new(); // guards enabling presence and durable groups (once each)
     private RedisOptions _options = null!;
@@ -14,8 +15,8 @@ public partial class RedisHubLifetimeManager<THub> : IClusterLifetimeManager<THu
     private PresenceWriter? _presenceWriter;
     private RedisPresence<THub>? _presence;
 
-    /// <inheritdoc />
-    IHubPresence<THub> IClusterLifetimeManager<THub>.EnablePresence()
+    /// <summary>See <see cref="IClusterLifetimeManager{THub}.EnablePresence"/>.</summary>
+    internal IHubPresence<THub> EnablePresence()
     {
         lock (_clusterLock)
         {

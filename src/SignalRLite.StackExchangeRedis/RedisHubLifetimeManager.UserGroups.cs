@@ -19,8 +19,8 @@ public partial class RedisHubLifetimeManager<THub>
     private readonly ConcurrentDictionary<long, CountedAck> _userGroupAcks = new();
     private IUserGroupStore? _userGroupStore;
 
-    /// <inheritdoc />
-    void IClusterLifetimeManager<THub>.EnableUserGroups(IUserGroupStore store)
+    /// <summary>See <see cref="IClusterLifetimeManager{THub}.EnableUserGroups"/>.</summary>
+    internal void EnableUserGroups(IUserGroupStore store)
     {
         ArgumentNullException.ThrowIfNull(store);
         lock (_clusterLock)
@@ -29,8 +29,8 @@ public partial class RedisHubLifetimeManager<THub>
         }
     }
 
-    /// <inheritdoc />
-    async Task IClusterLifetimeManager<THub>.ApplyUserGroupAsync(string userId, string groupName, CancellationToken cancellationToken)
+    /// <summary>See <see cref="IClusterLifetimeManager{THub}.ApplyUserGroupAsync"/>.</summary>
+    internal async Task ApplyUserGroupAsync(string userId, string groupName, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(userId);
         ArgumentNullException.ThrowIfNull(groupName);

@@ -1,9 +1,9 @@
 namespace SignalRLite;
 
 /// <summary>
-/// Implemented by a lifetime manager that spans several servers (the Redis backplane's) to carry presence and durable,
-/// user-bound groups across all of them (SignalRLite; see docs/presence.md). <c>AddHubPresence()</c> and
-/// <c>AddDurableGroups()</c> use it when the lifetime manager is not the in-memory one; applications do not call it.
+/// Presence and durable, user-bound groups across every server of a lifetime manager that spans several (SignalRLite; see
+/// docs/presence.md): registered as a service by such a backplane (the Redis one registers it). <c>AddHubPresence()</c>
+/// and <c>AddDurableGroups()</c> use it when the lifetime manager is not the in-memory one; applications do not call it.
 /// </summary>
 /// <typeparam name="THub">The hub.</typeparam>
 public interface IClusterLifetimeManager<THub> where THub : Hub

@@ -23,8 +23,9 @@ namespace SignalRLite.StackExchangeRedis.Internal.Presence;
 /// queued before it are already in it (re-applying them is a no-op, the script is idempotent), changes after it are
 /// queued after it. No lock is held across a round trip: the loop owns the Redis calls.
 /// </para>
-/// <para>Invariants (checked by <see cref="AssertInvariants"/>): every mirrored group set is a set of the connection's
-/// current groups, and a connection is in the mirror exactly while the registry holds it.</para>
+/// <para>Invariant: the mirror holds exactly the registry's connections, each with its user and current groups (it is
+/// changed only by the registry's calls, under both locks); <see cref="AssertInvariants"/> checks what it can see alone:
+/// no group set is missing or holds a null name.</para>
 /// </remarks>
 internal sealed partial class PresenceWriter : IHubRegistryObserver, IDisposable
 {
@@ -41,6 +42,7 @@ internal sealed partial class PresenceWriter : IHubRegistryObserver, IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly string _expiryMs;
+    private readonly CancellationTokenSource _stopping = new();
     private ITimer? _heartbeat;
     private Task _loop = Task.CompletedTask;
     private volatile bool _resync;
@@ -104,6 +106,7 @@ internal sealed partial class PresenceWriter : IHubRegistryObserver, IDisposable
         {
             _mirror[connectionId] = (userId, new HashSet<string>(StringComparer.Ordinal));
             Enqueue('C', connectionId, userId ?? "", userId is null ? "0" : "1");
+            AssertInvariants();
         }
     }
 
@@ -113,6 +116,7 @@ internal sealed partial class PresenceWriter : IHubRegistryObserver, IDisposable
         {
             _mirror.Remove(connectionId);
             Enqueue('D', connectionId, "", "");
+            AssertInvariants();
         }
     }
 
@@ -140,6 +144,7 @@ internal sealed partial class PresenceWriter : IHubRegistryObserver, IDisposable
             }
 
             Enqueue('L', connectionId, groupName, "");
+            AssertInvariants();
         }
     }
 
@@ -147,6 +152,7 @@ internal sealed partial class PresenceWriter : IHubRegistryObserver, IDisposable
     public void Dispose()
     {
         _heartbeat?.Dispose();
+        _stopping.Cancel();
         Enqueue('X', "", "", "");
         _ops.Writer.TryComplete();
         try
@@ -164,27 +170,38 @@ internal sealed partial class PresenceWriter : IHubRegistryObserver, IDisposable
 
     private async Task RunAsync()
     {
-        PresenceContext context;
-        try
+        // Connected first, retried every heartbeat while Redis cannot be reached (changes queue meanwhile).
+        PresenceContext? context = null;
+        while (context is null)
         {
-            var subscriber = await _bus.GetAsync().ConfigureAwait(false);
-            context = PresenceContext.Create(subscriber.Multiplexer, _options, _hubName, EventChannel, _serverName, _expiryMs);
-            subscriber.Multiplexer.ConnectionRestored += (_, e) =>
+            try
             {
-                if (e.ConnectionType == ConnectionType.Interactive)
+                var subscriber = await _bus.GetAsync().ConfigureAwait(false);
+                context = PresenceContext.Create(subscriber.Multiplexer, _options, _hubName, EventChannel, _serverName, _expiryMs);
+                subscriber.Multiplexer.ConnectionRestored += (_, e) =>
                 {
-                    Tick();
+                    if (e.ConnectionType == ConnectionType.Interactive)
+                    {
+                        Tick();
+                    }
+                };
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+            {
+                PresenceLog.WriteFailed(_logger, ex);
+                try
+                {
+                    await Task.Delay(HeartbeatInterval, _time, _stopping.Token).ConfigureAwait(false);
                 }
-            };
-            _ready.TrySetResult(context);
-        }
-        catch (Exception ex)
-        {
-            _ready.TrySetException(ex);
-            PresenceLog.WriteFailed(_logger, ex);
-            return;
+                catch (OperationCanceledException)
+                {
+                    _ready.TrySetException(new ObjectDisposedException(nameof(PresenceWriter)));
+                    return;
+                }
+            }
         }
 
+        _ready.TrySetResult(context);
         var reader = _ops.Reader;
         var batch = new List<Op>(MaxBatch);
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
@@ -277,7 +294,7 @@ internal sealed partial class PresenceWriter : IHubRegistryObserver, IDisposable
         Debug.Assert(_lock.IsHeldByCurrentThread);
         foreach (var (_, (_, groups)) in _mirror)
         {
-            Debug.Assert(groups is not null, "A mirrored connection has no group set.");
+            Debug.Assert(groups is not null && !groups.Contains(null!), "A mirrored connection has no group set, or a null group.");
         }
     }
 

@@ -34,39 +34,39 @@ internal sealed class RedisPresence<THub> : IHubPresence<THub> where THub : Hub
         _ready = StartAsync(bus);
     }
 
-    public ValueTask<long> GetConnectionCountAsync(CancellationToken cancellationToken = default) => CountAsync('Z', "cz", "");
+    public ValueTask<long> GetConnectionCountAsync(CancellationToken cancellationToken = default) => CountAsync('Z', "cz", "", cancellationToken);
 
-    public ValueTask<long> GetUserConnectionCountAsync(string userId, CancellationToken cancellationToken = default) => CountAsync('G', "u", NotNull(userId));
+    public ValueTask<long> GetUserConnectionCountAsync(string userId, CancellationToken cancellationToken = default) => CountAsync('G', "u", NotNull(userId), cancellationToken);
 
-    public ValueTask<long> GetGroupConnectionCountAsync(string groupName, CancellationToken cancellationToken = default) => CountAsync('Z', "g:" + NotNull(groupName), "");
+    public ValueTask<long> GetGroupConnectionCountAsync(string groupName, CancellationToken cancellationToken = default) => CountAsync('Z', "g:" + NotNull(groupName), "", cancellationToken);
 
-    public ValueTask<long> GetUserCountAsync(CancellationToken cancellationToken = default) => CountAsync('Z', "uz", "");
+    public ValueTask<long> GetUserCountAsync(CancellationToken cancellationToken = default) => CountAsync('Z', "uz", "", cancellationToken);
 
-    public ValueTask<long> GetGroupUserCountAsync(string groupName, CancellationToken cancellationToken = default) => CountAsync('Z', "guz:" + NotNull(groupName), "");
+    public ValueTask<long> GetGroupUserCountAsync(string groupName, CancellationToken cancellationToken = default) => CountAsync('Z', "guz:" + NotNull(groupName), "", cancellationToken);
 
     public async ValueTask<bool> IsOnlineAsync(string userId, CancellationToken cancellationToken = default) =>
-        await CountAsync('G', "u", NotNull(userId)).ConfigureAwait(false) > 0;
+        await CountAsync('G', "u", NotNull(userId), cancellationToken).ConfigureAwait(false) > 0;
 
     public ValueTask<HubPresencePage> GetConnectionsAsync(string? continuationToken = null, int pageSize = 100, CancellationToken cancellationToken = default) =>
-        PageAsync("cz", continuationToken, pageSize);
+        PageAsync("cz", continuationToken, pageSize, cancellationToken);
 
     public ValueTask<HubPresencePage> GetUserConnectionsAsync(string userId, string? continuationToken = null, int pageSize = 100, CancellationToken cancellationToken = default) =>
-        PageAsync("u:" + NotNull(userId), continuationToken, pageSize);
+        PageAsync("u:" + NotNull(userId), continuationToken, pageSize, cancellationToken);
 
     public ValueTask<HubPresencePage> GetGroupConnectionsAsync(string groupName, string? continuationToken = null, int pageSize = 100, CancellationToken cancellationToken = default) =>
-        PageAsync("g:" + NotNull(groupName), continuationToken, pageSize);
+        PageAsync("g:" + NotNull(groupName), continuationToken, pageSize, cancellationToken);
 
     public ValueTask<HubPresencePage> GetUsersAsync(string? continuationToken = null, int pageSize = 100, CancellationToken cancellationToken = default) =>
-        PageAsync("uz", continuationToken, pageSize);
+        PageAsync("uz", continuationToken, pageSize, cancellationToken);
 
     public ValueTask<HubPresencePage> GetGroupUsersAsync(string groupName, string? continuationToken = null, int pageSize = 100, CancellationToken cancellationToken = default) =>
-        PageAsync("guz:" + NotNull(groupName), continuationToken, pageSize);
+        PageAsync("guz:" + NotNull(groupName), continuationToken, pageSize, cancellationToken);
 
     public ValueTask<HubPresencePage> GetConnectionGroupsAsync(string connectionId, string? continuationToken = null, int pageSize = 100, CancellationToken cancellationToken = default) =>
-        PageAsync("cg:" + NotNull(connectionId), continuationToken, pageSize);
+        PageAsync("cg:" + NotNull(connectionId), continuationToken, pageSize, cancellationToken);
 
     public ValueTask<HubPresencePage> GetUserGroupsAsync(string userId, string? continuationToken = null, int pageSize = 100, CancellationToken cancellationToken = default) =>
-        PageAsync("ugz:" + NotNull(userId), continuationToken, pageSize);
+        PageAsync("ugz:" + NotNull(userId), continuationToken, pageSize, cancellationToken);
 
     public IAsyncEnumerable<HubPresenceEvent> WatchAsync(CancellationToken cancellationToken = default)
     {
@@ -92,21 +92,35 @@ internal sealed class RedisPresence<THub> : IHubPresence<THub> where THub : Hub
     private async Task StartAsync(RedisBus bus)
     {
         await _writer.Ready.ConfigureAwait(false);
-        await bus.SubscribeAsync(_writer.EventChannel, OnEventAsync).ConfigureAwait(false);
+
+        // Retried every heartbeat while Redis cannot be reached; StackExchange.Redis renews it after a reconnect.
+        while (true)
+        {
+            try
+            {
+                await bus.SubscribeAsync(_writer.EventChannel, OnEventAsync).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                PresenceLog.WriteFailed(_logger, ex);
+                await Task.Delay(_writer.HeartbeatInterval, _time).ConfigureAwait(false);
+            }
+        }
     }
 
-    private async ValueTask<long> CountAsync(char op, string key, string field)
+    private async ValueTask<long> CountAsync(char op, string key, string field, CancellationToken cancellationToken)
     {
-        var result = await QueryAsync(op, key, field, "").ConfigureAwait(false);
+        var result = await QueryAsync(op, key, field, "", cancellationToken).ConfigureAwait(false);
         return (long)result;
     }
 
-    private async ValueTask<HubPresencePage> PageAsync(string key, string? after, int pageSize)
+    private async ValueTask<HubPresencePage> PageAsync(string key, string? after, int pageSize, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pageSize);
 
         // ZRANGEBYLEX: members after the token in byte order of their UTF-8, one more than a page to know if another follows.
-        var result = (RedisResult[])(await QueryAsync('R', key, after is null ? "-" : "(" + after, (pageSize + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false))!;
+        var result = (RedisResult[])(await QueryAsync('R', key, after is null ? "-" : "(" + after, (pageSize + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false))!;
         var count = Math.Min(result.Length, pageSize);
         var items = new string[count];
         for (var i = 0; i < count; i++)
@@ -118,9 +132,10 @@ internal sealed class RedisPresence<THub> : IHubPresence<THub> where THub : Hub
     }
 
     // One round trip: the sweep of dead servers ('S'), then the read.
-    private async Task<RedisResult> QueryAsync(char op, string key, string b, string c)
+    // Waits (cancellably) until presence is connected: before that there is nothing to ask.
+    private async Task<RedisResult> QueryAsync(char op, string key, string b, string c, CancellationToken cancellationToken)
     {
-        await _ready.ConfigureAwait(false);
+        await _ready.WaitAsync(cancellationToken).ConfigureAwait(false);
         var context = await _writer.Ready.ConfigureAwait(false);
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var values = context.Arguments(2);

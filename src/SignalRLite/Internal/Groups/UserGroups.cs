@@ -15,7 +15,7 @@ namespace SignalRLite.Internal.Groups;
 /// A membership with a time to live gets a one-shot timer on the injected <see cref="TimeProvider"/>; when it fires, the
 /// store is asked again under the gate, and the user's connections leave the group only if the store no longer lists it
 /// (so a later add, with or without a time to live, wins).
-/// With a lifetime manager that spans servers (<see cref="IClusterLifetimeManager{THub}"/>), the store call is made here
+/// With a lifetime manager that spans servers (whose backplane registered an <see cref="IClusterLifetimeManager{THub}"/>), the store call is made here
 /// and the rest is the manager's: it makes the user's connections on every server match the store, and joins arriving
 /// connections to their groups itself (serialised per user on each server), so the gate is not used.
 /// </remarks>
@@ -30,13 +30,13 @@ internal sealed partial class UserGroups<THub> : IUserGroups where THub : Hub
     private readonly TimeProvider _time;
     private readonly Microsoft.Extensions.Logging.ILogger _logger;
 
-    public UserGroups(IUserGroupStore store, HubLifetimeManager<THub> manager, TimeProvider time, Microsoft.Extensions.Logging.ILogger<UserGroups<THub>> logger)
+    public UserGroups(IUserGroupStore store, HubLifetimeManager<THub> manager, TimeProvider time, Microsoft.Extensions.Logging.ILogger<UserGroups<THub>> logger, IClusterLifetimeManager<THub>? cluster = null)
     {
         _store = store;
         _manager = manager;
         _time = time;
         _logger = logger;
-        if (manager is IClusterLifetimeManager<THub> cluster and not DefaultHubLifetimeManager<THub>)
+        if (cluster is not null && manager is not DefaultHubLifetimeManager<THub>)
         {
             _cluster = cluster;
             cluster.EnableUserGroups(store);

@@ -7,8 +7,8 @@ namespace SignalRLite.Internal.Presence;
 /// <summary>
 /// <see cref="IHubPresence{THub}"/> over the hub's <see cref="HubPresenceTracker"/>, which it attaches to the lifetime
 /// manager when it is created (by the hub's connection handler at <c>MapHub</c>, so before the first connection). With a
-/// lifetime manager that spans servers (<see cref="IClusterLifetimeManager{THub}"/>), every call goes to the presence
-/// that manager keeps for the cluster instead.
+/// lifetime manager that spans servers (whose backplane registered an <see cref="IClusterLifetimeManager{THub}"/>), every
+/// call goes to the presence that backplane keeps for the cluster instead.
 /// </summary>
 internal sealed partial class HubPresence<THub> : IHubPresence<THub> where THub : Hub
 {
@@ -16,10 +16,10 @@ internal sealed partial class HubPresence<THub> : IHubPresence<THub> where THub 
     private readonly IHubPresence<THub>? _cluster;
     private readonly ILogger _logger;
 
-    public HubPresence(HubLifetimeManager<THub> lifetimeManager, TimeProvider time, ILogger<HubPresence<THub>> logger)
+    public HubPresence(HubLifetimeManager<THub> lifetimeManager, TimeProvider time, ILogger<HubPresence<THub>> logger, IClusterLifetimeManager<THub>? cluster = null)
     {
         _logger = logger;
-        if (lifetimeManager is IClusterLifetimeManager<THub> cluster and not DefaultHubLifetimeManager<THub>)
+        if (cluster is not null && lifetimeManager is not DefaultHubLifetimeManager<THub>)
         {
             _cluster = cluster.EnablePresence();
             return;
