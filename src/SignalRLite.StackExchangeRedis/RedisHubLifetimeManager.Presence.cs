@@ -46,9 +46,10 @@ public partial class RedisHubLifetimeManager<THub>
     /// <summary>After a local connection was registered: its presence written, then its durable groups joined.</summary>
     private async Task OnConnectedClusterAsync(HubConnectionContext connection)
     {
-        if (_presenceWriter is { } writer)
+        if (_presenceWriter is { Ready.IsCompletedSuccessfully: true } writer)
         {
-            // Read-your-writes: once OnConnectedAsync ran, a query on any server counts this connection.
+            // Read-your-writes: once OnConnectedAsync ran, a query on any server counts this connection. (Not while
+            // presence has never reached Redis: the change stays queued, and the connection is not held up for it.)
             await writer.FlushAsync().ConfigureAwait(false);
         }
 
@@ -60,7 +61,7 @@ public partial class RedisHubLifetimeManager<THub>
 
     /// <summary>A local group change's subscription step, then its presence write (when presence is on).</summary>
     private Task AfterPresence(Task reconcile) =>
-        _presenceWriter is { } writer ? Both(reconcile, writer.FlushAsync()) : reconcile;
+        _presenceWriter is { Ready.IsCompletedSuccessfully: true } writer ? Both(reconcile, writer.FlushAsync()) : reconcile;
 
     private static async Task Both(Task first, Task second)
     {
