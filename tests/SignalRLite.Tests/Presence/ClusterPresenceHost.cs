@@ -24,7 +24,15 @@ public sealed class ClusterPresenceHub : Hub
 /// <summary>In-process servers of one cluster: Kestrel, the Redis backplane, presence and durable groups on.</summary>
 internal static class ClusterPresenceHost
 {
-    public static Task<HubAppHost> StartAsync<THub>(string endpoint, string prefix, TimeSpan expiry) where THub : Hub =>
+    /// <summary>Starts a server and waits until its presence has reached Redis (its first query answers).</summary>
+    public static async Task<HubAppHost> StartAsync<THub>(string endpoint, string prefix, TimeSpan expiry) where THub : Hub
+    {
+        var host = await StartHostAsync<THub>(endpoint, prefix, expiry);
+        await host.Presence<THub>().GetConnectionCountAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        return host;
+    }
+
+    private static Task<HubAppHost> StartHostAsync<THub>(string endpoint, string prefix, TimeSpan expiry) where THub : Hub =>
         HubAppHost.StartAsync(
             HubHostKind.Kestrel,
             s => s.AddSignalRLite(o => o.EnableDetailedErrors = true)
