@@ -13,6 +13,8 @@ namespace SignalRLite.StackExchangeRedis;
 // On each server the two are serialised per user (a chain of tasks, not a lock), and each reads the store when it runs:
 // whichever runs last reads the latest membership, and a change made after an arrival's read is published after the
 // arrival's subscription, so it reaches that server. So a connection ends as the store says, on every server.
+// A membership with a time to live (read from the Redis store with its expiry) gets a one-shot timer on every server
+// that applies it to a connection, so it ends everywhere even when the server that added it is gone.
 public partial class RedisHubLifetimeManager<THub>
 {
     private readonly Dictionary<string, Task> _userChains = new(StringComparer.Ordinal); // guarded by _clusterLock
@@ -104,26 +106,85 @@ public partial class RedisHubLifetimeManager<THub>
     private Task JoinUserGroupsAsync(HubConnectionContext connection, string userId) =>
         ChainAsync(userId, async () =>
         {
-            var store = _userGroupStore!;
-            foreach (var group in await store.GetGroupsAsync(typeof(THub).FullName!, userId, connection.ConnectionAborted).ConfigureAwait(false))
+            foreach (var (group, expires) in await GetMembershipsAsync(userId, connection.ConnectionAborted).ConfigureAwait(false))
             {
                 await AddToGroupAsync(connection.ConnectionId, group, connection.ConnectionAborted).ConfigureAwait(false);
+                ExpireLater(userId, group, expires);
             }
         });
 
     // This server's connections of the user in the group exactly when the store lists it now.
     private async Task MatchStoreAsync(string userId, string groupName)
     {
-        var store = _userGroupStore;
-        if (store is null)
+        if (_userGroupStore is null)
         {
             return;
         }
 
-        var member = (await store.GetGroupsAsync(typeof(THub).FullName!, userId).ConfigureAwait(false)).Contains(groupName, StringComparer.Ordinal);
-        foreach (var connection in _registry.GetUserConnections(userId))
+        var membership = (await GetMembershipsAsync(userId, CancellationToken.None).ConfigureAwait(false)).FirstOrDefault(m => m.Group == groupName);
+        var member = membership.Group is not null;
+        var connections = _registry.GetUserConnections(userId);
+        foreach (var connection in connections)
         {
             await (member ? AddLocalAsync(connection.ConnectionId, groupName) : RemoveLocalAsync(connection.ConnectionId, groupName)).ConfigureAwait(false);
+        }
+
+        if (member && connections.Count > 0)
+        {
+            ExpireLater(userId, groupName, membership.Expires);
+        }
+    }
+
+    private async Task<IReadOnlyList<(string Group, DateTimeOffset? Expires)>> GetMembershipsAsync(string userId, CancellationToken cancellationToken)
+    {
+        var store = _userGroupStore!;
+        if (store is RedisUserGroupStore redis)
+        {
+            return await redis.GetMembershipsAsync(typeof(THub).FullName!, userId).ConfigureAwait(false);
+        }
+
+        // A store of the application's own: no expiries known here (the adding server's timer applies them).
+        return [.. (await store.GetGroupsAsync(typeof(THub).FullName!, userId, cancellationToken).ConfigureAwait(false)).Select(g => (g, (DateTimeOffset?)null))];
+    }
+
+    // A one-shot timer: when the membership runs out, this server's connections of the user match the store again
+    // (which no longer lists it, unless it was added again meanwhile). Several timers for one membership are harmless.
+    private void ExpireLater(string userId, string groupName, DateTimeOffset? expires)
+    {
+        if (expires is not { } at)
+        {
+            return;
+        }
+
+        // A few ms past the expiry, so that the store, which drops memberships whose expiry is not after now, has dropped it.
+        var due = at - _time.GetUtcNow() + TimeSpan.FromMilliseconds(5);
+        var state = new ExpiryTimer(this, userId, groupName);
+        using (ExecutionContext.SuppressFlow())
+        {
+            state.Timer = _time.CreateTimer(static s => ((ExpiryTimer)s!).Fire(), state, due > TimeSpan.Zero ? due : TimeSpan.FromMilliseconds(5), Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private sealed class ExpiryTimer(RedisHubLifetimeManager<THub> owner, string userId, string groupName)
+    {
+        public ITimer? Timer { get; set; }
+
+        public void Fire()
+        {
+            Timer?.Dispose();
+            _ = owner.ExpireAsync(userId, groupName);
+        }
+    }
+
+    private async Task ExpireAsync(string userId, string groupName)
+    {
+        try
+        {
+            await ChainAsync(userId, () => MatchStoreAsync(userId, groupName)).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            PresenceLog.UserGroupsApplyFailed(_logger, userId, ex);
         }
     }
 

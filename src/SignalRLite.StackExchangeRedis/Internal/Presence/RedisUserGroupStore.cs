@@ -14,7 +14,7 @@ internal sealed class RedisUserGroupStore : IUserGroupStore, IDisposable
     // Drops what has expired, then lists the rest: one round trip.
     private const string GetScript = """
         redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-        return redis.call('ZRANGE', KEYS[1], 0, -1)
+        return redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
         """;
 
     private readonly RedisOptions _options;
@@ -43,18 +43,23 @@ internal sealed class RedisUserGroupStore : IUserGroupStore, IDisposable
         return await db.SortedSetRemoveAsync(key, groupName).ConfigureAwait(false);
     }
 
-    public async ValueTask<IReadOnlyCollection<string>> GetGroupsAsync(string hubName, string userId, CancellationToken cancellationToken = default)
+    public async ValueTask<IReadOnlyCollection<string>> GetGroupsAsync(string hubName, string userId, CancellationToken cancellationToken = default) =>
+        [.. (await GetMembershipsAsync(hubName, userId).ConfigureAwait(false)).Select(m => m.Group)];
+
+    /// <summary>The user's memberships of the hub with their expiry (null: none), expired ones dropped: one round trip.</summary>
+    public async Task<IReadOnlyList<(string Group, DateTimeOffset? Expires)>> GetMembershipsAsync(string hubName, string userId)
     {
         var (db, key) = await KeyAsync(hubName, userId).ConfigureAwait(false);
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var result = (RedisResult[])(await db.ScriptEvaluateAsync(GetScript, [key], [now]).ConfigureAwait(false))!;
-        var groups = new string[result.Length];
-        for (var i = 0; i < result.Length; i++)
+        var memberships = new (string, DateTimeOffset?)[result.Length / 2];
+        for (var i = 0; i < memberships.Length; i++)
         {
-            groups[i] = (string)result[i]!;
+            var score = (double)result[(2 * i) + 1];
+            memberships[i] = ((string)result[2 * i]!, double.IsPositiveInfinity(score) ? null : DateTimeOffset.FromUnixTimeMilliseconds((long)score));
         }
 
-        return groups;
+        return memberships;
     }
 
     /// <summary>Closes the store's Redis connection unless it came from <see cref="RedisOptions.ConnectionFactory"/>.</summary>
