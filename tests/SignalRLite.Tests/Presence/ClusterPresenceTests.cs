@@ -13,7 +13,7 @@ namespace SignalRLite.Tests.Presence;
 /// every server, the same events on every server, a user's durable group on the server the user reconnects to, a
 /// server killed with SIGKILL leaving no ghosts after the configured expiry, and everything back after Redis restarts.
 /// </summary>
-public class ClusterPresenceTests
+public class ClusterPresenceTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly TimeSpan Expiry = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
@@ -265,6 +265,7 @@ public class ClusterPresenceTests
             // dead server's alive key has expired: at most expiry + expiry / 3 after its last heartbeat.
             await recorder.WaitForAsync(7, Timeout);
             var elapsed = killed.Elapsed;
+            output.WriteLine($"The killed server's connections left presence {elapsed.TotalMilliseconds:F0} ms after SIGKILL (expiry {Expiry.TotalMilliseconds} ms).");
             Assert.Equal(3, recorder.Events.Count(e => e.Kind == HubPresenceEventKind.ConnectionDisconnected));
             Assert.True(elapsed < Expiry + (Expiry / 3) + TimeSpan.FromSeconds(1.5), $"The ghosts lasted {elapsed.TotalMilliseconds:F0} ms after the kill (expiry {Expiry.TotalMilliseconds} ms).");
             foreach (var observer in observers)
