@@ -17,6 +17,7 @@ namespace SignalRLite.StackExchangeRedis;
 /// Each server subscribes only to the channels of what it holds: the hub's <c>all</c> channel once it has a connection, one
 /// channel per local connection, per local user and per group with a local member, and its own reply channel. Groups and
 /// users therefore live in subscriptions, not in shared Redis state: a server that dies takes its memberships with it.
+/// (Cluster presence and durable groups, off unless enabled, do keep shared state: <c>RedisHubLifetimeManager.Presence.cs</c>.)
 /// A send is serialised once per registered protocol into one envelope and published once per target channel; the
 /// returned task completes when Redis has accepted the publish (not when clients have received it). Local connections
 /// are kept, and written to, as by <see cref="DefaultHubLifetimeManager{THub}"/> (the same registry, client-result
