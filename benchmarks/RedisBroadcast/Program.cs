@@ -3,6 +3,7 @@
 // server 0 broadcasts numbered messages with a bounded number of sends in flight; the clock stops when every client has
 // received every message.
 // Usage: dotnet run -c Release --project benchmarks/RedisBroadcast -- [redis=127.0.0.1:6379] [clients=30] [messages=20000] [rounds=3]
+// With "presence" as the first argument: the cost of cluster presence on connect/disconnect instead (PresenceCost.cs).
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -14,6 +15,12 @@ var redis = settings.GetValueOrDefault("redis") ?? Environment.GetEnvironmentVar
 var clientCount = int.Parse(settings.GetValueOrDefault("clients", "30"));
 var messageCount = int.Parse(settings.GetValueOrDefault("messages", "20000"));
 var rounds = int.Parse(settings.GetValueOrDefault("rounds", "3"));
+if (args.FirstOrDefault() == "presence")
+{
+    await PresenceCost.RunAsync(redis, int.Parse(settings.GetValueOrDefault("lifecycles", "2000")), rounds);
+    return;
+}
+
 const int ServerCount = 3;
 const int InFlight = 64;
 

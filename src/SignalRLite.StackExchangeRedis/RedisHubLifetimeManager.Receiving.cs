@@ -69,9 +69,14 @@ public partial class RedisHubLifetimeManager<THub>
         {
             case RedisEnvelopeKind.Ack:
                 _telemetry.Received(RedisChannelKind.Ack);
-                if (_acks.TryGetValue(reader.VarInt(), out var ack))
+                var ackId = reader.VarInt();
+                if (_acks.TryGetValue(ackId, out var ack))
                 {
                     ack.TrySetResult();
+                }
+                else
+                {
+                    OnUserGroupAck(ackId);
                 }
 
                 break;

@@ -17,6 +17,7 @@ namespace SignalRLite.StackExchangeRedis;
 /// Each server subscribes only to the channels of what it holds: the hub's <c>all</c> channel once it has a connection, one
 /// channel per local connection, per local user and per group with a local member, and its own reply channel. Groups and
 /// users therefore live in subscriptions, not in shared Redis state: a server that dies takes its memberships with it.
+/// (Cluster presence and durable groups, off unless enabled, do keep shared state: <c>RedisHubLifetimeManager.Presence.cs</c>.)
 /// A send is serialised once per registered protocol into one envelope and published once per target channel; the
 /// returned task completes when Redis has accepted the publish (not when clients have received it). Local connections
 /// are kept, and written to, as by <see cref="DefaultHubLifetimeManager{THub}"/> (the same registry, client-result
@@ -85,6 +86,7 @@ public partial class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, I
         _telemetry = new RedisTelemetry(meterFactory, timeProvider ?? TimeProvider.System, typeof(THub).Name);
         _registry.FanOutObserver = _telemetry.FannedOut;
         _bus = new RedisBus(logger, options.Value, _serverName, _channels.Server(_serverName), OnServerMessageAsync, _telemetry);
+        InitializeCluster(options.Value, timeProvider);
         _noFrame = (connection, ex) => RedisLog.NoFrameForProtocol(_logger, connection.ConnectionId, connection.Protocol.Name, ex);
     }
 
@@ -102,6 +104,8 @@ public partial class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, I
         {
             await ReconcileUserAsync(user).ConfigureAwait(false);
         }
+
+        await OnConnectedClusterAsync(connection).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -306,6 +310,7 @@ public partial class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, I
         }
 
         _disposed = true;
+        DisposeCluster();
         _bus.Dispose();
         _telemetry.Dispose();
     }
@@ -363,16 +368,16 @@ public partial class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, I
     // any lock: RedisBus.ReconcileAsync chains the steps of one channel and each step reads the registry when it runs,
     // so the last step sees the last change whatever order concurrent joins and leaves took (see RedisBus).
     private Task AddLocalAsync(string connectionId, string groupName) =>
-        _registry.AddToGroup(connectionId, groupName) ? ReconcileGroupAsync(groupName) : Task.CompletedTask;
+        _registry.AddToGroup(connectionId, groupName) ? AfterPresence(ReconcileGroupAsync(groupName)) : Task.CompletedTask;
 
     private Task RemoveLocalAsync(string connectionId, string groupName) =>
-        _registry.RemoveFromGroup(connectionId, groupName) ? ReconcileGroupAsync(groupName) : Task.CompletedTask;
+        _registry.RemoveFromGroup(connectionId, groupName) ? AfterPresence(ReconcileGroupAsync(groupName)) : Task.CompletedTask;
 
     private Task ReconcileGroupAsync(string groupName) =>
         _bus.ReconcileAsync(_channels.Group(groupName), () => _registry.HasGroup(groupName), payload => DeliverAsync(RedisChannelKind.Group, payload, groupName, _registry.SendGroupAsync));
 
     private Task ReconcileUserAsync(string userId) =>
-        _bus.ReconcileAsync(_channels.User(userId), () => _registry.HasUser(userId), payload => DeliverAsync(RedisChannelKind.User, payload, userId, _registry.SendUserAsync));
+        _bus.ReconcileAsync(_channels.User(userId), () => _registry.HasUser(userId), payload => OnUserMessageAsync(userId, payload));
 
     private async Task SendGroupCommandAsync(string connectionId, string groupName, bool add, CancellationToken cancellationToken)
     {

@@ -18,6 +18,14 @@ public class RedisOptions
     /// </summary>
     public Func<TextWriter, Task<IConnectionMultiplexer>>? ConnectionFactory { get; set; }
 
+    /// <summary>
+    /// With <c>AddHubPresence()</c>: how long a server's presence outlives its last heartbeat in Redis (30 s by default; at
+    /// least 300 ms). Each server refreshes its own every third of this, so the connections of a server that died without
+    /// a goodbye (kill -9, power loss) vanish from every query within this time, and their leave events follow within a
+    /// third of it more (docs/presence.md).
+    /// </summary>
+    public TimeSpan PresenceExpiry { get; set; } = TimeSpan.FromSeconds(30);
+
     internal async Task<IConnectionMultiplexer> ConnectAsync(TextWriter log)
     {
         var factory = ConnectionFactory;

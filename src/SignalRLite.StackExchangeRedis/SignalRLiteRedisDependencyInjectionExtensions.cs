@@ -19,6 +19,8 @@ public static class SignalRLiteRedisDependencyInjectionExtensions
         ArgumentNullException.ThrowIfNull(configure);
         signalrBuilder.Services.Configure(configure);
         signalrBuilder.Services.Replace(ServiceDescriptor.Singleton(typeof(HubLifetimeManager<>), typeof(RedisHubLifetimeManager<>)));
+        signalrBuilder.Services.TryAddSingleton(typeof(IClusterLifetimeManager<>), typeof(SignalRLite.StackExchangeRedis.Internal.Presence.RedisClusterLifetimeManager<>));
+        AddRedisUserGroupStore(signalrBuilder.Services);
         return signalrBuilder;
     }
 
@@ -39,5 +41,23 @@ public static class SignalRLiteRedisDependencyInjectionExtensions
 
             configure(options);
         });
+    }
+
+    // Durable groups (AddDurableGroups()) keep their memberships in Redis, shared by every server: unless the application
+    // registered a store of its own. The core's default in-memory store (registered when AddDurableGroups() came first)
+    // is replaced; an application's store is not.
+    private static void AddRedisUserGroupStore(IServiceCollection services)
+    {
+        var existing = services.LastOrDefault(d => d.ServiceType == typeof(IUserGroupStore));
+        if (existing is not null && existing.ImplementationType?.Assembly == typeof(IUserGroupStore).Assembly)
+        {
+            services.Remove(existing);
+            existing = null;
+        }
+
+        if (existing is null)
+        {
+            services.AddSingleton<IUserGroupStore, SignalRLite.StackExchangeRedis.Internal.Presence.RedisUserGroupStore>();
+        }
     }
 }

@@ -18,8 +18,11 @@ builder.Logging.AddSimpleConsole(o =>
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 builder.Logging.AddFilter("SignalRLite.StackExchangeRedis", LogLevel.Information);
 
+// --presence-expiry-ms N: cluster presence on (the presence tests kill this process and watch it vanish).
+var presenceExpiryMs = builder.Configuration["presence-expiry-ms"];
+
 builder.Services.AddSingleton<ChaosMetrics>();
-builder.Services.AddSignalRLite(o => o.EnableDetailedErrors = true)
+var signalr = builder.Services.AddSignalRLite(o => o.EnableDetailedErrors = true)
     .AddStackExchangeRedis(redis, o =>
     {
         o.Configuration.ChannelPrefix = RedisChannel.Literal(prefix);
@@ -30,7 +33,15 @@ builder.Services.AddSignalRLite(o => o.EnableDetailedErrors = true)
         o.Configuration.AsyncTimeout = 2000;
         o.Configuration.SyncTimeout = 2000;
         o.Configuration.ReconnectRetryPolicy = new LinearRetry(250);
+        if (presenceExpiryMs is not null)
+        {
+            o.PresenceExpiry = TimeSpan.FromMilliseconds(int.Parse(presenceExpiryMs, System.Globalization.CultureInfo.InvariantCulture));
+        }
     });
+if (presenceExpiryMs is not null)
+{
+    signalr.AddHubPresence();
+}
 
 var app = builder.Build();
 app.Services.GetRequiredService<ChaosMetrics>();

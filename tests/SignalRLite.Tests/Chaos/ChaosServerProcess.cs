@@ -60,7 +60,8 @@ internal sealed class ChaosServerProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<ChaosServerProcess> StartAsync(string name, string redisEndpoint, string prefix)
+    /// <summary>Starts the process; <paramref name="extraArgs"/> are passed on (e.g. <c>--presence-expiry-ms 2000</c>).</summary>
+    public static async Task<ChaosServerProcess> StartAsync(string name, string redisEndpoint, string prefix, IReadOnlyList<string>? extraArgs = null)
     {
         var dll = typeof(ChaosServerProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .Single(a => a.Key == "ChaosServerDll").Value!;
@@ -77,7 +78,7 @@ internal sealed class ChaosServerProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { dll, "--urls", url.ToString().TrimEnd('/'), "--redis", redisEndpoint, "--prefix", prefix })
+        foreach (var arg in new[] { dll, "--urls", url.ToString().TrimEnd('/'), "--redis", redisEndpoint, "--prefix", prefix }.Concat(extraArgs ?? []))
         {
             start.ArgumentList.Add(arg);
         }

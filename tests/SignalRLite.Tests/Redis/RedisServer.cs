@@ -14,9 +14,12 @@ internal sealed class RedisServer : IAsyncDisposable
     private readonly string _directory;
     private Process? _process;
 
-    private RedisServer(int port)
+    private readonly bool _persistent;
+
+    private RedisServer(int port, bool persistent = false)
     {
         Port = port;
+        _persistent = persistent;
         _directory = Directory.CreateTempSubdirectory("signalrlite-redis-").FullName;
     }
 
@@ -33,9 +36,13 @@ internal sealed class RedisServer : IAsyncDisposable
     /// </summary>
     public static Task<string> GetSharedEndpointAsync() => Shared.Value;
 
-    public static async Task<RedisServer> StartAsync()
+    /// <summary>
+    /// Starts a redis-server; with <paramref name="persistent"/>, one that writes every change to its append-only file
+    /// before answering (appendfsync always), so that it comes back with its data after a kill and a restart.
+    /// </summary>
+    public static async Task<RedisServer> StartAsync(bool persistent = false)
     {
-        var server = new RedisServer(FreePort());
+        var server = new RedisServer(FreePort(), persistent);
         await server.StartProcessAsync();
         return server;
     }
@@ -91,7 +98,7 @@ internal sealed class RedisServer : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = _directory,
         };
-        foreach (var arg in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _directory })
+        foreach (var arg in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", _persistent ? "yes" : "no", "--appendfsync", "always", "--dir", _directory })
         {
             info.ArgumentList.Add(arg);
         }

@@ -15,23 +15,34 @@ namespace SignalRLite.Internal.Groups;
 /// A membership with a time to live gets a one-shot timer on the injected <see cref="TimeProvider"/>; when it fires, the
 /// store is asked again under the gate, and the user's connections leave the group only if the store no longer lists it
 /// (so a later add, with or without a time to live, wins).
+/// With a lifetime manager that spans servers (whose backplane registered an <see cref="IClusterLifetimeManager{THub}"/>), the store call is made here
+/// and the rest is the manager's: it makes the user's connections on every server match the store, and joins arriving
+/// connections to their groups itself (serialised per user on each server), so the gate is not used.
 /// </remarks>
 internal sealed partial class UserGroups<THub> : IUserGroups where THub : Hub
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly IUserGroupStore _store;
     private readonly HubLifetimeManager<THub> _manager;
-    private readonly SignalRLite.Internal.Hubs.HubConnectionRegistry _connections;
+    private readonly SignalRLite.Internal.Hubs.HubConnectionRegistry _connections = null!;
+    private readonly IClusterLifetimeManager<THub>? _cluster;
     private readonly string _hubName = typeof(THub).FullName ?? typeof(THub).Name;
     private readonly TimeProvider _time;
     private readonly Microsoft.Extensions.Logging.ILogger _logger;
 
-    public UserGroups(IUserGroupStore store, HubLifetimeManager<THub> manager, TimeProvider time, Microsoft.Extensions.Logging.ILogger<UserGroups<THub>> logger)
+    public UserGroups(IUserGroupStore store, HubLifetimeManager<THub> manager, TimeProvider time, Microsoft.Extensions.Logging.ILogger<UserGroups<THub>> logger, IClusterLifetimeManager<THub>? cluster = null)
     {
         _store = store;
         _manager = manager;
         _time = time;
         _logger = logger;
+        if (cluster is not null && manager is not DefaultHubLifetimeManager<THub>)
+        {
+            _cluster = cluster;
+            cluster.EnableUserGroups(store);
+            return;
+        }
+
         _connections = SignalRLite.Internal.Hubs.LocalRegistry.Of(manager, "AddDurableGroups()");
     }
 
@@ -56,6 +67,13 @@ internal sealed partial class UserGroups<THub> : IUserGroups where THub : Hub
     {
         try
         {
+            if (_cluster is not null)
+            {
+                // Every server re-reads the store, which no longer lists an expired membership.
+                await _cluster.ApplyUserGroupAsync(userId, groupName).ConfigureAwait(false);
+                return;
+            }
+
             await _gate.WaitAsync().ConfigureAwait(false);
             try
             {
@@ -100,6 +118,15 @@ internal sealed partial class UserGroups<THub> : IUserGroups where THub : Hub
     {
         ArgumentNullException.ThrowIfNull(userId);
         ArgumentNullException.ThrowIfNull(groupName);
+        if (_cluster is not null)
+        {
+            _ = add
+                ? await _store.AddAsync(_hubName, userId, groupName, expires, cancellationToken).ConfigureAwait(false)
+                : await _store.RemoveAsync(_hubName, userId, groupName, cancellationToken).ConfigureAwait(false);
+            await _cluster.ApplyUserGroupAsync(userId, groupName, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -122,7 +149,7 @@ internal sealed partial class UserGroups<THub> : IUserGroups where THub : Hub
     /// <summary>A connection of the hub arrived (registered with the lifetime manager): it joins its user's groups.</summary>
     public async Task OnConnectedAsync(HubConnectionContext connection)
     {
-        if (connection.UserIdentifier is not { } userId)
+        if (connection.UserIdentifier is not { } userId || _cluster is not null)
         {
             return;
         }
