@@ -182,6 +182,7 @@ internal static class Report
         sb.AppendLine();
         sb.AppendLine("Not measured by the load test (no listener is attached there): allocation and CPU per echo with no listener, plain listeners and the OpenTelemetry SDK are in [performance-observability.md](performance-observability.md).");
         AppendSoak(sb);
+        AppendPresenceCost(sb);
         return sb.ToString();
     }
 
@@ -214,6 +215,36 @@ internal static class Report
             }
 
             if (inTable)
+            {
+                sb.AppendLine(line);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The cost of presence (issue 17), measured by its own benchmarks and kept in presence.md's "Cost" sections: copied
+    /// here so that every performance figure is on this page.
+    /// </summary>
+    internal static void AppendPresenceCost(StringBuilder sb)
+    {
+        sb.AppendLine();
+        sb.AppendLine("## Presence and durable groups");
+        sb.AppendLine();
+        var path = Path.Combine(Runner.FindRepoRoot(), "docs", "presence.md");
+        var copying = false;
+        foreach (var line in File.Exists(path) ? File.ReadLines(path) : [])
+        {
+            if (line.StartsWith("## ", StringComparison.Ordinal))
+            {
+                copying = line.StartsWith("## Cost", StringComparison.Ordinal);
+                if (copying)
+                {
+                    sb.AppendLine("#" + line + " (from [presence.md](presence.md))");
+                    continue;
+                }
+            }
+
+            if (copying)
             {
                 sb.AppendLine(line);
             }
