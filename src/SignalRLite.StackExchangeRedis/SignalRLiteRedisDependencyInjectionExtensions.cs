@@ -19,6 +19,7 @@ public static class SignalRLiteRedisDependencyInjectionExtensions
         ArgumentNullException.ThrowIfNull(configure);
         signalrBuilder.Services.Configure(configure);
         signalrBuilder.Services.Replace(ServiceDescriptor.Singleton(typeof(HubLifetimeManager<>), typeof(RedisHubLifetimeManager<>)));
+        signalrBuilder.Services.Replace(ServiceDescriptor.Singleton(typeof(IHubAdmin<>), typeof(SignalRLite.StackExchangeRedis.Internal.RedisHubAdmin<>)));
         return signalrBuilder;
     }
 
