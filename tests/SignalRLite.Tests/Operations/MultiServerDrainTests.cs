@@ -11,11 +11,18 @@ using Xunit.Abstractions;
 
 namespace SignalRLite.Tests.Operations;
 
+/// <summary>Alone: 1,000 clients and three server processes would skew the timing of other tests, and theirs this one's pace.</summary>
+[CollectionDefinition(nameof(MultiServerDrainTests), DisableParallelization = true)]
+public sealed class MultiServerDrainCollection
+{
+}
+
 /// <summary>
 /// The graceful drain across servers: three tests/SignalRLite.ChaosServer processes (Redis backplane, AddGracefulDrain)
 /// behind a round-robin TCP proxy, 1,000 official .NET clients with automatic reconnect; one server gets SIGTERM while
 /// invocations of its clients are in flight. The figures it prints are those of docs/operations.md.
 /// </summary>
+[Collection(nameof(MultiServerDrainTests))]
 [Trait("Category", "Integration")]
 public sealed class MultiServerDrainTests(ITestOutputHelper output)
 {
