@@ -28,16 +28,27 @@ public class RedisHubAdminTests
 
     private static IHubAdmin<RedisTestHub> Admin(HubAppHost server) => server.Services.GetRequiredService<IHubAdmin<RedisTestHub>>();
 
+    /// <summary>
+    /// Connects and makes one round trip: the handshake is answered before the server registers the connection (as the
+    /// official server does), and an admin command sent in between would not find it yet.
+    /// </summary>
+    private static async Task<HubConnection> ConnectAsync(HubAppHost server, string user, Action<IHubConnectionBuilder>? configure = null)
+    {
+        var connection = await server.ConnectAsync("/hub", user: user, configure: configure);
+        Assert.False(string.IsNullOrEmpty(await connection.InvokeAsync<string>("GetId").WaitAsync(TestConnection.DefaultTimeout)));
+        return connection;
+    }
+
     [Fact]
     public async Task Closing_a_user_reaches_their_connections_on_every_server_and_counts_them_all()
     {
         await using var cluster = await RedisCluster.StartAsync(3);
-        var bob = await cluster.Servers[0].ConnectAsync("/hub", user: "bob");
+        var bob = await ConnectAsync(cluster.Servers[0], "bob");
         HubConnection[] alice =
         [
-            await cluster.Servers[1].ConnectAsync("/hub", user: "alice", configure: b => b.WithAutomaticReconnect()),
-            await cluster.Servers[2].ConnectAsync("/hub", user: "alice"),
-            await cluster.Servers[2].ConnectAsync("/hub", user: "alice"),
+            await ConnectAsync(cluster.Servers[1], "alice", configure: b => b.WithAutomaticReconnect()),
+            await ConnectAsync(cluster.Servers[2], "alice"),
+            await ConnectAsync(cluster.Servers[2], "alice"),
         ];
         var closed = alice.Select(WatchClosed).ToArray();
 
@@ -60,9 +71,9 @@ public class RedisHubAdminTests
     public async Task Closing_a_connection_or_a_group_on_other_servers_counts_what_it_reached_and_allowReconnect_brings_clients_back()
     {
         await using var cluster = await RedisCluster.StartAsync(3);
-        var member1 = await cluster.Servers[1].ConnectAsync("/hub", user: "m1", configure: b => b.WithAutomaticReconnect([TimeSpan.Zero]));
-        var member2 = await cluster.Servers[2].ConnectAsync("/hub", user: "m2", configure: b => b.WithAutomaticReconnect([TimeSpan.Zero]));
-        var other = await cluster.Servers[2].ConnectAsync("/hub", user: "o");
+        var member1 = await ConnectAsync(cluster.Servers[1], "m1", configure: b => b.WithAutomaticReconnect([TimeSpan.Zero]));
+        var member2 = await ConnectAsync(cluster.Servers[2], "m2", configure: b => b.WithAutomaticReconnect([TimeSpan.Zero]));
+        var other = await ConnectAsync(cluster.Servers[2], "o");
         await member1.InvokeAsync("Join", "room");
         await member2.InvokeAsync("Join", "room");
         var reconnected = new[] { member1, member2 }.Select(c =>
@@ -95,8 +106,8 @@ public class RedisHubAdminTests
     public async Task Group_removals_reach_other_servers_and_count_the_connections_and_groups_they_changed()
     {
         await using var cluster = await RedisCluster.StartAsync(3);
-        var a1 = await cluster.Servers[1].ConnectAsync("/hub", user: "alice");
-        var a2 = await cluster.Servers[2].ConnectAsync("/hub", user: "alice");
+        var a1 = await ConnectAsync(cluster.Servers[1], "alice");
+        var a2 = await ConnectAsync(cluster.Servers[2], "alice");
         await a1.InvokeAsync("Join", "room");
         await a2.InvokeAsync("Join", "room");
         await a2.InvokeAsync("Join", "lobby");
@@ -115,8 +126,8 @@ public class RedisHubAdminTests
     public async Task A_server_that_does_not_answer_is_left_out_of_the_count_after_the_bounded_wait()
     {
         await using var cluster = await RedisCluster.StartAsync(2);
-        await cluster.Servers[0].ConnectAsync("/hub", user: "alice");
-        await cluster.Servers[1].ConnectAsync("/hub", user: "alice");
+        await ConnectAsync(cluster.Servers[0], "alice");
+        await ConnectAsync(cluster.Servers[1], "alice");
 
         // A subscriber that receives the command and never answers: a server that died after PUBLISH counted it.
         await using var silent = await ConnectionMultiplexer.ConnectAsync(cluster.Endpoint);
@@ -143,8 +154,8 @@ public class RedisHubAdminTests
                 app.MapHub<RedisTestHub>("/hub");
                 app.MapSignalRLiteAdmin<RedisTestHub>("/ops", o => o.AuthorizationPolicy = "admins");
             });
-        var alice1 = await cluster.Servers[0].ConnectAsync("/hub", user: "alice");
-        var alice2 = await cluster.Servers[1].ConnectAsync("/hub", user: "alice");
+        var alice1 = await ConnectAsync(cluster.Servers[0], "alice");
+        var alice2 = await ConnectAsync(cluster.Servers[1], "alice");
         var closed = new[] { alice1, alice2 }.Select(WatchClosed).ToArray();
 
         using var http = ops.CreateHttpClient();

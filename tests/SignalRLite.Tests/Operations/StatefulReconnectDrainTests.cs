@@ -81,6 +81,7 @@ public class StatefulReconnectDrainTests
         await ending.StartAsync().WaitAsync(TestConnection.DefaultTimeout);
         var before = await moving.InvokeAsync<string>("Where");
         Assert.StartsWith("a/", before, StringComparison.Ordinal);
+        Assert.StartsWith("a/", await ending.InvokeAsync<string>("Where"), StringComparison.Ordinal);
         await moving.InvokeAsync("Ping", "before the drain");
         Assert.Equal("before the drain", await pongs.Reader.ReadAsync().AsTask().WaitAsync(TestConnection.DefaultTimeout));
 
