@@ -98,6 +98,8 @@ public partial class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, I
             await _bus.ReconcileAsync(_channels.All, static () => true, DeliverAllAsync).ConfigureAwait(false);
         }
 
+        await SubscribeAdminAsync().ConfigureAwait(false); // RedisHubLifetimeManager.Admin.cs
+
         _registry.Add(connection);
         await _bus.SubscribeAsync(_channels.Connection(connection.ConnectionId), payload => OnConnectionMessageAsync(connection, payload)).ConfigureAwait(false);
         if (connection.UserIdentifier is { } user)

@@ -21,6 +21,7 @@ public static class SignalRLiteRedisDependencyInjectionExtensions
         signalrBuilder.Services.Replace(ServiceDescriptor.Singleton(typeof(HubLifetimeManager<>), typeof(RedisHubLifetimeManager<>)));
         signalrBuilder.Services.TryAddSingleton(typeof(IClusterLifetimeManager<>), typeof(SignalRLite.StackExchangeRedis.Internal.Presence.RedisClusterLifetimeManager<>));
         AddRedisUserGroupStore(signalrBuilder.Services);
+        signalrBuilder.Services.Replace(ServiceDescriptor.Singleton(typeof(IHubAdmin<>), typeof(SignalRLite.StackExchangeRedis.Internal.RedisHubAdmin<>)));
         return signalrBuilder;
     }
 

@@ -7,8 +7,10 @@ namespace SignalRLite;
 /// </summary>
 /// <remarks>
 /// A close sends the client a Close message with <c>reason</c> as its error (none when null) and
-/// <c>allowReconnect</c> as given, then ends the connection as <c>Context.Abort()</c> does. Only connections of this
-/// server are reached: with a lifetime manager that cannot list them (the Redis backplane today), the operations throw
+/// <c>allowReconnect</c> as given, then ends the connection as <c>Context.Abort()</c> does. With the in-memory lifetime
+/// manager the connections of this server are reached; with the Redis backplane (<c>AddStackExchangeRedis</c>) those of
+/// every server of the hub, and the count is the cluster-wide sum of the servers' answers (a server that does not
+/// answer within a bounded wait is left out; docs/operations.md). Other lifetime managers throw
 /// <see cref="NotSupportedException"/>.
 /// </remarks>
 /// <typeparam name="THub">The hub.</typeparam>

@@ -22,7 +22,21 @@ builder.Logging.AddFilter("SignalRLite.StackExchangeRedis", LogLevel.Information
 var presenceExpiryMs = builder.Configuration["presence-expiry-ms"];
 
 builder.Services.AddSingleton<ChaosMetrics>();
-var signalr = builder.Services.AddSignalRLite(o => o.EnableDetailedErrors = true)
+var signalr = builder.Services.AddSignalRLite(o => o.EnableDetailedErrors = true);
+
+// The drain test (tests/SignalRLite.Tests/Operations/MultiServerDrainTests.cs): --drain-closes-per-second N
+// [--drain-deadline-ms M] turns on AddGracefulDrain; the drain's own log lines are kept (Information).
+if (builder.Configuration["drain-closes-per-second"] is { } closesPerSecond)
+{
+    signalr.AddGracefulDrain(o =>
+    {
+        o.ClosesPerSecond = int.Parse(closesPerSecond, System.Globalization.CultureInfo.InvariantCulture);
+        o.InvocationDeadline = TimeSpan.FromMilliseconds(int.Parse(builder.Configuration["drain-deadline-ms"] ?? "10000", System.Globalization.CultureInfo.InvariantCulture));
+    });
+    builder.Logging.AddFilter("SignalRLite.Internal.Drain", LogLevel.Information);
+}
+
+signalr
     .AddStackExchangeRedis(redis, o =>
     {
         o.Configuration.ChannelPrefix = RedisChannel.Literal(prefix);

@@ -30,6 +30,12 @@ internal enum RedisChannelKind
 
     /// <summary>The acknowledgement of a group command.</summary>
     Ack,
+
+    /// <summary>An admin command to every server of the hub (<c>{hub}:admin</c>).</summary>
+    Admin,
+
+    /// <summary>A server's answer to an admin command (<c>{hub}:a:{serverName}</c>).</summary>
+    AdminReply,
 }
 
 /// <summary>The attribute values of <see cref="RedisChannelKind"/>.</summary>
@@ -37,7 +43,7 @@ internal static class RedisChannelKindNames
 {
     public const string Attribute = "signalrlite.channel_kind";
 
-    private static readonly string[] Names = ["all", "group", "user", "connection", "invocation", "return", "group_command", "ack"];
+    private static readonly string[] Names = ["all", "group", "user", "connection", "invocation", "return", "group_command", "ack", "admin", "admin_reply"];
 
     public static string Name(this RedisChannelKind kind) => Names[(int)kind];
 }

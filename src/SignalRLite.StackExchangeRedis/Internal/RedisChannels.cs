@@ -24,4 +24,9 @@ internal sealed class RedisChannels
     public string User(string userId) => _prefix + "u:" + userId;
 
     public string Server(string serverName) => _prefix + "s:" + serverName;
+
+    /// <summary>Admin commands to every server of the hub; the answers go to <see cref="AdminReplies"/> of the asking server.</summary>
+    public string Admin => _prefix + "admin";
+
+    public string AdminReplies(string serverName) => _prefix + "a:" + serverName;
 }

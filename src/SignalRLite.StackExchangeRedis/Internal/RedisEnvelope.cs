@@ -23,6 +23,12 @@ internal enum RedisEnvelopeKind : byte
 
     /// <summary>A client result that failed on the connection's server (the connection is gone).</summary>
     ClientResultError = 6,
+
+    /// <summary>An admin command to every server of the hub (RedisAdminEnvelope), answered with an <see cref="AdminReply"/>.</summary>
+    AdminCommand = 7,
+
+    /// <summary>How many local connections (or groups) an admin command reached on one server.</summary>
+    AdminReply = 8,
 }
 
 /// <summary>

@@ -60,8 +60,7 @@ internal sealed class ChaosServerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the process; <paramref name="extraArgs"/> are passed on (e.g. <c>--presence-expiry-ms 2000</c>).</summary>
-    public static async Task<ChaosServerProcess> StartAsync(string name, string redisEndpoint, string prefix, IReadOnlyList<string>? extraArgs = null)
+    public static async Task<ChaosServerProcess> StartAsync(string name, string redisEndpoint, string prefix, params string[] extraArgs)
     {
         var dll = typeof(ChaosServerProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .Single(a => a.Key == "ChaosServerDll").Value!;
@@ -78,7 +77,7 @@ internal sealed class ChaosServerProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { dll, "--urls", url.ToString().TrimEnd('/'), "--redis", redisEndpoint, "--prefix", prefix }.Concat(extraArgs ?? []))
+        foreach (var arg in new[] { dll, "--urls", url.ToString().TrimEnd('/'), "--redis", redisEndpoint, "--prefix", prefix }.Concat(extraArgs))
         {
             start.ArgumentList.Add(arg);
         }
@@ -146,6 +145,21 @@ internal sealed class ChaosServerProcess : IAsyncDisposable
         _process.Kill();
         await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
     }
+
+    /// <summary>SIGTERM (what Kubernetes and systemd send): the host stops gracefully; completes when the process exited.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        if (SendSignal(_process.Id, 15) != 0)
+        {
+            throw new InvalidOperationException($"kill -TERM {_process.Id} failed.");
+        }
+
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        return _process.ExitCode;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
 
     /// <summary>Broadcasts <paramref name="count"/> messages tagged <paramref name="tag"/> from this server (POST /storm).</summary>
     public async Task<string> StormAsync(string tag, int count, int size)
