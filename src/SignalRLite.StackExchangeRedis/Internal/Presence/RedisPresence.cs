@@ -17,7 +17,7 @@ namespace SignalRLite.StackExchangeRedis.Internal.Presence;
 /// subscriber's unbounded channel under the lock, so each subscriber gets each event once, in Redis's order, and a
 /// subscription sees exactly the events received after it was added.
 /// </remarks>
-internal sealed class RedisPresence<THub> : IHubPresence<THub> where THub : Hub
+internal sealed class RedisPresence<THub> : IHubPresence<THub>, IPresenceEventSource where THub : Hub
 {
     private readonly Lock _lock = new();
     private readonly PresenceWriter _writer;
@@ -68,23 +68,11 @@ internal sealed class RedisPresence<THub> : IHubPresence<THub> where THub : Hub
     public ValueTask<HubPresencePage> GetUserGroupsAsync(string userId, string? continuationToken = null, int pageSize = 100, CancellationToken cancellationToken = default) =>
         PageAsync("ugz:" + NotNull(userId), continuationToken, pageSize, cancellationToken);
 
-    public IAsyncEnumerable<HubPresenceEvent> WatchAsync(CancellationToken cancellationToken = default)
-    {
-        // Subscribed here, not at the first MoveNextAsync: the events start when the caller asked for them.
-        var channel = Channel.CreateUnbounded<HubPresenceEvent>(new UnboundedChannelOptions { SingleReader = true });
-        AddSubscriber(channel.Writer);
-        return ReadAsync(channel, cancellationToken);
-    }
+    public IAsyncEnumerable<HubPresenceEvent> WatchAsync(CancellationToken cancellationToken = default) =>
+        PresenceEventStreams.Watch(this, cancellationToken);
 
-    public IDisposable Subscribe(Func<HubPresenceEvent, CancellationToken, Task> callback)
-    {
-        ArgumentNullException.ThrowIfNull(callback);
-        var channel = Channel.CreateUnbounded<HubPresenceEvent>(new UnboundedChannelOptions { SingleReader = true });
-        var subscription = new Subscription(this, channel.Writer);
-        AddSubscriber(channel.Writer);
-        subscription.Pump = PumpAsync(channel.Reader, callback, subscription.Stopping);
-        return subscription;
-    }
+    public IDisposable Subscribe(Func<HubPresenceEvent, CancellationToken, Task> callback) =>
+        PresenceEventStreams.Subscribe(this, callback);
 
     /// <summary>Completes once the presence channel is subscribed and the names are known (queries wait for it).</summary>
     public Task Ready => _ready;
@@ -205,7 +193,7 @@ internal sealed class RedisPresence<THub> : IHubPresence<THub> where THub : Hub
         return new HubPresenceEvent((HubPresenceEventKind)kind, connection, user, group, DateTimeOffset.FromUnixTimeMilliseconds(time));
     }
 
-    private void AddSubscriber(ChannelWriter<HubPresenceEvent> writer)
+    public void AddSubscriber(ChannelWriter<HubPresenceEvent> writer)
     {
         lock (_lock)
         {
@@ -213,7 +201,7 @@ internal sealed class RedisPresence<THub> : IHubPresence<THub> where THub : Hub
         }
     }
 
-    private void RemoveSubscriber(ChannelWriter<HubPresenceEvent> writer)
+    public void RemoveSubscriber(ChannelWriter<HubPresenceEvent> writer)
     {
         lock (_lock)
         {
@@ -223,65 +211,11 @@ internal sealed class RedisPresence<THub> : IHubPresence<THub> where THub : Hub
         writer.TryComplete();
     }
 
-    private async IAsyncEnumerable<HubPresenceEvent> ReadAsync(Channel<HubPresenceEvent> channel, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        try
-        {
-            while (await channel.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                while (channel.Reader.TryRead(out var e))
-                {
-                    yield return e;
-                }
-            }
-        }
-        finally
-        {
-            RemoveSubscriber(channel.Writer);
-        }
-    }
-
-    private async Task PumpAsync(ChannelReader<HubPresenceEvent> reader, Func<HubPresenceEvent, CancellationToken, Task> callback, CancellationToken stopping)
-    {
-        // Off the channel's message loop.
-        await Task.Yield();
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
-        {
-            while (reader.TryRead(out var e))
-            {
-                try
-                {
-                    await callback(e, stopping).ConfigureAwait(false);
-                }
-                catch (Exception ex)
-                {
-                    PresenceLog.CallbackFailed(_logger, e.Kind, ex);
-                }
-            }
-        }
-    }
+    public void OnCallbackFailed(HubPresenceEventKind kind, Exception exception) => PresenceLog.CallbackFailed(_logger, kind, exception);
 
     private static string NotNull(string value, [CallerArgumentExpression(nameof(value))] string? name = null)
     {
         ArgumentNullException.ThrowIfNull(value, name);
         return value;
-    }
-
-    private sealed class Subscription(RedisPresence<THub> owner, ChannelWriter<HubPresenceEvent> writer) : IDisposable
-    {
-        private readonly CancellationTokenSource _stopping = new();
-
-        public CancellationToken Stopping => _stopping.Token;
-
-        public Task? Pump { get; set; }
-
-        public void Dispose()
-        {
-            if (!_stopping.IsCancellationRequested)
-            {
-                owner.RemoveSubscriber(writer);
-                _stopping.Cancel();
-            }
-        }
     }
 }

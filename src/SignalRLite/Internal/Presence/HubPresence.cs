@@ -10,7 +10,7 @@ namespace SignalRLite.Internal.Presence;
 /// lifetime manager that spans servers (whose backplane registered an <see cref="IClusterLifetimeManager{THub}"/>), every
 /// call goes to the presence that backplane keeps for the cluster instead.
 /// </summary>
-internal sealed partial class HubPresence<THub> : IHubPresence<THub> where THub : Hub
+internal sealed partial class HubPresence<THub> : IHubPresence<THub>, IPresenceEventSource where THub : Hub
 {
     private readonly HubPresenceTracker _tracker = null!;
     private readonly IHubPresence<THub>? _cluster;
@@ -86,10 +86,7 @@ internal sealed partial class HubPresence<THub> : IHubPresence<THub> where THub 
             return cluster.WatchAsync(cancellationToken);
         }
 
-        // Subscribed here, not at the first MoveNextAsync: the events start when the caller asked for them.
-        var channel = Channel.CreateUnbounded<HubPresenceEvent>(new UnboundedChannelOptions { SingleReader = true });
-        _tracker.AddSubscriber(channel.Writer);
-        return ReadAsync(channel, cancellationToken);
+        return PresenceEventStreams.Watch(this, cancellationToken);
     }
 
     public IDisposable Subscribe(Func<HubPresenceEvent, CancellationToken, Task> callback)
@@ -99,51 +96,14 @@ internal sealed partial class HubPresence<THub> : IHubPresence<THub> where THub 
             return cluster.Subscribe(callback);
         }
 
-        ArgumentNullException.ThrowIfNull(callback);
-        var channel = Channel.CreateUnbounded<HubPresenceEvent>(new UnboundedChannelOptions { SingleReader = true });
-        var subscription = new Subscription(this, channel.Writer);
-        _tracker.AddSubscriber(channel.Writer);
-        subscription.Pump = PumpAsync(channel.Reader, callback, subscription.Stopping);
-        return subscription;
+        return PresenceEventStreams.Subscribe(this, callback);
     }
 
-    private async IAsyncEnumerable<HubPresenceEvent> ReadAsync(Channel<HubPresenceEvent> channel, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        try
-        {
-            while (await channel.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                while (channel.Reader.TryRead(out var e))
-                {
-                    yield return e;
-                }
-            }
-        }
-        finally
-        {
-            _tracker.RemoveSubscriber(channel.Writer);
-        }
-    }
+    void IPresenceEventSource.AddSubscriber(ChannelWriter<HubPresenceEvent> writer) => _tracker.AddSubscriber(writer);
 
-    private async Task PumpAsync(ChannelReader<HubPresenceEvent> reader, Func<HubPresenceEvent, CancellationToken, Task> callback, CancellationToken stopping)
-    {
-        // Off the registry's lock and off the thread that made the change.
-        await Task.Yield();
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
-        {
-            while (reader.TryRead(out var e))
-            {
-                try
-                {
-                    await callback(e, stopping).ConfigureAwait(false);
-                }
-                catch (Exception ex)
-                {
-                    PresenceCallbackFailed(_logger, e.Kind, ex);
-                }
-            }
-        }
-    }
+    void IPresenceEventSource.RemoveSubscriber(ChannelWriter<HubPresenceEvent> writer) => _tracker.RemoveSubscriber(writer);
+
+    void IPresenceEventSource.OnCallbackFailed(HubPresenceEventKind kind, Exception exception) => PresenceCallbackFailed(_logger, kind, exception);
 
     private static string NotNull(string value, [CallerArgumentExpression(nameof(value))] string? name = null)
     {
@@ -153,23 +113,4 @@ internal sealed partial class HubPresence<THub> : IHubPresence<THub> where THub 
 
     [LoggerMessage(1, LogLevel.Error, "A presence callback failed on a {Kind} event.", EventName = "PresenceCallbackFailed")]
     private static partial void PresenceCallbackFailed(ILogger logger, HubPresenceEventKind kind, Exception exception);
-
-    private sealed class Subscription(HubPresence<THub> owner, ChannelWriter<HubPresenceEvent> writer) : IDisposable
-    {
-        private readonly CancellationTokenSource _stopping = new();
-
-        public CancellationToken Stopping => _stopping.Token;
-
-        public Task? Pump { get; set; }
-
-        public void Dispose()
-        {
-            if (!_stopping.IsCancellationRequested)
-            {
-                // Completing the writer lets the pump finish the events already queued, then end.
-                owner._tracker.RemoveSubscriber(writer);
-                _stopping.Cancel();
-            }
-        }
-    }
 }
