@@ -59,6 +59,7 @@ public sealed class PackageTests(LocalPackageFeed feed, ITestOutputHelper output
             if (id == "SignalRLite")
             {
                 Assert.Empty(dependencies);
+                Assert.NotNull(zip.GetEntry("analyzers/dotnet/cs/SignalRLite.Analyzers.dll"));
             }
             else
             {
