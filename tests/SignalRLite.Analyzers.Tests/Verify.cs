@@ -12,7 +12,8 @@ namespace SignalRLite.Analyzers.Tests;
 /// </summary>
 internal static class Verify
 {
-    private static readonly Lazy<MetadataReference[]> References = new(() =>
+    /// <summary>The running framework's assemblies and SignalRLite.dll.</summary>
+    public static readonly Lazy<MetadataReference[]> References = new(() =>
     {
         var paths = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
             .Where(p => Path.GetFileName(p) is var f
@@ -23,11 +24,13 @@ internal static class Verify
         return paths.Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToArray();
     });
 
+    public const string Usings = "using System; using System.Collections.Generic; using System.Threading; using System.Threading.Channels; using System.Threading.Tasks;\n";
+
     public static Task AnalyzerAsync(string source, bool referenceSignalRLite = true)
     {
         var test = new CSharpAnalyzerTest<HubAnalyzer, DefaultVerifier>
         {
-            TestCode = "using System; using System.Collections.Generic; using System.Threading; using System.Threading.Channels; using System.Threading.Tasks;\n" + source,
+            TestCode = Usings + source,
             // An empty set: the references below are the running framework's.
             ReferenceAssemblies = new ReferenceAssemblies("net10.0"),
         };
