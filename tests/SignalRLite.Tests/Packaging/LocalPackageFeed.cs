@@ -44,6 +44,8 @@ public sealed partial class LocalPackageFeed : IAsyncLifetime
         var started = System.Diagnostics.Stopwatch.StartNew();
         var projects = Directory.GetDirectories(Path.Combine(RepositoryRoot, "src"))
             .SelectMany(d => Directory.GetFiles(d, "*.csproj"))
+            // src/SignalRLite.Analyzers ships inside the SignalRLite package, not as a package of its own.
+            .Where(p => !File.ReadAllText(p).Contains("<IsPackable>false</IsPackable>", StringComparison.Ordinal))
             .Order(StringComparer.Ordinal)
             .ToList();
         var configuration = Metadata("Configuration");

@@ -59,6 +59,7 @@ public sealed class PackageTests(LocalPackageFeed feed, ITestOutputHelper output
             if (id == "SignalRLite")
             {
                 Assert.Empty(dependencies);
+                Assert.NotNull(zip.GetEntry("analyzers/dotnet/cs/SignalRLite.Analyzers.dll"));
             }
             else
             {
@@ -76,6 +77,43 @@ public sealed class PackageTests(LocalPackageFeed feed, ITestOutputHelper output
                 Assert.Equal("[3.4.35, 4.0.0)", dependencies["StackExchange.Redis"]);
             }
         }
+    }
+
+    /// <summary>The analyzers in analyzers/dotnet/cs load in the SDK's compiler and fail the build of a refused hub shape.</summary>
+    [Fact]
+    public async Task PackagedAnalyzersReportAnOverloadedHubMethodAtBuildTime()
+    {
+        var directory = ExternalApp.Create("analyzer-app", new Dictionary<string, string>
+        {
+            ["AnalyzerApp.csproj"] = $"""
+                <Project Sdk="Microsoft.NET.Sdk.Web">
+                  <PropertyGroup>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <ImplicitUsings>enable</ImplicitUsings>
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <PackageReference Include="SignalRLite" Version="{feed.Version}" />
+                  </ItemGroup>
+                </Project>
+                """,
+            ["Program.cs"] = """
+                var app = WebApplication.CreateBuilder(args).Build();
+                app.Run();
+
+                public class ChatHub : SignalRLite.Hub
+                {
+                    public Task Send(string message) => Task.CompletedTask;
+
+                    public Task Send(string user, string message) => Task.CompletedTask;
+                }
+                """,
+        });
+        feed.WriteNuGetConfig(directory);
+
+        // BuildAsync deletes the directory when the build fails.
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => ExternalApp.BuildAsync(directory, feed.Environment));
+        output.WriteLine(error.Message);
+        Assert.Contains("error SRL0001: Hub 'ChatHub' has more than one method named 'Send'", error.Message);
     }
 
     [Fact]
