@@ -20,8 +20,13 @@ namespace SignalRLite.Internal.Hubs;
 //   and only for hubs that override it.
 internal sealed partial class HubDispatcher<THub>
 {
-    private static readonly bool s_observesRefresh =
-        typeof(THub).GetMethod(nameof(Hub.OnAuthenticationRefreshedAsync), Type.EmptyTypes)!.DeclaringType != typeof(Hub);
+    // Whether THub overrides OnAuthenticationRefreshedAsync: looked up only for connections that can refresh (a static
+    // initializer that throws would break every hub of the type), and tolerant of a trimmed app where the lookup finds
+    // nothing (docs/aot.md: a published Native AOT app crashed at MapHub on the former `GetMethod(...)!`).
+    private static bool ObservesRefresh => s_observesRefresh ??=
+        typeof(THub).GetMethod(nameof(Hub.OnAuthenticationRefreshedAsync), Type.EmptyTypes)?.DeclaringType is { } declaring && declaring != typeof(Hub);
+
+    private static bool? s_observesRefresh;
 
     private void AddAuthenticationRefreshHooks(HubConnectionContext connection)
     {
@@ -42,7 +47,7 @@ internal sealed partial class HubDispatcher<THub>
             connection.CallerContext = new DefaultHubCallerContext(connection, r.NewUser);
         };
 
-        if (s_observesRefresh)
+        if (ObservesRefresh)
         {
             refresh.Refreshed = r =>
             {
