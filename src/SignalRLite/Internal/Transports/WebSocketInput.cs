@@ -83,18 +83,6 @@ internal sealed partial class WebSocketInput : PipeReader, IValueTaskSource<Read
         _read.RunContinuationsAsynchronously = false; // the read loop runs inline on the receive, as with the inline input pipe
     }
 
-    /// <summary>The socket's side ended: the client's close frame, a receive error, or the connection closing.</summary>
-    public bool Ended
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _ended;
-            }
-        }
-    }
-
     /// <summary>The error that ended the client's side, if any.</summary>
     public Exception? Error
     {

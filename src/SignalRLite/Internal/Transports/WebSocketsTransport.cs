@@ -57,7 +57,8 @@ internal sealed class WebSocketsTransport
         {
             input.Start();
             await SendAsync().ConfigureAwait(false);
-            return await WaitForClientCloseAsync(input).ConfigureAwait(false);
+            await WaitForClientCloseAsync(input.WhenEndedAsync()).ConfigureAwait(false);
+            return input.Error;
         }
 
         var receiving = ReceiveAsync();
@@ -66,42 +67,29 @@ internal sealed class WebSocketsTransport
         // The send loop ends last in every graceful case: when the client closes, the application sees its input end and
         // completes its output, and the send loop answers the close frame; a receive error stops it (ReceiveAsync).
         await sending.ConfigureAwait(false);
-        if (!receiving.IsCompleted)
-        {
-            // The server closed first: wait (bounded) for the client's close frame.
-            try
-            {
-                await receiving.WaitAsync(_options.WebSockets.CloseTimeout, _connection.TimeProvider).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                TransportLog.WebSocketCloseTimedOut(_logger, _connection.ConnectionId);
-                Abort();
-            }
-        }
-
+        await WaitForClientCloseAsync(receiving).ConfigureAwait(false);
         return await receiving.ConfigureAwait(false);
     }
 
-    // The direct input's counterpart of waiting for the receive loop: the input reads on (for the application, or
-    // discarding once it let go) until the client's close frame.
-    private async Task<Exception?> WaitForClientCloseAsync(WebSocketInput input)
+    // After the send loop: the server closed first, or answered the client's close. Waits (bounded by CloseTimeout)
+    // for the client's side to end (`ended`: the receive loop, or the direct input that reads on for the application
+    // or discards once it let go); on timeout the socket is aborted, which ends it.
+    private async Task WaitForClientCloseAsync(Task ended)
     {
-        var ended = input.WhenEndedAsync();
-        if (!ended.IsCompleted)
+        if (ended.IsCompleted)
         {
-            try
-            {
-                await ended.WaitAsync(_options.WebSockets.CloseTimeout, _connection.TimeProvider).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                TransportLog.WebSocketCloseTimedOut(_logger, _connection.ConnectionId);
-                Abort();
-            }
+            return;
         }
 
-        return input.Error;
+        try
+        {
+            await ended.WaitAsync(_options.WebSockets.CloseTimeout, _connection.TimeProvider).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            TransportLog.WebSocketCloseTimedOut(_logger, _connection.ConnectionId);
+            Abort();
+        }
     }
 
     /// <summary>The direct input saw the client's side end; an error stops the send loop too.</summary>
