@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
@@ -82,6 +83,9 @@ public sealed class DashboardEndpointTests
         Assert.DoesNotContain("https://", html);
 
         await using var client = await host.ConnectAsync("/diag");
+        // One round trip: the server registers a connection after answering its handshake (as the official server),
+        // and the snapshot lists a hub once it has had a registered connection.
+        Assert.Equal("ready", await client.InvokeAsync<string>("Echo", "ready"));
         using var data = await GetAsync(host, "/signalr-dashboard/data");
         Assert.Equal(HttpStatusCode.OK, data.StatusCode);
         Assert.Equal("application/json", data.Content.Headers.ContentType?.MediaType);
