@@ -94,6 +94,11 @@ internal static class Report
         sb.AppendLine();
         sb.AppendLine("![SignalRLite vs official and raw, per scenario](performance-ratios.svg)");
         sb.AppendLine();
+        if (hasLite)
+        {
+            Goals.Append(sb, plan, results, machine.Cores);
+        }
+
         sb.AppendLine("## Efficiency (medians over rounds)");
         sb.AppendLine();
         sb.AppendLine("Server allocation is the delta of `GC.GetTotalAllocatedBytes(true)` over the measured window divided by the messages handled (echo round trips, or broadcast deliveries); server CPU is the host process CPU time over the window per 1,000 messages; thread-pool work items (`ThreadPool.CompletedWorkItemCount`) and context switches (`/proc/self/task/*/status`, voluntary + involuntary, live threads) per message count the hand-offs between threads, which machine noise moves far less than time; all read from the host's `/stats`. p99 is the client-observed latency (echo: round trip; broadcast: send to delivery). Client CPU share is the client process CPU over the window / (window x cores).");

@@ -41,12 +41,13 @@ internal static class Runner
         Console.WriteLine($"{plan.Count} scenarios x {kinds.Length} servers x {rounds} rounds; load average {MachineInfo.LoadAverage()}");
 
         await using var client = await ChildProcess.StartAsync(["client"], "client ready", "client");
-        var port = 5310;
+        int port;
         for (var round = 0; round < rounds; round++)
         {
             foreach (var kind in kinds)
             {
-                port++;
+                // A free port per host (not a fixed range): two load tests on one machine must not collide.
+                port = FreePort();
                 var hostWatch = Stopwatch.StartNew();
                 await using (var host = await ChildProcess.StartAsync(["host", kind, port.ToString(CultureInfo.InvariantCulture)], "READY", kind))
                 {
@@ -94,6 +95,13 @@ internal static class Runner
         await File.WriteAllTextAsync(Path.Combine(outDir, "performance-ratios.svg"), Report.Svg(plan, results, run));
         Console.WriteLine($"wrote {Path.Combine(outDir, "performance.md")} and performance-ratios.svg");
         return 0;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     internal static string FindRepoRoot()
