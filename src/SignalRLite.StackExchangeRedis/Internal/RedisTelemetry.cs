@@ -119,7 +119,7 @@ internal sealed class RedisTelemetry : IDisposable
     /// One local delivery (a backplane message received here, or the local part of a Clients(ids) send) was written to
     /// <paramref name="connections"/> connections of this server: the registry's fan-out observer.
     /// </summary>
-    public void FannedOut(FanOutTarget target, int connections) => FanOutHistogram.Record(_fanOut, _hubName, target, connections);
+    public void FannedOut(HubClientSelection target, int connections) => FanOutHistogram.Record(_fanOut, _hubName, target, connections);
 
     /// <summary>Starts the Producer span of a hub send (a child of the current activity), or null when nobody listens.</summary>
     public Activity? StartProducer(RedisChannelKind kind)

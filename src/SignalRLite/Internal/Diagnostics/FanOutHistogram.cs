@@ -29,23 +29,12 @@ internal static class FanOutHistogram
         advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000] });
 
     /// <summary>Records one fan-out when somebody listens (nothing is allocated otherwise: the tags live on the stack).</summary>
-    public static void Record(Histogram<long> histogram, string hub, FanOutTarget target, long connections)
+    public static void Record(Histogram<long> histogram, string hub, HubClientSelection target, long connections)
     {
         if (histogram.Enabled)
         {
-            histogram.Record(connections, new KeyValuePair<string, object?>("signalr.hub", hub), new KeyValuePair<string, object?>("signalrlite.target", TargetName(target)));
+            histogram.Record(connections, new KeyValuePair<string, object?>("signalr.hub", hub), new KeyValuePair<string, object?>("signalrlite.target", HubClientSelectionNames.Of(target)));
         }
     }
 
-    public static string TargetName(FanOutTarget target) => target switch
-    {
-        FanOutTarget.All => "all",
-        FanOutTarget.AllExcept => "all_except",
-        FanOutTarget.Connections => "connections",
-        FanOutTarget.Group => "group",
-        FanOutTarget.Groups => "groups",
-        FanOutTarget.GroupExcept => "group_except",
-        FanOutTarget.User => "user",
-        _ => "users",
-    };
 }

@@ -212,12 +212,12 @@ internal sealed class SignalRLiteMetrics : IDisposable
     {
         if (_sends.Enabled)
         {
-            _sends.Add(1, new KeyValuePair<string, object?>(Hub, hub), new KeyValuePair<string, object?>("signalrlite.target", TargetName(selection)));
+            _sends.Add(1, new KeyValuePair<string, object?>(Hub, hub), new KeyValuePair<string, object?>("signalrlite.target", selection is { } s ? SignalRLite.Internal.Hubs.HubClientSelectionNames.Of(s) : SignalRLite.Internal.Hubs.HubClientSelectionNames.Connection));
         }
     }
 
     /// <summary>A send to a selection of connections was written to <paramref name="connections"/> connections of this server.</summary>
-    public void FannedOut(string hub, SignalRLite.Internal.Hubs.FanOutTarget target, long connections)
+    public void FannedOut(string hub, SignalRLite.Internal.Hubs.HubClientSelection target, long connections)
     {
         FanOutHistogram.Record(_fanOut, hub, target, connections);
     }
@@ -266,19 +266,6 @@ internal sealed class SignalRLiteMetrics : IDisposable
         InvocationOutcome.UnknownMethod => "unknown_method",
         InvocationOutcome.Unauthorized => "unauthorized",
         _ => "unhandled",
-    };
-
-    private static string TargetName(SignalRLite.Internal.Hubs.HubClientSelection? selection) => selection switch
-    {
-        null => "connection",
-        SignalRLite.Internal.Hubs.HubClientSelection.All => "all",
-        SignalRLite.Internal.Hubs.HubClientSelection.AllExcept => "all_except",
-        SignalRLite.Internal.Hubs.HubClientSelection.Connections => "connections",
-        SignalRLite.Internal.Hubs.HubClientSelection.Group => "group",
-        SignalRLite.Internal.Hubs.HubClientSelection.Groups => "groups",
-        SignalRLite.Internal.Hubs.HubClientSelection.GroupExcept => "group_except",
-        SignalRLite.Internal.Hubs.HubClientSelection.User => "user",
-        _ => "users",
     };
 
     private static string TransportName(SignalRLite.Http.Connections.HttpTransportType transport) => transport switch

@@ -54,16 +54,3 @@ internal sealed class HubClientProxy<THub> : IClientProxy where THub : Hub
         _ => throw new InvalidOperationException(),
     };
 }
-
-/// <summary>Which connections a <see cref="HubClientProxy{THub}"/> sends to (the order of HubSendTracing's target names).</summary>
-internal enum HubClientSelection
-{
-    All,
-    AllExcept,
-    Connections,
-    Group,
-    Groups,
-    GroupExcept,
-    User,
-    Users,
-}

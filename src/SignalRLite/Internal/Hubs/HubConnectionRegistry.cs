@@ -36,7 +36,7 @@ internal sealed class HubConnectionRegistry
     /// Told, after each send to a selection, how many connections of this server it was written to (the core's
     /// <c>signalrlite.server.send.fan_out</c>). Set once by the owner, read without the lock; null records nothing.
     /// </summary>
-    public Action<FanOutTarget, int>? FanOutObserver { get; set; }
+    public Action<HubClientSelection, int>? FanOutObserver { get; set; }
 
     /// <summary>
     /// Told of every membership change, under the registry's lock, so in the order the changes happened and exactly
@@ -241,25 +241,25 @@ internal sealed class HubConnectionRegistry
     {
         var fanOut = new HubFanOut();
         var reached = Write(ref fanOut, _connections, message, excluded, null, noFrame, cancellationToken);
-        RecordFanOut(excluded is null ? FanOutTarget.All : FanOutTarget.AllExcept, reached);
+        RecordFanOut(excluded is null ? HubClientSelection.All : HubClientSelection.AllExcept, reached);
         return fanOut.WhenAll();
     }
 
     /// <summary>Writes to the group's connections of this server but the excluded ones.</summary>
     public Task SendGroupAsync(string groupName, SerializedHubMessage message, IReadOnlyList<string>? excluded, CancellationToken cancellationToken, Action<HubConnectionContext, InvalidOperationException>? noFrame = null) =>
-        SendSetAsync(_groups, groupName, message, excluded, noFrame, excluded is null ? FanOutTarget.Group : FanOutTarget.GroupExcept, cancellationToken);
+        SendSetAsync(_groups, groupName, message, excluded, noFrame, excluded is null ? HubClientSelection.Group : HubClientSelection.GroupExcept, cancellationToken);
 
     /// <summary>Writes to the user's connections of this server but the excluded ones.</summary>
     public Task SendUserAsync(string userId, SerializedHubMessage message, IReadOnlyList<string>? excluded, CancellationToken cancellationToken, Action<HubConnectionContext, InvalidOperationException>? noFrame = null) =>
-        SendSetAsync(_users, userId, message, excluded, noFrame, FanOutTarget.User, cancellationToken);
+        SendSetAsync(_users, userId, message, excluded, noFrame, HubClientSelection.User, cancellationToken);
 
     /// <summary>Writes once to each connection in any of the groups.</summary>
     public Task SendGroupsAsync(IReadOnlyList<string> groupNames, SerializedHubMessage message, CancellationToken cancellationToken) =>
-        SendSetsAsync(_groups, groupNames, message, FanOutTarget.Groups, cancellationToken);
+        SendSetsAsync(_groups, groupNames, message, HubClientSelection.Groups, cancellationToken);
 
     /// <summary>Writes once to each connection of any of the users.</summary>
     public Task SendUsersAsync(IReadOnlyList<string> userIds, SerializedHubMessage message, CancellationToken cancellationToken) =>
-        SendSetsAsync(_users, userIds, message, FanOutTarget.Users, cancellationToken);
+        SendSetsAsync(_users, userIds, message, HubClientSelection.Users, cancellationToken);
 
     /// <summary>Writes to those of the connections that are on this server; the others are left to the caller.</summary>
     public Task SendConnectionsAsync(IReadOnlyList<string> connectionIds, SerializedHubMessage message, CancellationToken cancellationToken)
@@ -275,12 +275,12 @@ internal sealed class HubConnectionRegistry
             }
         }
 
-        RecordFanOut(FanOutTarget.Connections, reached);
+        RecordFanOut(HubClientSelection.Connections, reached);
         return fanOut.WhenAll();
     }
 
     private Task SendSetAsync(ConcurrentDictionary<string, ConcurrentDictionary<string, HubConnectionContext>> sets, string key, SerializedHubMessage message,
-        IReadOnlyList<string>? excluded, Action<HubConnectionContext, InvalidOperationException>? noFrame, FanOutTarget selection, CancellationToken cancellationToken)
+        IReadOnlyList<string>? excluded, Action<HubConnectionContext, InvalidOperationException>? noFrame, HubClientSelection selection, CancellationToken cancellationToken)
     {
         if (!sets.TryGetValue(key, out var members))
         {
@@ -294,9 +294,9 @@ internal sealed class HubConnectionRegistry
         return fanOut.WhenAll();
     }
 
-    private void RecordFanOut(FanOutTarget selection, int reached) => FanOutObserver?.Invoke(selection, reached);
+    private void RecordFanOut(HubClientSelection selection, int reached) => FanOutObserver?.Invoke(selection, reached);
 
-    private Task SendSetsAsync(ConcurrentDictionary<string, ConcurrentDictionary<string, HubConnectionContext>> sets, IReadOnlyList<string> keys, SerializedHubMessage message, FanOutTarget selection, CancellationToken cancellationToken)
+    private Task SendSetsAsync(ConcurrentDictionary<string, ConcurrentDictionary<string, HubConnectionContext>> sets, IReadOnlyList<string> keys, SerializedHubMessage message, HubClientSelection selection, CancellationToken cancellationToken)
     {
         var reached = 0;
         // A connection in several of the sets gets the message once.
@@ -419,17 +419,3 @@ internal interface IHubRegistryObserver
 
     void GroupLeft(string connectionId, string? userId, string groupName);
 }
-
-/// <summary>What a send of <see cref="HubConnectionRegistry"/> was addressed to (the <c>signalrlite.target</c> of its fan-out).</summary>
-internal enum FanOutTarget
-{
-    All,
-    AllExcept,
-    Connections,
-    Group,
-    Groups,
-    GroupExcept,
-    User,
-    Users,
-}
-

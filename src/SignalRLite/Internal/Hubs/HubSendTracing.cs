@@ -18,14 +18,13 @@ internal static class HubSendTracing
     public const string SendActivityName = "SignalRLite.Send";
 
     private static readonly ActivitySource Source = new(ActivitySourceName);
-    private static readonly string[] TargetNames = ["all", "all_except", "connections", "group", "groups", "group_except", "user", "users"];
 
     public static bool IsEnabled => Source.HasListeners();
 
-    public const string ConnectionTarget = "connection";
+    public const string ConnectionTarget = HubClientSelectionNames.Connection;
 
     public static Activity? Start(string hubName, HubClientSelection selection, string method) =>
-        Start(hubName, TargetNames[(int)selection], method, clientResult: false);
+        Start(hubName, HubClientSelectionNames.Of(selection), method, clientResult: false);
 
     /// <summary>The span of a send to one connection, or (<paramref name="clientResult"/>) of a client-result invocation.</summary>
     public static Activity? StartSingle(string hubName, string method, bool clientResult) =>
