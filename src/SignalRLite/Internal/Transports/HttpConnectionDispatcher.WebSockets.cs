@@ -90,7 +90,7 @@ internal sealed partial class HttpConnectionDispatcher
                 connection.StartApplication(connectionDelegate);
             }
 
-            connection.SetActiveTransportAbort(transport.Abort);
+            connection.SetActiveWebSocket(transport);
             var processing = transport.ProcessAsync();
             if (reattachedOutput is not null)
             {
@@ -99,7 +99,7 @@ internal sealed partial class HttpConnectionDispatcher
             }
 
             clientError = await processing.ConfigureAwait(false);
-            connection.SetActiveTransportAbort(null);
+            connection.SetActiveWebSocket(null);
             if (transport.Lost && connection.CanReconnect)
             {
                 connection.OnTransportLost();

@@ -49,20 +49,23 @@ internal sealed class WebSocketsTransport
     public WebSocketInput CreateDirectInput() => _input = new WebSocketInput(_socket, _connection, this, _options.TransportMaxBufferSize);
 
     /// <summary>Runs until the socket is closed or aborted; returns the error that ended the client's side, if any.</summary>
-    public async Task<Exception?> ProcessAsync()
+    public Task<Exception?> ProcessAsync()
     {
-        using var closingRegistration = _connection.TransportClosing.UnsafeRegister(static s => ((WebSocketsTransport)s!).OnConnectionClosing(), this);
-
         if (_input is { } input)
         {
+            // The send loop is the one async method this transport parks for an idle connection: it also waits for
+            // the client's side to end (SendAsync's tail) instead of a caller awaiting it in a state machine of its own.
             input.Start();
-            await SendAsync().ConfigureAwait(false);
-            await WaitForClientCloseAsync(input.WhenEndedAsync()).ConfigureAwait(false);
-            return input.Error;
+            return SendAsync(input);
         }
 
+        return ProcessWithReceiveLoopAsync();
+    }
+
+    private async Task<Exception?> ProcessWithReceiveLoopAsync()
+    {
         var receiving = ReceiveAsync();
-        var sending = SendAsync();
+        var sending = SendAsync(directInput: null);
 
         // The send loop ends last in every graceful case: when the client closes, the application sees its input end and
         // completes its output, and the send loop answers the close frame; a receive error stops it (ReceiveAsync).
@@ -102,10 +105,12 @@ internal sealed class WebSocketsTransport
     }
 
     /// <summary>
-    /// A graceful close (host shutdown, DELETE) stops the send loop, which then sends close frame 1000 and waits for the
-    /// client's answer; any other reason aborts the socket.
+    /// Called by the connection when it starts closing, while this transport is its active one (see
+    /// <see cref="HttpConnectionContext.SetActiveWebSocket"/>), at most once. A graceful close (host shutdown, DELETE)
+    /// stops the send loop, which then sends close frame 1000 and waits for the client's answer; any other reason aborts
+    /// the socket.
     /// </summary>
-    private void OnConnectionClosing()
+    public void OnConnectionClosing()
     {
         if (_connection.CloseError is null)
         {
@@ -272,7 +277,9 @@ internal sealed class WebSocketsTransport
         }
     }
 
-    private async Task SendAsync()
+    // The send loop, then the close frame. With a direct input, also waits for the client's side to end and returns
+    // its error (ProcessAsync); with the receive loop, returns null (ProcessWithReceiveLoopAsync waits for that loop).
+    private async Task<Exception?> SendAsync(WebSocketInput? directInput)
     {
         var reader = _outputReader;
         var closeStatus = WebSocketCloseStatus.NormalClosure;
@@ -346,8 +353,9 @@ internal sealed class WebSocketsTransport
 
         if (_lost)
         {
-            // The output pipe stays with the connection (it is drained, then replaced on reattach).
-            return;
+            // The output pipe stays with the connection (it is drained, then replaced on reattach). Only with the receive
+            // loop: a direct input never reconnects.
+            return null;
         }
 
         _connection.CompleteTransportOutput();
@@ -365,6 +373,14 @@ internal sealed class WebSocketsTransport
                 Abort();
             }
         }
+
+        if (directInput is null)
+        {
+            return null;
+        }
+
+        await WaitForClientCloseAsync(directInput.WhenEndedAsync()).ConfigureAwait(false);
+        return directInput.Error;
     }
 
     private ValueTask SendBufferAsync(in ReadOnlySequence<byte> buffer, WebSocketMessageType messageType, CancellationToken cancellationToken)
