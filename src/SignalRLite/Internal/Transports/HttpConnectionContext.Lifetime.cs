@@ -50,6 +50,18 @@ internal sealed partial class HttpConnectionContext
         }
     }
 
+    /// <summary>Test hook: whether the <see cref="ConnectionClosed"/> and <see cref="TransportClosing"/> sources exist.</summary>
+    internal (bool Closed, bool TransportClosing) CancellationSourcesCreated
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return (_closedCts is not null, _transportCts is not null);
+            }
+        }
+    }
+
     /// <summary>
     /// The WebSocket request holding the lease registers its transport (null when it let go): closing the connection
     /// calls <see cref="WebSocketsTransport.OnConnectionClosing"/> on it, and a newer socket aborts it. Exactly one of

@@ -323,10 +323,17 @@ internal sealed partial class HttpConnectionContext : ConnectionContext,
     {
         // The authenticated user only: HttpContext.User would create an empty principal for every anonymous request.
         var user = context.Features.Get<IHttpAuthenticationFeature>()?.User;
-        var http = context.Connection;
+        // The feature, not HttpContext.Connection: that wrapper would be created and kept with the request (a WebSocket's
+        // request lives as long as the connection).
+        var http = context.Features.Get<IHttpConnectionFeature>();
         lock (_lock)
         {
             _user = user;
+            if (http is null)
+            {
+                return;
+            }
+
             if (RemoteEndPoint is null && http.RemoteIpAddress is { } remote)
             {
                 RemoteEndPoint = new IPEndPoint(remote, http.RemotePort);
