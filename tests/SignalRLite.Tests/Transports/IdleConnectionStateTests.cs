@@ -89,6 +89,41 @@ public sealed class IdleConnectionStateTests
     }
 
     [Fact]
+    public async Task ALeasesReleasedTask_IsCreatedOnFirstRead_AndCompletesOnRelease_EvenWhenReadAfterIt()
+    {
+        var waited = new TransportLease();
+        Assert.False(waited.ReleasedTaskCreated);
+        var released = waited.Released;
+        Assert.True(waited.ReleasedTaskCreated);
+        Assert.Same(released, waited.Released);
+        Assert.False(released.IsCompleted);
+        waited.Release();
+        await released.WaitAsync(Timeout);
+
+        var late = new TransportLease();
+        late.Release();
+        Assert.True(late.Released.IsCompleted);
+        Assert.False(late.ReleasedTaskCreated);
+
+        for (var i = 0; i < 2000; i++)
+        {
+            var raced = new TransportLease();
+            Task? task = null;
+            using var start = new Barrier(2);
+            var reader = new Thread(() =>
+            {
+                start.SignalAndWait();
+                task = raced.Released;
+            });
+            reader.Start();
+            start.SignalAndWait();
+            raced.Release();
+            reader.Join();
+            await task!.WaitAsync(Timeout);
+        }
+    }
+
+    [Fact]
     public async Task ConnectionClosedAndTransportClosing_AreCreatedOnFirstRead_AndCancelledByTheClose()
     {
         using var manager = new HttpConnectionManager(NullLoggerFactory.Instance, Options.Create(new ConnectionOptions()));
@@ -127,6 +162,7 @@ public sealed class IdleConnectionStateTests
         Assert.False(connection.AbortedSourceCreated);
         Assert.False(connection.Invocations!.SchedulerCreated);
         Assert.Equal((false, false), http.CancellationSourcesCreated);
+        Assert.False(http.ReaderLeaseWaitedFor);
 
         // A method without a CancellationToken parameter needs no abort source.
         await socket.SendTextAsync("{\"type\":1,\"invocationId\":\"1\",\"target\":\"Echo\",\"arguments\":[\"hi\"]}\u001e");

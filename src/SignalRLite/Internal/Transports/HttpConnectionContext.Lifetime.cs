@@ -62,6 +62,18 @@ internal sealed partial class HttpConnectionContext
         }
     }
 
+    /// <summary>Test hook: whether someone waits for the current reader lease's release (which creates its task).</summary>
+    internal bool ReaderLeaseWaitedFor
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _readerLease?.ReleasedTaskCreated ?? false;
+            }
+        }
+    }
+
     /// <summary>
     /// The WebSocket request holding the lease registers its transport (null when it let go): closing the connection
     /// calls <see cref="WebSocketsTransport.OnConnectionClosing"/> on it, and a newer socket aborts it. Exactly one of
