@@ -33,7 +33,8 @@ namespace SignalRLite;
 public class HubConnectionContext
 {
     private readonly ConnectionContext _connectionContext;
-    private readonly CancellationTokenSource _abortedCts = new();
+    private CancellationTokenSource? _abortedCts; // created on first read of ConnectionAborted (see there)
+    private int _abortRequested; // 1 once CancelAborted ran (Interlocked)
     private readonly HubConnectionWriter _writer;
     private readonly HubConnectionLiveness _liveness;
     private readonly IOutboundQueuePolicy _queuePolicy;
@@ -97,7 +98,50 @@ public class HubConnectionContext
     public virtual IDictionary<object, object?> Items => _connectionContext.Items;
 
     /// <summary>Cancelled when the connection ends or is aborted.</summary>
-    public virtual CancellationToken ConnectionAborted => _abortedCts.Token;
+    /// <remarks>
+    /// The source is created on first read: an idle connection whose hub never looks at the token holds none. Lock-free,
+    /// and safe because <see cref="CancelAborted"/> and this getter each write their field with a full fence
+    /// (Interlocked) before reading the other's: if the canceller missed a source published here, this getter sees the
+    /// request and cancels the source itself (before anyone could register on it); if both see each other, the source
+    /// is cancelled twice, which is idempotent.
+    /// </remarks>
+    public virtual CancellationToken ConnectionAborted
+    {
+        get
+        {
+            var cts = Volatile.Read(ref _abortedCts);
+            if (cts is not null)
+            {
+                return cts.Token;
+            }
+
+            if (Volatile.Read(ref _abortRequested) != 0)
+            {
+                return new CancellationToken(canceled: true);
+            }
+
+            cts = new CancellationTokenSource();
+            if (Interlocked.CompareExchange(ref _abortedCts, cts, null) is { } winner)
+            {
+                cts.Dispose();
+                return winner.Token;
+            }
+
+            if (Volatile.Read(ref _abortRequested) != 0)
+            {
+                // No callback can be registered yet: nobody has had the token.
+                cts.Cancel();
+            }
+
+            return cts.Token;
+        }
+    }
+
+    /// <summary><see cref="ConnectionAborted"/> exists (test hook: reading the token creates it).</summary>
+    internal bool AbortedSourceCreated => Volatile.Read(ref _abortedCts) is not null;
+
+    /// <summary>The connection is aborting, read without creating the <see cref="ConnectionAborted"/> source.</summary>
+    internal bool IsAbortRequested => Volatile.Read(ref _abortRequested) != 0 || (Volatile.Read(ref _abortedCts)?.IsCancellationRequested ?? false);
 
     /// <summary>The hub protocol chosen in the handshake.</summary>
     public virtual IHubProtocol Protocol { get; set; } = null!;
@@ -271,9 +315,16 @@ public class HubConnectionContext
 
     internal void CancelAborted()
     {
+        // Full fence before reading the source: see ConnectionAborted for why a source published meanwhile is not missed.
+        Interlocked.Exchange(ref _abortRequested, 1);
+        if (Volatile.Read(ref _abortedCts) is not { } cts)
+        {
+            return;
+        }
+
         try
         {
-            _abortedCts.Cancel();
+            cts.Cancel();
         }
         catch (AggregateException ex)
         {

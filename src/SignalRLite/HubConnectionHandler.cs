@@ -85,6 +85,12 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// The read loop is inline here, not in a method of its own: an idle connection parks one async method of the hub
+    /// layer (this one, on the input's read), where nested awaits would keep one state machine per level alive. What
+    /// runs before the loop (handshake, registration, the hub's OnConnectedAsync) and after it (the disconnected
+    /// callbacks) is in helper methods whose state machines are gone by the time the connection idles.
+    /// </remarks>
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
         var hubConnection = new HubConnectionContext(connection, _contextOptions, _loggerFactory, _heartbeat.TimeProvider)
@@ -94,6 +100,9 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
         };
         hubConnection.StartHandshakeTimer(_handshakeTimeout);
         _heartbeat.Add(hubConnection);
+        var registered = false; // the lifetime manager knows the connection: the disconnected callbacks must run
+        var connected = false; // the hub's OnConnectedAsync succeeded: invocations are processed
+        Exception? disconnectError = null;
         try
         {
             if (!await HandshakeAsync(hubConnection).ConfigureAwait(false))
@@ -102,179 +111,196 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
                 return;
             }
 
-            await RunHubAsync(hubConnection).ConfigureAwait(false);
-        }
-        finally
-        {
-            _heartbeat.Remove(hubConnection);
-            hubConnection.ReleaseReplayBuffer();
-            hubConnection.CancelAborted();
-            await connection.Transport.Input.CompleteAsync().ConfigureAwait(false);
-        }
-    }
-
-    private async Task RunHubAsync(HubConnectionContext connection)
-    {
-        connection.UserIdentifier = _userIdProvider.GetUserId(connection);
-        _dispatcher.InitializeConnection(connection);
-        await _lifetimeManager.OnConnectedAsync(connection).ConfigureAwait(false);
-
-        Exception? disconnectError = null;
-        var connected = false;
-        try
-        {
-            try
+            await RegisterAsync(hubConnection).ConfigureAwait(false);
+            registered = true;
+            connected = await ConnectHubAsync(hubConnection).ConfigureAwait(false);
+            if (!connected)
             {
-                // The user's durable groups are joined before the hub's OnConnectedAsync runs, so it can send to them.
-                if (_userGroups is not null)
-                {
-                    await _userGroups.OnConnectedAsync(connection).ConfigureAwait(false);
-                }
-
-                await _dispatcher.OnConnectedAsync(connection).ConfigureAwait(false);
-                connected = true;
-            }
-            catch (Exception ex)
-            {
-                // No invocation is processed, and (as with the official server) no disconnected callback runs, for a
-                // connection whose connected callback failed.
-                HubLog.OnConnectedFailed(_logger, connection.ConnectionId, ex);
-                await connection.CompleteOutputAsync(new CloseMessage(HubErrors.ConnectionClosed(ex, _enableDetailedErrors), allowReconnect: false), CloseWriteTimeout).ConfigureAwait(false);
                 return;
             }
 
-            (var close, disconnectError) = await DispatchMessagesAsync(connection).ConfigureAwait(false);
-            await connection.CompleteOutputAsync(close, CloseWriteTimeout).ConfigureAwait(false);
-        }
-        finally
-        {
-            // Running invocations see ConnectionAborted before the disconnected callback runs.
-            connection.CancelAborted();
-            if (connected)
+            // The read loop: until the connection ends. Sets `end` to the Close message to send (if any) and the error
+            // to report to OnDisconnectedAsync.
+            var input = connection.Transport.Input;
+            var protocol = hubConnection.Protocol;
+            var binder = new HubConnectionBinder<THub>(_dispatcher.Methods, _lifetimeManager, hubConnection);
+            (CloseMessage? Close, Exception? Error)? end = null;
+            while (end is null)
             {
+                ReadResult result;
                 try
                 {
-                    await _dispatcher.OnDisconnectedAsync(connection, disconnectError).ConfigureAwait(false);
+                    result = await input.ReadAsync().ConfigureAwait(false);
                 }
                 catch (Exception ex)
                 {
-                    HubLog.OnDisconnectedFailed(_logger, connection.ConnectionId, ex);
-                }
-            }
-            else
-            {
-                _dispatcher.AbandonConnection(connection);
-            }
-
-            await _lifetimeManager.OnDisconnectedAsync(connection).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Reads until the connection ends. Returns the Close message to send (if any) and the error to report to <c>OnDisconnectedAsync</c>.</summary>
-    private async Task<(CloseMessage? Close, Exception? Error)> DispatchMessagesAsync(HubConnectionContext connection)
-    {
-        var input = connection.ConnectionContext.Transport.Input;
-        var protocol = connection.Protocol;
-        var binder = new HubConnectionBinder<THub>(_dispatcher.Methods, _lifetimeManager, connection);
-        while (true)
-        {
-            ReadResult result;
-            try
-            {
-                result = await input.ReadAsync().ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                // The transport failed (abrupt loss): nothing can be sent any more.
-                return (null, ex);
-            }
-
-            var buffer = result.Buffer;
-            try
-            {
-                if (result.IsCanceled)
-                {
+                    // The transport failed (abrupt loss): nothing can be sent any more.
+                    end = (null, ex);
                     break;
                 }
 
-                if (!buffer.IsEmpty)
+                var buffer = result.Buffer;
+                try
                 {
-                    connection.MessageReceived();
-                    var parsed = 0;
-                    while (TryParseMessage(protocol, ref buffer, binder, out var message))
+                    if (result.IsCanceled)
                     {
-                        parsed++;
-                        if (message is CloseMessage clientClose)
-                        {
-                            return (CloseMessage.Empty, clientClose.Error is null ? null : new HubException(clientClose.Error));
-                        }
+                        end = CloseFor(hubConnection);
+                        break;
+                    }
 
-                        if (message is not null && connection.Replay is { } replay && !AcceptSequenced(connection, replay, message))
+                    if (!buffer.IsEmpty)
+                    {
+                        hubConnection.MessageReceived();
+                        var parsed = 0;
+                        while (end is null && TryParseMessage(protocol, ref buffer, binder, out var message))
                         {
-                            continue;
-                        }
-
-                        if (message is not null)
-                        {
-                            var dispatch = _dispatcher.DispatchMessageAsync(connection, message);
-                            if (!dispatch.IsCompletedSuccessfully)
+                            parsed++;
+                            if (message is CloseMessage clientClose)
                             {
-                                // Waiting (a full upload-stream buffer) is not the client's silence.
-                                connection.ReaderPaused(true);
-                                try
+                                end = (CloseMessage.Empty, clientClose.Error is null ? null : new HubException(clientClose.Error));
+                            }
+                            else if (message is not null && (hubConnection.Replay is not { } replay || AcceptSequenced(hubConnection, replay, message)))
+                            {
+                                var dispatch = _dispatcher.DispatchMessageAsync(hubConnection, message);
+                                if (!dispatch.IsCompletedSuccessfully)
                                 {
-                                    await dispatch.ConfigureAwait(false);
-                                }
-                                finally
-                                {
-                                    connection.ReaderPaused(false);
+                                    // Waiting (a full upload-stream buffer) is not the client's silence.
+                                    hubConnection.ReaderPaused(true);
+                                    try
+                                    {
+                                        await dispatch.ConfigureAwait(false);
+                                    }
+                                    finally
+                                    {
+                                        hubConnection.ReaderPaused(false);
+                                    }
                                 }
                             }
                         }
+
+                        if (end is not null)
+                        {
+                            break;
+                        }
+
+                        _dispatcher.Metrics.Messages(_dispatcher.MetricsHubName, protocol.Name, inbound: true, parsed);
+                        hubConnection.TrySendAck();
                     }
 
-                    _dispatcher.Metrics.Messages(_dispatcher.MetricsHubName, protocol.Name, inbound: true, parsed);
-                    connection.TrySendAck();
-                }
-
-                if (result.IsCompleted)
-                {
-                    if (!buffer.IsEmpty)
+                    if (result.IsCompleted)
                     {
-                        var ex = new InvalidDataException("Connection terminated while reading a message.");
-                        return (null, ex);
+                        end = buffer.IsEmpty ? (null, null) : (null, new InvalidDataException("Connection terminated while reading a message."));
                     }
-
-                    return (null, null);
+                }
+                catch (MessageTooLargeException ex)
+                {
+                    HubLog.ClosingWithError(_logger, hubConnection.ConnectionId, ex);
+                    var error = new InvalidDataException(ex.Message);
+                    end = (ProtocolErrorClose(error), error);
+                }
+                catch (SignalRLite.Internal.RateLimiting.HubRateLimitCloseException ex)
+                {
+                    // A rate limit policy with the Close action (HubDispatcher.RateLimits.cs): its own text, no reconnect.
+                    end = (new CloseMessage(ex.Message, allowReconnect: false), ex);
+                }
+                catch (OperationCanceledException) when (hubConnection.CloseReason != HubConnectionCloseReason.None)
+                {
+                    // Closing was requested while the reader waited (for example on a full upload stream).
+                    end = CloseFor(hubConnection);
+                }
+                catch (Exception ex)
+                {
+                    HubLog.ClosingWithError(_logger, hubConnection.ConnectionId, ex);
+                    end = (ProtocolErrorClose(ex), ex);
+                }
+                finally
+                {
+                    input.AdvanceTo(buffer.Start, buffer.End);
                 }
             }
-            catch (MessageTooLargeException ex)
+
+            disconnectError = end.Value.Error;
+            await hubConnection.CompleteOutputAsync(end.Value.Close, CloseWriteTimeout).ConfigureAwait(false);
+        }
+        finally
+        {
+            try
             {
-                HubLog.ClosingWithError(_logger, connection.ConnectionId, ex);
-                var error = new InvalidDataException(ex.Message);
-                return (ProtocolErrorClose(error), error);
-            }
-            catch (SignalRLite.Internal.RateLimiting.HubRateLimitCloseException ex)
-            {
-                // A rate limit policy with the Close action (HubDispatcher.RateLimits.cs): its own text, no reconnect.
-                return (new CloseMessage(ex.Message, allowReconnect: false), ex);
-            }
-            catch (OperationCanceledException) when (connection.CloseReason != HubConnectionCloseReason.None)
-            {
-                // Closing was requested while the reader waited (for example on a full upload stream).
-                break;
-            }
-            catch (Exception ex)
-            {
-                HubLog.ClosingWithError(_logger, connection.ConnectionId, ex);
-                return (ProtocolErrorClose(ex), ex);
+                if (registered)
+                {
+                    await DisconnectAsync(hubConnection, connected, disconnectError).ConfigureAwait(false);
+                }
             }
             finally
             {
-                input.AdvanceTo(buffer.Start, buffer.End);
+                _heartbeat.Remove(hubConnection);
+                hubConnection.ReleaseReplayBuffer();
+                hubConnection.CancelAborted();
+                await connection.Transport.Input.CompleteAsync().ConfigureAwait(false);
             }
         }
+    }
 
+    /// <summary>After the handshake: the user id, the dispatcher's per-connection state, the lifetime manager.</summary>
+    private Task RegisterAsync(HubConnectionContext connection)
+    {
+        connection.UserIdentifier = _userIdProvider.GetUserId(connection);
+        _dispatcher.InitializeConnection(connection);
+        return _lifetimeManager.OnConnectedAsync(connection);
+    }
+
+    /// <summary>
+    /// Joins the user's durable groups and runs the hub's OnConnectedAsync. On failure, sends the Close and returns
+    /// false: as with the official server, no invocation is processed and no disconnected callback of the hub runs.
+    /// </summary>
+    private async Task<bool> ConnectHubAsync(HubConnectionContext connection)
+    {
+        try
+        {
+            // The user's durable groups are joined before the hub's OnConnectedAsync runs, so it can send to them.
+            if (_userGroups is not null)
+            {
+                await _userGroups.OnConnectedAsync(connection).ConfigureAwait(false);
+            }
+
+            await _dispatcher.OnConnectedAsync(connection).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex)
+        {
+            HubLog.OnConnectedFailed(_logger, connection.ConnectionId, ex);
+            await connection.CompleteOutputAsync(new CloseMessage(HubErrors.ConnectionClosed(ex, _enableDetailedErrors), allowReconnect: false), CloseWriteTimeout).ConfigureAwait(false);
+            return false;
+        }
+    }
+
+    /// <summary>The end of a registered connection: the hub's disconnected callback (if it connected), then the lifetime manager's.</summary>
+    private async Task DisconnectAsync(HubConnectionContext connection, bool connected, Exception? disconnectError)
+    {
+        // Running invocations see ConnectionAborted before the disconnected callback runs.
+        connection.CancelAborted();
+        if (connected)
+        {
+            try
+            {
+                await _dispatcher.OnDisconnectedAsync(connection, disconnectError).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                HubLog.OnDisconnectedFailed(_logger, connection.ConnectionId, ex);
+            }
+        }
+        else
+        {
+            _dispatcher.AbandonConnection(connection);
+        }
+
+        await _lifetimeManager.OnDisconnectedAsync(connection).ConfigureAwait(false);
+    }
+
+    /// <summary>The read loop stopped because closing was requested: the Close to send and the error to report, by reason.</summary>
+    private (CloseMessage? Close, Exception? Error) CloseFor(HubConnectionContext connection)
+    {
         switch (connection.CloseReason)
         {
             case HubConnectionCloseReason.ClientTimeout:

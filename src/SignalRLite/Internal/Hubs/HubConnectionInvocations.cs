@@ -8,8 +8,8 @@ namespace SignalRLite.Internal.Hubs;
 /// </summary>
 /// <remarks>
 /// <para>No lock of its own: the scheduler has its lock; the two maps are concurrent dictionaries (the read loop adds
-/// and looks up, invocations on the thread pool remove their own entries). Their creation on first use is a
-/// compare-exchange, so two threads racing to create one both end up with the same map.</para>
+/// and looks up, invocations on the thread pool remove their own entries). Their creation on first use, and the
+/// scheduler's, is a compare-exchange, so two threads racing to create one both end up with the same object.</para>
 /// <para>Invariants:</para>
 /// <list type="number">
 /// <item>An entry of <see cref="Active"/> belongs to a running invocation: it removes exactly its own entry (key and
@@ -24,19 +24,42 @@ internal sealed class HubConnectionInvocations
     /// <summary>Invocations that may wait for a slot, beyond the running ones, before the reader pauses.</summary>
     public const int MaxQueuedInvocations = InvocationScheduler.MaxQueuedInvocations;
 
+    private readonly int _maxParallel;
+    private readonly HubConnectionContext? _connection;
+    private InvocationScheduler? _scheduler; // created on the first invocation, see Scheduler
+
     public HubConnectionInvocations(int maxParallel, HubConnectionContext? connection = null)
     {
-        Scheduler = new InvocationScheduler(maxParallel, connection is null ? null : connection.FlushDeferredWrites);
+        _maxParallel = maxParallel;
+        _connection = connection;
     }
 
-    /// <summary>Limits the invocations running at once and queues the others in arrival order.</summary>
-    public InvocationScheduler Scheduler { get; }
+    /// <summary>
+    /// Limits the invocations running at once and queues the others in arrival order. Created on first use (an idle
+    /// connection holds no scheduler, its lock or queue); the read loop, a refresh notification and the end of the
+    /// connection may race to create it, and the compare-exchange gives them all the same one.
+    /// </summary>
+    public InvocationScheduler Scheduler
+    {
+        get
+        {
+            if (Volatile.Read(ref _scheduler) is { } scheduler)
+            {
+                return scheduler;
+            }
+
+            return Interlocked.CompareExchange(ref _scheduler, new InvocationScheduler(_maxParallel, _connection), null) ?? _scheduler!;
+        }
+    }
+
+    /// <summary>The scheduler exists (test hook: reading <see cref="Scheduler"/> creates it).</summary>
+    internal bool SchedulerCreated => Volatile.Read(ref _scheduler) is not null;
 
     /// <summary>Invocations waiting for a slot.</summary>
-    public int QueuedCount => Scheduler.QueuedCount;
+    public int QueuedCount => Volatile.Read(ref _scheduler)?.QueuedCount ?? 0;
 
     /// <summary>Nothing in flight: no invocation running or waiting, no stream or cancellable invocation registered.</summary>
-    public bool IsIdle => Scheduler.IsIdle && (_active is null || _active.IsEmpty) && (_streams is null || _streams.IsEmpty);
+    public bool IsIdle => (Volatile.Read(ref _scheduler)?.IsIdle ?? true) && (_active is null || _active.IsEmpty) && (_streams is null || _streams.IsEmpty);
 
     // Created on first use: an idle connection holds neither (each is about half a kilobyte).
     private ConcurrentDictionary<string, CancellationTokenSource>? _active;

@@ -87,7 +87,7 @@ internal sealed partial class HubDispatcher<THub>
         try
         {
             hub = CreateHub(_rootServices, connection, out _);
-            var arguments = BuildArguments(descriptor, message.Arguments, _rootServices, cts?.Token ?? connection.ConnectionAborted, streams);
+            var arguments = BuildArguments(descriptor, message.Arguments, _rootServices, connection, cts, streams);
             pending = descriptor.Invoker(hub, arguments);
         }
         catch (Exception ex)

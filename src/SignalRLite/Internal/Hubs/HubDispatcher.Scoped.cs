@@ -32,7 +32,7 @@ internal sealed partial class HubDispatcher<THub>
         try
         {
             hub = CreateHub(scope.ServiceProvider, connection, out created);
-            var arguments = BuildArguments(descriptor, message.Arguments, scope.ServiceProvider, cts?.Token ?? connection.ConnectionAborted, streams);
+            var arguments = BuildArguments(descriptor, message.Arguments, scope.ServiceProvider, connection, cts, streams);
             // hub.Context, not connection.CallerContext: the view the hub got, which an authentication refresh does not change.
             var context = new HubInvocationContext(hub.Context, scope.ServiceProvider, hub, descriptor.Method, arguments)
             {
@@ -206,7 +206,8 @@ internal sealed partial class HubDispatcher<THub>
         }
     }
 
-    private static object?[] BuildArguments(HubMethodDescriptor descriptor, object?[] wireArguments, IServiceProvider services, CancellationToken cancellationToken, IUploadStream[]? streams)
+    // The token is read only for a CancellationToken parameter: reading ConnectionAborted creates its source.
+    private static object?[] BuildArguments(HubMethodDescriptor descriptor, object?[] wireArguments, IServiceProvider services, HubConnectionContext connection, CancellationTokenSource? cts, IUploadStream[]? streams)
     {
         var sources = descriptor.Sources;
         if (wireArguments.Length == sources.Length)
@@ -222,7 +223,7 @@ internal sealed partial class HubDispatcher<THub>
             arguments[i] = sources[i] switch
             {
                 HubParameterSource.Wire => wireArguments[wire++],
-                HubParameterSource.CancellationToken => cancellationToken,
+                HubParameterSource.CancellationToken => cts?.Token ?? connection.ConnectionAborted,
                 HubParameterSource.Services => services.GetRequiredService(descriptor.ParameterTypes[i]),
                 HubParameterSource.KeyedServices => services.GetRequiredKeyedService(descriptor.ParameterTypes[i], descriptor.ServiceKeys[i]),
                 HubParameterSource.UploadStream => streams![stream++].ParameterValue,

@@ -24,8 +24,94 @@ internal sealed partial class HttpConnectionContext
         }
     }
 
-    /// <summary>Cancelled when the connection starts closing; transports stop using the pipes when they see it.</summary>
-    public CancellationToken TransportClosing => _transportCts.Token;
+    /// <summary>
+    /// Cancelled when the connection starts closing; transports stop using the pipes when they see it. The WebSocket
+    /// transport is told directly instead (<see cref="SetActiveWebSocket"/>): the source is created on first read, by
+    /// the Long Polling, SSE and POST requests, so an idle WebSocket connection holds none.
+    /// </summary>
+    public CancellationToken TransportClosing
+    {
+        get
+        {
+            lock (_lock)
+            {
+                if (_transportCts is null)
+                {
+                    if (_closingSignalled)
+                    {
+                        return new CancellationToken(canceled: true);
+                    }
+
+                    _transportCts = new CancellationTokenSource();
+                }
+
+                return _transportCts.Token;
+            }
+        }
+    }
+
+    /// <summary>Test hook: whether the <see cref="ConnectionClosed"/> and <see cref="TransportClosing"/> sources exist.</summary>
+    internal (bool Closed, bool TransportClosing) CancellationSourcesCreated
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return (_closedCts is not null, _transportCts is not null);
+            }
+        }
+    }
+
+    /// <summary>Test hook: whether someone waits for the current reader lease's release (which creates its task).</summary>
+    internal bool ReaderLeaseWaitedFor
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _readerLease?.ReleasedTaskCreated ?? false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The WebSocket request holding the lease registers its transport (null when it let go): closing the connection
+    /// calls <see cref="WebSocketsTransport.OnConnectionClosing"/> on it, and a newer socket aborts it. Exactly one of
+    /// this and <see cref="SignalTransportsClosing"/> calls the transport for a close: each sets its field and reads the
+    /// other's under the lock.
+    /// </summary>
+    public void SetActiveWebSocket(WebSocketsTransport? transport)
+    {
+        bool closing;
+        lock (_lock)
+        {
+            _activeWebSocket = transport;
+            closing = _closingSignalled;
+        }
+
+        // Outside the lock: the transport cancels a pending read or aborts its socket, which runs continuations.
+        if (closing)
+        {
+            transport?.OnConnectionClosing();
+        }
+    }
+
+    // Once, from RunCloseAsync: tells the transports that the connection is closing.
+    private void SignalTransportsClosing()
+    {
+        CancellationTokenSource? cts;
+        WebSocketsTransport? socket;
+        lock (_lock)
+        {
+            _closingSignalled = true;
+            cts = _transportCts;
+            socket = _activeWebSocket;
+            AssertInvariants();
+        }
+
+        cts?.Cancel();
+        socket?.OnConnectionClosing();
+    }
 
     public bool IsClosing
     {
@@ -206,7 +292,7 @@ internal sealed partial class HttpConnectionContext
         {
             await Task.Yield();
             TransportLog.ConnectionClosing(_logger, ConnectionId, error?.Message);
-            _transportCts.Cancel();
+            SignalTransportsClosing();
 
             // No lease can be taken any more (_closeTask is set): these are the last holders.
             TransportLease? writer, reader;
@@ -272,11 +358,18 @@ internal sealed partial class HttpConnectionContext
         }
     }
 
+    // After _inputCompleted was set: a source created later is never made (the getter returns a cancelled token).
     private void CancelClosedToken()
     {
+        CancellationTokenSource? cts;
+        lock (_lock)
+        {
+            cts = _closedCts;
+        }
+
         try
         {
-            _closedCts.Cancel();
+            cts?.Cancel();
         }
         catch (Exception ex)
         {

@@ -40,24 +40,15 @@ internal sealed partial class HttpConnectionContext
         }
     }
 
-    /// <summary>The WebSocket request holding the lease registers how to abort its socket, for a newer socket to take over.</summary>
-    public void SetActiveTransportAbort(Action? abort)
-    {
-        lock (_lock)
-        {
-            _abortActiveTransport = abort;
-        }
-    }
-
     /// <summary>A new socket arrived while the old one still looks attached: aborts the old one and waits until it let go.</summary>
     public async Task AbortStaleTransportAsync()
     {
         TransportLease? stale;
-        Action? abort;
+        WebSocketsTransport? active;
         lock (_lock)
         {
             stale = _readerLease;
-            abort = _abortActiveTransport;
+            active = _activeWebSocket;
         }
 
         if (stale is null)
@@ -66,7 +57,7 @@ internal sealed partial class HttpConnectionContext
         }
 
         TransportLog.StaleWebSocketAborted(_logger, ConnectionId);
-        abort?.Invoke();
+        active?.Abort();
         await stale.Released.ConfigureAwait(false);
     }
 

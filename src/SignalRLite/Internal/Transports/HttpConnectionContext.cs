@@ -49,8 +49,8 @@ namespace SignalRLite.Internal.Transports;
 /// field cannot tear.</item>
 /// <item><c>RemoteEndPoint</c>/<c>LocalEndPoint</c> (base class properties): written once, from null, under the lock;
 /// a reference write is atomic, so a reader sees null or the final value.</item>
-/// <item>Fields marked <c>readonly</c>, and <see cref="ConnectionId"/>/<see cref="ConnectionClosed"/> (settable only
-/// because the base class says so; set in the constructor): immutable after construction.</item>
+/// <item>Fields marked <c>readonly</c>, and <see cref="ConnectionId"/> (settable only because the base class says so;
+/// set in the constructor): immutable after construction.</item>
 /// </list>
 /// <para>Invariants (under the lock; checked by <see cref="AssertInvariants"/> after each change):</para>
 /// <list type="number">
@@ -63,6 +63,11 @@ namespace SignalRLite.Internal.Transports;
 /// <item>A close error exists only once the close started (<see cref="_closeTask"/> set, both in one step).</item>
 /// <item>A direct input (<see cref="_directInput"/>: the application reads the socket, see <see cref="UseDirectInput"/>)
 /// exists only on a WebSocket connection, which then has no input pipe.</item>
+/// <item>The transports are told of the close (<see cref="_closingSignalled"/>) only once the close started.</item>
+/// <item>The cancellation sources are created on first read of their token: <see cref="_transportCts"/> created after
+/// the close signal is cancelled at once; <see cref="_closedCts"/> is cancelled once the input ended (by
+/// <see cref="CancelClosedToken"/>, outside the lock, so only after it ran), and a read after that gets a cancelled
+/// token without a source.</item>
 /// </list>
 /// </remarks>
 internal sealed partial class HttpConnectionContext : ConnectionContext,
@@ -86,8 +91,6 @@ internal sealed partial class HttpConnectionContext : ConnectionContext,
     private readonly HttpConnectionManager _manager;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly CancellationTokenSource _closedCts = new();
-    private readonly CancellationTokenSource _transportCts = new();
     private Pipe? _input; // null once a WebSocket reads directly (UseDirectInput)
     private readonly long _outputMaxBufferSize;
 
@@ -111,7 +114,10 @@ internal sealed partial class HttpConnectionContext : ConnectionContext,
     private HttpContext? _httpContext;
     private Func<PipeWriter, Task>? _reconnectCallback;
     private bool _reconnectDisabled;
-    private Action? _abortActiveTransport;
+    private WebSocketsTransport? _activeWebSocket; // the socket request holding the lease, told directly when closing starts
+    private bool _closingSignalled; // RunCloseAsync told the transports (TransportClosing, the active WebSocket)
+    private CancellationTokenSource? _closedCts; // created on first read of ConnectionClosed
+    private CancellationTokenSource? _transportCts; // created on first read of TransportClosing (Long Polling, SSE, POST)
     private OutputDrain? _drain;
     private (PipeReader Reader, PipeWriter Writer)? _oldOutput;
     private WebSocketInput? _directInput;
@@ -142,7 +148,6 @@ internal sealed partial class HttpConnectionContext : ConnectionContext,
         var output = new Pipe(manager.GetPipeOptions(options.ApplicationMaxBufferSize, input: false));
         _transport = new DuplexPipe(input.Reader, output.Writer);
         _application = new DuplexPipe(output.Reader, input.Writer);
-        ConnectionClosed = _closedCts.Token;
         _supportedFormats = TransferFormat.Text | TransferFormat.Binary;
         ActiveFormat = TransferFormat.Text;
 
@@ -195,7 +200,31 @@ internal sealed partial class HttpConnectionContext : ConnectionContext,
         }
     }
 
-    public override CancellationToken ConnectionClosed { get; set; }
+    /// <summary>
+    /// Cancelled when the application's input ends. The source is created on first read (an idle WebSocket connection
+    /// holds none); once the input ended, a read gets an already cancelled token.
+    /// </summary>
+    public override CancellationToken ConnectionClosed
+    {
+        get
+        {
+            lock (_lock)
+            {
+                if (_closedCts is null)
+                {
+                    if (_inputCompleted)
+                    {
+                        return new CancellationToken(canceled: true);
+                    }
+
+                    _closedCts = new CancellationTokenSource();
+                }
+
+                return _closedCts.Token;
+            }
+        }
+        set => throw new NotSupportedException("The connection layer owns ConnectionClosed.");
+    }
 
     /// <summary>The request's user; an empty principal (created on first read) for anonymous connections.</summary>
     public ClaimsPrincipal? User
@@ -294,10 +323,17 @@ internal sealed partial class HttpConnectionContext : ConnectionContext,
     {
         // The authenticated user only: HttpContext.User would create an empty principal for every anonymous request.
         var user = context.Features.Get<IHttpAuthenticationFeature>()?.User;
-        var http = context.Connection;
+        // The feature, not HttpContext.Connection: that wrapper would be created and kept with the request (a WebSocket's
+        // request lives as long as the connection).
+        var http = context.Features.Get<IHttpConnectionFeature>();
         lock (_lock)
         {
             _user = user;
+            if (http is null)
+            {
+                return;
+            }
+
             if (RemoteEndPoint is null && http.RemoteIpAddress is { } remote)
             {
                 RemoteEndPoint = new IPEndPoint(remote, http.RemotePort);
@@ -350,5 +386,7 @@ internal sealed partial class HttpConnectionContext : ConnectionContext,
         Debug.Assert(_drain is null || (_transportType == HttpTransportType.WebSockets && _reconnectCallback is not null), "5: only a reconnectable WebSocket drains.");
         Debug.Assert(_closeError is null || _closeTask is not null, "6: a close error comes with the close.");
         Debug.Assert(_directInput is null || (_transportType == HttpTransportType.WebSockets && _input is null), "7: only a WebSocket reads directly, without the input pipe.");
+        Debug.Assert(!_closingSignalled || _closeTask is not null, "8: the transports are told of the close only once it started.");
+        Debug.Assert(_transportCts is null || !_closingSignalled || _transportCts.IsCancellationRequested, "9: a TransportClosing source created after the signal is born cancelled.");
     }
 }

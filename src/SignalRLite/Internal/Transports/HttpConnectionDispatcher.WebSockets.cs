@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using System.Net.WebSockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
 using SignalRLite.Http.Connections;
@@ -11,12 +12,26 @@ namespace SignalRLite.Internal.Transports;
 /// </summary>
 internal sealed partial class HttpConnectionDispatcher
 {
-    private async Task ExecuteWebSocketAsync(HttpContext context, HttpConnectionDispatcherOptions options, ConnectionDelegate connectionDelegate)
+    private Task ExecuteWebSocketAsync(HttpContext context, HttpConnectionDispatcherOptions options, ConnectionDelegate connectionDelegate)
+    {
+        // A WebSocket without stateful reconnect ends in its transport (WebSocketsTransport.RunDirectAsync releases the
+        // lease and closes the connection at its end): the request returns the transport's task instead of awaiting it,
+        // so an idle connection does not keep this method's state machine too. When accepting completes synchronously
+        // (the usual case), nothing else is parked; otherwise one small method awaits both.
+        var starting = StartWebSocketAsync(context, options, connectionDelegate);
+        return starting.IsCompletedSuccessfully ? starting.Result : AwaitStartedAsync(starting);
+    }
+
+    private static async Task AwaitStartedAsync(Task<Task> starting) =>
+        await (await starting.ConfigureAwait(false)).ConfigureAwait(false);
+
+    /// <summary>Returns what the request still has to wait for: the direct transport's run, or a completed task.</summary>
+    private async Task<Task> StartWebSocketAsync(HttpContext context, HttpConnectionDispatcherOptions options, ConnectionDelegate connectionDelegate)
     {
         if ((options.Transports & HttpTransportType.WebSockets) == 0)
         {
             await RefuseDisabledTransportAsync(context, HttpTransportType.WebSockets).ConfigureAwait(false);
-            return;
+            return Task.CompletedTask;
         }
 
         HttpConnectionContext connection;
@@ -29,7 +44,7 @@ internal sealed partial class HttpConnectionDispatcher
             var (admitted, quota) = await AdmitAsync(context, pending: false).ConfigureAwait(false);
             if (!admitted)
             {
-                return;
+                return Task.CompletedTask;
             }
 
             connection = _manager.CreateConnection(options, useStatefulReconnect: options.AllowStatefulReconnects
@@ -40,7 +55,7 @@ internal sealed partial class HttpConnectionDispatcher
         {
             // The official server sends this one without a Content-Type.
             await RefuseAsync(context, StatusCodes.Status404NotFound, "No Connection with that ID", contentType: null).ConfigureAwait(false);
-            return;
+            return Task.CompletedTask;
         }
 
         var status = connection.TryAttachStream(HttpTransportType.WebSockets, out var lease);
@@ -54,18 +69,20 @@ internal sealed partial class HttpConnectionDispatcher
         if (status is not AttachStatus.Attached and not AttachStatus.Reattached)
         {
             await RefuseAttachAsync(context, status, closedContentType: null).ConfigureAwait(false);
-            return;
+            return Task.CompletedTask;
         }
 
         ActivateQuota(connection);
 
         Exception? clientError = null;
         var lost = false;
+        WebSocket? socket = null;
+        var handedOver = false; // the direct transport owns the socket and the lease from then on
         try
         {
             var selector = options.WebSockets.SubProtocolSelector;
             var subProtocol = selector is null ? null : selector(context.WebSockets.WebSocketRequestedProtocols);
-            using var socket = await context.WebSockets.AcceptWebSocketAsync(subProtocol).ConfigureAwait(false);
+            socket = await context.WebSockets.AcceptWebSocketAsync(subProtocol).ConfigureAwait(false);
             TransportLog.WebSocketAccepted(_webSocketLogger, connection.ConnectionId);
 
             connection.UpdateFromRequest(context);
@@ -83,14 +100,20 @@ internal sealed partial class HttpConnectionDispatcher
                 transport = new WebSocketsTransport(socket, connection, options, _webSocketLogger);
                 if (!connection.UseStatefulReconnect)
                 {
-                    // No socket swap can come: the application reads the socket directly, without an input pipe.
+                    // No socket swap can come: the application reads the socket directly, without an input pipe, and
+                    // the transport ends the request's work itself (lease, socket, close).
                     connection.UseDirectInput(transport.CreateDirectInput());
+                    connection.StartApplication(connectionDelegate);
+                    connection.SetActiveWebSocket(transport);
+                    var run = transport.RunDirectAsync(lease!);
+                    handedOver = true;
+                    return run;
                 }
 
                 connection.StartApplication(connectionDelegate);
             }
 
-            connection.SetActiveTransportAbort(transport.Abort);
+            connection.SetActiveWebSocket(transport);
             var processing = transport.ProcessAsync();
             if (reattachedOutput is not null)
             {
@@ -99,7 +122,7 @@ internal sealed partial class HttpConnectionDispatcher
             }
 
             clientError = await processing.ConfigureAwait(false);
-            connection.SetActiveTransportAbort(null);
+            connection.SetActiveWebSocket(null);
             if (transport.Lost && connection.CanReconnect)
             {
                 connection.OnTransportLost();
@@ -118,12 +141,18 @@ internal sealed partial class HttpConnectionDispatcher
         }
         finally
         {
-            connection.ReleaseReader(lease!);
+            if (!handedOver)
+            {
+                socket?.Dispose();
+                connection.ReleaseReader(lease!);
+            }
         }
 
         if (!lost)
         {
             await connection.CloseAsync(clientError).ConfigureAwait(false);
         }
+
+        return Task.CompletedTask;
     }
 }

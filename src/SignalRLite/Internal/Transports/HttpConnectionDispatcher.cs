@@ -159,6 +159,13 @@ internal sealed partial class HttpConnectionDispatcher
 
     private static string? GetId(HttpContext context)
     {
+        if (!context.Request.QueryString.HasValue)
+        {
+            // No query (a client that skips negotiation): parsing it would create a query feature that the request,
+            // and so a WebSocket connection for its whole life, keeps.
+            return null;
+        }
+
         var values = context.Request.Query["id"];
         return StringValues.IsNullOrEmpty(values) ? null : values[0];
     }

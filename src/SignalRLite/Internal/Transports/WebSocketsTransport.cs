@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.WebSockets;
@@ -49,26 +50,32 @@ internal sealed class WebSocketsTransport
     public WebSocketInput CreateDirectInput() => _input = new WebSocketInput(_socket, _connection, this, _options.TransportMaxBufferSize);
 
     /// <summary>Runs until the socket is closed or aborted; returns the error that ended the client's side, if any.</summary>
+    /// <remarks>With the receive loop (stateful reconnect); a direct input runs with <see cref="RunDirectAsync"/>.</remarks>
     public async Task<Exception?> ProcessAsync()
     {
-        using var closingRegistration = _connection.TransportClosing.UnsafeRegister(static s => ((WebSocketsTransport)s!).OnConnectionClosing(), this);
-
-        if (_input is { } input)
-        {
-            input.Start();
-            await SendAsync().ConfigureAwait(false);
-            await WaitForClientCloseAsync(input.WhenEndedAsync()).ConfigureAwait(false);
-            return input.Error;
-        }
-
+        Debug.Assert(_input is null, "A direct input runs with RunDirectAsync.");
         var receiving = ReceiveAsync();
-        var sending = SendAsync();
+        var sending = SendAsync(directInput: null, lease: null);
 
         // The send loop ends last in every graceful case: when the client closes, the application sees its input end and
         // completes its output, and the send loop answers the close frame; a receive error stops it (ReceiveAsync).
         await sending.ConfigureAwait(false);
         await WaitForClientCloseAsync(receiving).ConfigureAwait(false);
         return await receiving.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A direct input (no stateful reconnect): runs until the socket is closed or aborted, then does what the WebSocket
+    /// request did after its transport ended: lets go of the connection (<paramref name="lease"/>), disposes the socket
+    /// and closes the connection with the client's error, if any. The request returns this task (see
+    /// HttpConnectionDispatcher.WebSockets.cs), so the send loop is the one async method this transport parks for an
+    /// idle connection.
+    /// </summary>
+    public Task RunDirectAsync(TransportLease lease)
+    {
+        var input = _input!;
+        input.Start();
+        return SendAsync(input, lease);
     }
 
     // After the send loop: the server closed first, or answered the client's close. Waits (bounded by CloseTimeout)
@@ -102,10 +109,12 @@ internal sealed class WebSocketsTransport
     }
 
     /// <summary>
-    /// A graceful close (host shutdown, DELETE) stops the send loop, which then sends close frame 1000 and waits for the
-    /// client's answer; any other reason aborts the socket.
+    /// Called by the connection when it starts closing, while this transport is its active one (see
+    /// <see cref="HttpConnectionContext.SetActiveWebSocket"/>), at most once. A graceful close (host shutdown, DELETE)
+    /// stops the send loop, which then sends close frame 1000 and waits for the client's answer; any other reason aborts
+    /// the socket.
     /// </summary>
-    private void OnConnectionClosing()
+    public void OnConnectionClosing()
     {
         if (_connection.CloseError is null)
         {
@@ -272,7 +281,9 @@ internal sealed class WebSocketsTransport
         }
     }
 
-    private async Task SendAsync()
+    // The send loop, then the close frame. With a direct input, also waits for the client's side to end and ends the
+    // connection (RunDirectAsync); with the receive loop, returns null (ProcessAsync waits for that loop).
+    private async Task<Exception?> SendAsync(WebSocketInput? directInput, TransportLease? lease)
     {
         var reader = _outputReader;
         var closeStatus = WebSocketCloseStatus.NormalClosure;
@@ -346,8 +357,9 @@ internal sealed class WebSocketsTransport
 
         if (_lost)
         {
-            // The output pipe stays with the connection (it is drained, then replaced on reattach).
-            return;
+            // The output pipe stays with the connection (it is drained, then replaced on reattach). Only with the receive
+            // loop: a direct input never reconnects.
+            return null;
         }
 
         _connection.CompleteTransportOutput();
@@ -365,6 +377,22 @@ internal sealed class WebSocketsTransport
                 Abort();
             }
         }
+
+        if (directInput is null)
+        {
+            return null;
+        }
+
+        await WaitForClientCloseAsync(directInput.WhenEndedAsync()).ConfigureAwait(false);
+
+        // The request's part, in its order (a direct input never waits for a reconnect): no longer the active socket,
+        // the socket disposed, the lease released, then the connection closed with the client's error.
+        var clientError = directInput.Error;
+        _connection.SetActiveWebSocket(null);
+        _socket.Dispose();
+        _connection.ReleaseReader(lease!);
+        await _connection.CloseAsync(clientError).ConfigureAwait(false);
+        return null;
     }
 
     private ValueTask SendBufferAsync(in ReadOnlySequence<byte> buffer, WebSocketMessageType messageType, CancellationToken cancellationToken)
