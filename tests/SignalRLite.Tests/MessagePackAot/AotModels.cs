@@ -5,7 +5,7 @@ using SignalRLite;
 // The representative MessagePack types of the AOT tests. This file is also the input of the generator snapshot test
 // (tests/SignalRLite.Analyzers.Tests/MessagePackGeneratorTests.cs) and AotModels.g.cs is the generator's output for it,
 // compiled here so the tests run the generated formatters.
-namespace SignalRLite.Tests.MessagePackAot.Models;
+namespace SignalRLite.Tests.AotMessagePack.Models;
 
 public enum Mood
 {
@@ -168,6 +168,8 @@ public class AotShapesHub : Hub<IAotClient>
     public int Sum(List<int> values) => values.Sum();
 
     public string Concat(string a, string? b) => a + b;
+
+    public Task SendBack(Shape shape, PlainMessage message) => Clients.Caller.Receive(shape, message);
 
     public async IAsyncEnumerable<Point> Walk(int count)
     {
