@@ -63,6 +63,13 @@ public sealed class MessagePackFormatterGenerator : IIncrementalGenerator
     private static GeneratorPiece FromObject(INamedTypeSymbol type, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (!MessagePackTypeWalker.IsUsable(type))
+        {
+            // Generic or inaccessible: the walker would pass it by; the emitter says why (SRL0030).
+            var refused = ObjectFormatterEmitter.Create(type);
+            return new GeneratorPiece(ImmutableArray<string>.Empty, ImmutableArray<FormatterEntry>.Empty, refused.Diagnostics);
+        }
+
         var walker = new MessagePackTypeWalker();
         walker.Visit(type);
         var registrations = walker.Entries.Any(e => e.TypeName == MessagePackTypeWalker.Name(type))
