@@ -13,7 +13,7 @@ namespace SignalRLite.Analyzers.MessagePack;
 /// SignalRLite.Protocols.MessagePack: formatters for its <c>[MessagePackObject]</c> types and for the types its hubs
 /// take and return (enums, collections, attribute-less classes), in a resolver that registers itself with
 /// <c>MessagePackAot.RegisterResolver</c> from a module initializer, together with <c>MessagePackAot.Register&lt;T&gt;()</c>
-/// for every hub parameter, result, stream item and client-method argument type. The formatters write exactly the bytes
+/// for every hub parameter, result, stream item and client-method argument type and every type it writes a formatter for. The formatters write exactly the bytes
 /// MessagePack-CSharp's dynamic resolvers write for the protocol's JIT defaults; they are only used where dynamic code
 /// is not supported (or where an app passes <c>MessagePackAot.SerializerOptions</c>).
 /// </summary>
@@ -50,8 +50,10 @@ public sealed class MessagePackFormatterGenerator : IIncrementalGenerator
                 spc.ReportDiagnostic(diagnostic.ToDiagnostic());
             }
 
+            // Every type with a generated formatter is registered too, so it also works as a SendAsync argument.
             var source = GeneratedResolverWriter.Write(
-                pieces.SelectMany(p => p.Registrations).Distinct().OrderBy(n => n, System.StringComparer.Ordinal).ToList(),
+                pieces.SelectMany(p => p.Registrations).Concat(pieces.SelectMany(p => p.Entries).Select(e => e.TypeName))
+                    .Distinct().OrderBy(n => n, System.StringComparer.Ordinal).ToList(),
                 pieces.SelectMany(p => p.Entries).GroupBy(e => e.TypeName).Select(g => g.First()).OrderBy(e => e.TypeName, System.StringComparer.Ordinal).ToList());
             if (source is not null)
             {
@@ -72,10 +74,7 @@ public sealed class MessagePackFormatterGenerator : IIncrementalGenerator
 
         var walker = new MessagePackTypeWalker();
         walker.Visit(type);
-        var registrations = walker.Entries.Any(e => e.TypeName == MessagePackTypeWalker.Name(type))
-            ? ImmutableArray.Create(MessagePackTypeWalker.Name(type))
-            : ImmutableArray<string>.Empty;
-        return new GeneratorPiece(registrations, walker.Entries, walker.Diagnostics);
+        return new GeneratorPiece(ImmutableArray<string>.Empty, walker.Entries, walker.Diagnostics);
     }
 
     private static GeneratorPiece? FromHub(GeneratorSyntaxContext context, CancellationToken cancellationToken)

@@ -15,16 +15,26 @@ namespace SignalRLite.Generated.MessagePack
             global::SignalRLite.MessagePackAot.Register<global::SignalRLite.Tests.AotMessagePack.Models.Labelled>();
             global::SignalRLite.MessagePackAot.Register<global::SignalRLite.Tests.AotMessagePack.Models.LabelledDerived>();
             global::SignalRLite.MessagePackAot.Register<global::SignalRLite.Tests.AotMessagePack.Models.Money>();
+            global::SignalRLite.MessagePackAot.Register<global::SignalRLite.Tests.AotMessagePack.Models.Money?>();
             global::SignalRLite.MessagePackAot.Register<global::SignalRLite.Tests.AotMessagePack.Models.Mood>();
+            global::SignalRLite.MessagePackAot.Register<global::SignalRLite.Tests.AotMessagePack.Models.Mood?>();
             global::SignalRLite.MessagePackAot.Register<global::SignalRLite.Tests.AotMessagePack.Models.Named>();
+            global::SignalRLite.MessagePackAot.Register<global::SignalRLite.Tests.AotMessagePack.Models.Perms>();
             global::SignalRLite.MessagePackAot.Register<global::SignalRLite.Tests.AotMessagePack.Models.PlainMessage>();
             global::SignalRLite.MessagePackAot.Register<global::SignalRLite.Tests.AotMessagePack.Models.Point>();
             global::SignalRLite.MessagePackAot.Register<global::SignalRLite.Tests.AotMessagePack.Models.Shape>();
             global::SignalRLite.MessagePackAot.Register<global::System.Collections.Generic.Dictionary<string, global::System.Collections.Generic.List<global::System.Guid>>>();
+            global::SignalRLite.MessagePackAot.Register<global::System.Collections.Generic.Dictionary<string, int[]>>();
+            global::SignalRLite.MessagePackAot.Register<global::System.Collections.Generic.IList<global::SignalRLite.Tests.AotMessagePack.Models.Shape>>();
+            global::SignalRLite.MessagePackAot.Register<global::System.Collections.Generic.IReadOnlyList<global::SignalRLite.Tests.AotMessagePack.Models.Labelled>>();
+            global::SignalRLite.MessagePackAot.Register<global::System.Collections.Generic.List<global::SignalRLite.Tests.AotMessagePack.Models.Point>>();
+            global::SignalRLite.MessagePackAot.Register<global::System.Collections.Generic.List<global::System.Guid>>();
             global::SignalRLite.MessagePackAot.Register<global::System.Collections.Generic.List<int>>();
             global::SignalRLite.MessagePackAot.Register<global::System.DateTime>();
             global::SignalRLite.MessagePackAot.Register<global::System.Guid[]>();
             global::SignalRLite.MessagePackAot.Register<int>();
+            global::SignalRLite.MessagePackAot.Register<int?>();
+            global::SignalRLite.MessagePackAot.Register<int[]>();
             global::SignalRLite.MessagePackAot.Register<string>();
         }
     }
