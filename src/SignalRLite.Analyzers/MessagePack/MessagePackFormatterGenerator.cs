@@ -30,7 +30,7 @@ public sealed class MessagePackFormatterGenerator : IIncrementalGenerator
         var objects = context.SyntaxProvider.ForAttributeWithMetadataName(
             "MessagePack.MessagePackObjectAttribute",
             static (node, _) => node is TypeDeclarationSyntax,
-            static (ctx, ct) => FromObject((INamedTypeSymbol)ctx.TargetSymbol, ct)).Collect();
+            static (ctx, ct) => FromObject((INamedTypeSymbol)ctx.TargetSymbol, ctx.SemanticModel.Compilation, ct)).Collect();
 
         var hubs = context.SyntaxProvider.CreateSyntaxProvider(
             static (node, _) => node is ClassDeclarationSyntax { BaseList: not null },
@@ -62,7 +62,7 @@ public sealed class MessagePackFormatterGenerator : IIncrementalGenerator
         });
     }
 
-    private static GeneratorPiece FromObject(INamedTypeSymbol type, CancellationToken cancellationToken)
+    private static GeneratorPiece FromObject(INamedTypeSymbol type, Compilation compilation, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (!MessagePackTypeWalker.IsUsable(type))
@@ -72,7 +72,7 @@ public sealed class MessagePackFormatterGenerator : IIncrementalGenerator
             return new GeneratorPiece(ImmutableArray<string>.Empty, ImmutableArray<FormatterEntry>.Empty, refused.Diagnostics);
         }
 
-        var walker = new MessagePackTypeWalker();
+        var walker = new MessagePackTypeWalker(compilation);
         walker.Visit(type);
         return new GeneratorPiece(ImmutableArray<string>.Empty, walker.Entries, walker.Diagnostics);
     }
@@ -105,7 +105,7 @@ public sealed class MessagePackFormatterGenerator : IIncrementalGenerator
             }
         }
 
-        var walker = new MessagePackTypeWalker();
+        var walker = new MessagePackTypeWalker(context.SemanticModel.Compilation);
         var registrations = new List<string>();
         foreach (var type in types)
         {
