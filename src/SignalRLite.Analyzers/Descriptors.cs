@@ -59,4 +59,10 @@ internal static class Descriptors
         "Strongly typed hub client methods must return Task or Task<T>",
         "Client method '{0}.{1}' returns '{2}'; client proxy methods must return System.Threading.Tasks.Task or Task<T> (Clients throws InvalidOperationException)",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink + "#srl0008");
+
+    public static readonly DiagnosticDescriptor MessagePackUnsupportedType = new(
+        "SRL0030",
+        "MessagePack object type is not supported under Native AOT",
+        "[MessagePackObject] type '{0}' gets no generated MessagePack formatter: {1}. Under Native AOT the MessagePack protocol cannot serialize it.",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink + "#srl0030");
 }
