@@ -16,6 +16,8 @@ public class MessagePackHubProtocolOptions
     /// applies <see cref="MessagePackSecurity.UntrustedData"/>.
     /// When you replace it, keep <c>.WithSecurity(MessagePackSecurity.UntrustedData)</c>: every
     /// argument is client input. Compression settings are ignored: messages are never compressed.
+    /// Under Native AOT (no dynamic code) the default is <see cref="MessagePackAot.SerializerOptions"/> instead: the
+    /// same encoding for the types it knows, without the resolvers that generate code at run time.
     /// </summary>
     public MessagePackSerializerOptions SerializerOptions
     {

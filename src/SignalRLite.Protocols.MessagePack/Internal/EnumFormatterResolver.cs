@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using MessagePack;
 using MessagePack.Formatters;
 using MessagePack.Resolvers;
@@ -21,9 +23,17 @@ internal sealed class EnumFormatterResolver : IFormatterResolver
 
     private static class Cache<T>
     {
-        public static readonly IMessagePackFormatter<T>? Formatter = typeof(T).IsEnum
-            ? (IMessagePackFormatter<T>)Activator.CreateInstance(typeof(EnumNameOrNumberFormatter<>).MakeGenericType(typeof(T)))!
-            : null;
+        // Only in the JIT options (MessagePackDefaults); the AOT resolver uses AotEnumResolver. The guard keeps the
+        // reflection out of a native binary should this resolver be used there.
+        public static readonly IMessagePackFormatter<T>? Formatter = !typeof(T).IsEnum ? null
+            : RuntimeFeature.IsDynamicCodeSupported ? Create()
+            : AotEnumResolver.Instance.GetFormatter<T>();
+
+        [RequiresDynamicCode("Instantiates EnumNameOrNumberFormatter<T> over a type known only at run time.")]
+        [UnconditionalSuppressMessage("Trimming", "IL2091", Justification =
+            "The requirement is the parameterless constructor implied by the struct constraint; T is an enum here, and an enum has no constructor the trimmer could remove.")]
+        private static IMessagePackFormatter<T> Create()
+            => (IMessagePackFormatter<T>)Activator.CreateInstance(typeof(EnumNameOrNumberFormatter<>).MakeGenericType(typeof(T)))!;
     }
 }
 

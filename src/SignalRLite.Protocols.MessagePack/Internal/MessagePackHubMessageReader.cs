@@ -340,7 +340,7 @@ internal static class MessagePackHubMessageReader
 
         try
         {
-            value = MessagePackSerializer.Deserialize(type, ref reader, options);
+            value = BoxedFormatterCache.Get(type).Deserialize(ref reader, options);
             error = null;
             return true;
         }

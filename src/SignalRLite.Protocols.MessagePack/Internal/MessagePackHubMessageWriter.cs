@@ -151,7 +151,7 @@ internal static class MessagePackHubMessageWriter
         }
         else
         {
-            MessagePackSerializer.Serialize(value.GetType(), ref writer, value, options);
+            BoxedFormatterCache.Get(value.GetType()).Serialize(ref writer, value, options);
         }
     }
 }
