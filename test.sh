@@ -2,6 +2,8 @@
 # The one test command: builds everything once, runs every suite, prints "N passed, N failed".
 #
 #   ./test.sh
+#   ./test.sh --aot-only   only the Native AOT step (after a build of the solution): publish (or reuse) samples/AotChat
+#                          natively and run the interop tests against it
 #
 # Suites: every .NET test project in SignalRLite.sln (dotnet test, trx), the JavaScript client
 # suite in tests/js against tests/SignalRLite.TestServer (node --test), and hooks for later
@@ -378,6 +380,11 @@ run_aot() {
 main() {
   rm -rf "$RESULTS"
   mkdir -p "$RESULTS"
+  if [ "${1:-}" = "--aot-only" ]; then
+    start_redis
+    run_aot
+    finish
+  fi
   ensure_system_packages
   if ! build_all; then
     record_suite "build" 0 1
