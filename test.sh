@@ -181,7 +181,7 @@ run_dotnet_tests() {
       local t
       while read -r t; do
         [ -n "$t" ] && SUMMARY+=("    failed: $t")
-      done < <(grep -oE '<UnitTestResult [^>]*outcome="(Failed|Error|Timeout|Aborted)"' "$trx" | grep -oE 'testName="[^"]*"' | sed -E 's/^testName="(.*)"$/\1/' || true)
+      done < <(grep -oE '<UnitTestResult [^>]*outcome="(Failed|Error|Timeout|Aborted)"' "$trx" | grep -oE 'testName="[^"]*"' | sed -E 's/^testName="(.*)"$/\1/; s/&quot;/"/g' || true)
     fi
   done < <(dotnet_test_projects)
 }
@@ -367,7 +367,7 @@ run_aot() {
     local t
     while read -r t; do
       [ -n "$t" ] && SUMMARY+=("    failed: $t")
-    done < <(grep -oE '<UnitTestResult [^>]*outcome="(Failed|Error|Timeout|Aborted)"' "$trx" | grep -oE 'testName="[^"]*"' | sed -E 's/^testName="(.*)"$/\1/' || true)
+    done < <(grep -oE '<UnitTestResult [^>]*outcome="(Failed|Error|Timeout|Aborted)"' "$trx" | grep -oE 'testName="[^"]*"' | sed -E 's/^testName="(.*)"$/\1/; s/&quot;/"/g' || true)
   else
     passed=0
     failed=1

@@ -28,10 +28,11 @@ public sealed class JsonContextAnalyzer : DiagnosticAnalyzer
 {
     /// <summary>Mirrors src/SignalRLite/Internal/Protocol/JsonPayloadResolver.cs (JsonBuiltInPayloadTypes).</summary>
     private static readonly ImmutableHashSet<string> BuiltIn = ImmutableHashSet.Create(
-        "object", "string", "bool", "bool?", "byte", "byte?", "sbyte", "short", "short?", "ushort", "int", "int?", "uint",
-        "long", "long?", "ulong", "float", "float?", "double", "double?", "decimal", "decimal?", "char",
+        "object", "string", "bool", "bool?", "byte", "byte?", "sbyte", "sbyte?", "short", "short?", "ushort", "ushort?", "int", "int?",
+        "uint", "uint?", "long", "long?", "ulong", "ulong?", "float", "float?", "double", "double?", "decimal", "decimal?", "char", "char?",
         "System.Guid", "System.Guid?", "System.DateTime", "System.DateTime?", "System.DateTimeOffset", "System.DateTimeOffset?",
-        "System.TimeSpan", "System.DateOnly", "System.TimeOnly", "byte[]", "string[]", "int[]", "System.Text.Json.JsonElement");
+        "System.TimeSpan", "System.TimeSpan?", "System.DateOnly", "System.DateOnly?", "System.TimeOnly", "System.TimeOnly?",
+        "byte[]", "string[]", "int[]", "System.Text.Json.JsonElement");
 
     /// <inheritdoc/>
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.JsonContextMissingType);
