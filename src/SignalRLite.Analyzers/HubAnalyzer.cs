@@ -178,7 +178,7 @@ public sealed class HubAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary>Mirrors HubMethodTable.GetHubMethods: what reflection's GetMethods(Public | Instance) yields, filtered.</summary>
-    private static void CollectHubMethods(INamedTypeSymbol type, KnownTypes known, List<HubMethod> methods, List<IMethodSymbol> generic)
+    internal static void CollectHubMethods(INamedTypeSymbol type, KnownTypes known, List<HubMethod> methods, List<IMethodSymbol> generic)
     {
         var overridden = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
         for (var t = type; t is not null && !known.IsFrameworkBase(t); t = t.BaseType)
@@ -235,7 +235,7 @@ public sealed class HubAnalyzer : DiagnosticAnalyzer
         return type.Locations.FirstOrDefault() ?? Location.None;
     }
 
-    private sealed class HubMethod(IMethodSymbol symbol, string name)
+    internal sealed class HubMethod(IMethodSymbol symbol, string name)
     {
         public IMethodSymbol Symbol { get; } = symbol;
 

@@ -23,8 +23,7 @@ internal sealed partial class HubDispatcher<THub>
     // Whether THub overrides OnAuthenticationRefreshedAsync: looked up only for connections that can refresh (a static
     // initializer that throws would break every hub of the type), and tolerant of a trimmed app where the lookup finds
     // nothing (docs/aot.md: a published Native AOT app crashed at MapHub on the former `GetMethod(...)!`).
-    private static bool ObservesRefresh => s_observesRefresh ??=
-        typeof(THub).GetMethod(nameof(Hub.OnAuthenticationRefreshedAsync), Type.EmptyTypes)?.DeclaringType is { } declaring && declaring != typeof(Hub);
+    private static bool ObservesRefresh => s_observesRefresh ??= HubReflection.OverridesAuthenticationRefreshed<THub>();
 
     private static bool? s_observesRefresh;
 

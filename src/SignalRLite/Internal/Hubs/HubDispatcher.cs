@@ -56,7 +56,7 @@ internal sealed partial class HubDispatcher<THub> where THub : Hub
         _logger = logger;
         Options = HubOptionsResolver.Resolve(globalOptions.Value, hubOptions.Value);
         EnableDetailedErrors = Options.EnableDetailedErrors ?? false;
-        Methods = new HubMethodTable(typeof(THub), isService, Options.DisableImplicitFromServicesParameters);
+        Methods = HubMethodTable.Create<THub>(isService, Options.DisableImplicitFromServicesParameters);
         _rateLimits = HubRateLimits.Create(typeof(THub), HubName, Methods, rateLimiter);
 
         var filters = Options.HubFilters ?? [];
@@ -86,7 +86,7 @@ internal sealed partial class HubDispatcher<THub> where THub : Hub
             && !_customActivator
             && isService is not null
             && !isService.IsService(typeof(THub))
-            && typeof(THub).GetConstructors().All(c => c.GetParameters().Length == 0);
+            && !DefaultHubActivator<THub>.ConstructorHasParameters();
 
         _invokePipeline = invoke;
         _onConnectedPipeline = connected;

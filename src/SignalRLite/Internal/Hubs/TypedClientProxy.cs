@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
+using SignalRLite.SourceGeneration;
 
 namespace SignalRLite.Internal.Hubs;
 
@@ -7,17 +9,35 @@ namespace SignalRLite.Internal.Hubs;
 /// A <see cref="DispatchProxy"/> implementing a client interface: a method returning <see cref="Task"/> becomes
 /// <c>SendCoreAsync</c>, one returning <see cref="Task{TResult}"/> becomes a client-result <c>InvokeCoreAsync</c>
 /// (single connections only). The interface is validated and its methods are described once per interface.
+/// <see cref="Create"/> returns the source generator's proxy instead when the app has one for <typeparamref name="T"/>
+/// (<see cref="GeneratedHubs"/>): same behaviour, no <see cref="DispatchProxy"/>.
 /// </summary>
 internal class TypedClientProxy<T> : DispatchProxy where T : class
 {
     private static readonly ConcurrentDictionary<MethodInfo, ClientMethod> Methods = new();
-    private static readonly Lazy<Exception?> Validation = new(Validate);
 
     private IClientProxy _target = null!;
 
     public static T Create(IClientProxy target)
     {
-        if (Validation.Value is { } error)
+        if (GeneratedHubs.FindClientProxy<T>() is { } generated)
+        {
+            return generated(target);
+        }
+
+        if (!HubReflection.IsSupported)
+        {
+            throw HubReflection.NotGenerated(typeof(T), "client proxy");
+        }
+
+        return CreateDispatchProxy(target);
+    }
+
+    [RequiresUnreferencedCode("Reads the client interface by reflection; interfaces the source generator implemented do not come here.")]
+    [RequiresDynamicCode("DispatchProxy emits a type at run time; interfaces the source generator implemented do not come here.")]
+    private static T CreateDispatchProxy(IClientProxy target)
+    {
+        if (Validated.Error is { } error)
         {
             throw error;
         }
@@ -27,6 +47,8 @@ internal class TypedClientProxy<T> : DispatchProxy where T : class
         return proxy;
     }
 
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Runs only on a proxy made by CreateDispatchProxy, which requires unreferenced code itself.")]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Runs only on a proxy made by CreateDispatchProxy, which requires dynamic code itself.")]
     protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
     {
         var method = Methods.GetOrAdd(targetMethod!, static m => new ClientMethod(m));
@@ -46,12 +68,13 @@ internal class TypedClientProxy<T> : DispatchProxy where T : class
 
         if (_target is not ISingleClientProxy single)
         {
-            throw new InvalidOperationException($"'{method.Name}' returns a result; only a single client (Caller, Client) can be asked for a result.");
+            throw GeneratedHubSupport.NotASingleClient(method.Name);
         }
 
         return method.Invoke(single, method.Name, wireArgs, cancellationToken);
     }
 
+    [RequiresUnreferencedCode("Reads the client interface by reflection.")]
     private static Exception? Validate()
     {
         var type = typeof(T);
@@ -84,6 +107,8 @@ internal class TypedClientProxy<T> : DispatchProxy where T : class
     {
         private static readonly MethodInfo InvokeHelper = typeof(ClientMethod).GetMethod(nameof(InvokeCore), BindingFlags.NonPublic | BindingFlags.Static)!;
 
+        [RequiresUnreferencedCode("Reads the method by reflection.")]
+        [RequiresDynamicCode("Instantiates a generic helper per result type.")]
         public ClientMethod(MethodInfo method)
         {
             Name = method.GetCustomAttribute<HubMethodNameAttribute>()?.Name ?? method.Name;
@@ -103,5 +128,12 @@ internal class TypedClientProxy<T> : DispatchProxy where T : class
 
         private static Task InvokeCore<TResult>(ISingleClientProxy proxy, string method, object?[] args, CancellationToken cancellationToken) =>
             proxy.InvokeCoreAsync<TResult>(method, args, cancellationToken);
+    }
+
+    /// <summary>The interface's validation, done once, on the reflection path only.</summary>
+    [RequiresUnreferencedCode("Reads the client interface by reflection.")]
+    private static class Validated
+    {
+        public static readonly Exception? Error = Validate();
     }
 }
