@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using SignalRLite.Internal.Hubs;
 
 namespace SignalRLite;
@@ -14,10 +15,10 @@ public static class HubOptionsExtensions
     }
 
     /// <summary>Adds a filter type, resolved from DI per call (or created and disposed per call when not registered).</summary>
-    public static void AddFilter<TFilter>(this HubOptions options) where TFilter : IHubFilter => options.AddFilter(typeof(TFilter));
+    public static void AddFilter<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TFilter>(this HubOptions options) where TFilter : IHubFilter => options.AddFilter(typeof(TFilter));
 
     /// <summary>Adds a filter type, resolved from DI per call (or created and disposed per call when not registered).</summary>
-    public static void AddFilter(this HubOptions options, Type filterType)
+    public static void AddFilter(this HubOptions options, [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] Type filterType)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(filterType);

@@ -60,6 +60,7 @@ public sealed class PackageTests(LocalPackageFeed feed, ITestOutputHelper output
             {
                 Assert.Empty(dependencies);
                 Assert.NotNull(zip.GetEntry("analyzers/dotnet/cs/SignalRLite.Analyzers.dll"));
+                Assert.NotNull(zip.GetEntry("buildTransitive/SignalRLite.props"));
             }
             else
             {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace SignalRLite.Internal.Hubs;
@@ -8,7 +9,7 @@ internal sealed class HubFilterFactory : IHubFilter
     private readonly Type _filterType;
     private readonly ObjectFactory _factory;
 
-    public HubFilterFactory(Type filterType)
+    public HubFilterFactory([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] Type filterType)
     {
         _filterType = filterType;
         _factory = ActivatorUtilities.CreateFactory(filterType, Type.EmptyTypes);
