@@ -65,4 +65,10 @@ internal static class Descriptors
         "Hub payload type missing from the app's JsonSerializerContext",
         "'{0}' ({1}) is not in the JsonSerializerContext passed to AddJsonProtocol ({2}); under Native AOT or trimming the JSON protocol cannot serialize it and the call fails. Add [JsonSerializable(typeof({0}))] to the context.",
         Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink + "#srl0020", customTags: WellKnownDiagnosticTags.CompilationEnd);
+
+    public static readonly DiagnosticDescriptor MessagePackUnsupportedType = new(
+        "SRL0030",
+        "MessagePack object type is not supported under Native AOT",
+        "[MessagePackObject] type '{0}' gets no generated MessagePack formatter: {1}. Under Native AOT the MessagePack protocol cannot serialize it.",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink + "#srl0030");
 }
