@@ -62,7 +62,7 @@ internal static class ClientProxyWriter
     private static string? Method(IMethodSymbol method, INamedTypeSymbol declaring, GeneratorTypes types)
     {
         var returnsResult = GeneratorTypes.IsConstructedFrom(method.ReturnType, types.TaskOfT);
-        if (method.IsGenericMethod || method.ReturnsByRef || method.ReturnsByRefReadonly
+        if (method.IsGenericMethod || !GeneratorTypes.CanCall(method) || method.ReturnsByRef || method.ReturnsByRefReadonly
             || !(GeneratorTypes.Is(method.ReturnType, types.Task) || returnsResult) || !types.CanName(method.ReturnType))
         {
             return null;

@@ -104,7 +104,9 @@ internal sealed class GeneratorTypes
             case IArrayTypeSymbol array:
                 return CanName(array.ElementType);
             case INamedTypeSymbol named:
-                if (named.TypeKind == TypeKind.Error || named.IsRefLikeType || !_compilation.IsSymbolAccessibleWithin(named.OriginalDefinition, _compilation.Assembly))
+                if (named.TypeKind == TypeKind.Error || named.IsRefLikeType || named.IsFileLocal
+                    || !_compilation.IsSymbolAccessibleWithin(named.OriginalDefinition, _compilation.Assembly)
+                    || (named.ContainingType is { } outer && !CanName(outer)))
                 {
                     return false;
                 }
@@ -114,6 +116,14 @@ internal sealed class GeneratorTypes
                 return false;
         }
     }
+
+    /// <summary>
+    /// Whether generated code may call the member: <c>[Obsolete(error: true)]</c> would fail the app's build (plain
+    /// <c>[Obsolete]</c> warnings are disabled in the generated file).
+    /// </summary>
+    public static bool CanCall(ISymbol member) =>
+        !member.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "System.ObsoleteAttribute"
+            && a.ConstructorArguments.Length == 2 && a.ConstructorArguments[1].Value is true);
 
     /// <summary>The awaited value type of a return type: null for void, Task (and non-generic subclasses), ValueTask.</summary>
     public ITypeSymbol? UnwrapAwaitable(ITypeSymbol type)

@@ -59,7 +59,8 @@ internal static class HubSourceWriter
     private static string? Method(INamedTypeSymbol hub, string hubName, HubAnalyzer.HubMethod method, GeneratorTypes types)
     {
         var symbol = method.Symbol;
-        if (symbol.ReturnsByRef || symbol.ReturnsByRefReadonly || (symbol.ReturnType.SpecialType != SpecialType.System_Void && !types.CanName(symbol.ReturnType)))
+        if (symbol.ReturnsByRef || symbol.ReturnsByRefReadonly || !GeneratorTypes.CanCall(symbol)
+            || (symbol.ReturnType.SpecialType != SpecialType.System_Void && !types.CanName(symbol.ReturnType)))
         {
             return null;
         }
@@ -179,7 +180,7 @@ internal static class HubSourceWriter
         var candidates = hub.InstanceConstructors.Where(c => c.DeclaredAccessibility == Accessibility.Public).ToList();
         var preferred = candidates.Where(c => c.GetAttributes().Any(a => GeneratorTypes.Is(a.AttributeClass, types.ActivatorUtilitiesConstructor))).ToList();
         var constructor = preferred.Count == 1 ? preferred[0] : preferred.Count == 0 && candidates.Count == 1 ? candidates[0] : null;
-        if (constructor is null
+        if (constructor is null || !GeneratorTypes.CanCall(constructor) || HasRequiredMembers(hub)
             || constructor.Parameters.Any(p => p.RefKind != RefKind.None || p.HasExplicitDefaultValue || p.IsParams || !types.CanName(p.Type)
                 || p.GetAttributes().Any(a => a.AttributeClass is { } c && (GeneratorTypes.Implements(c, types.FromKeyedServices) || GeneratorTypes.Is(c, types.ServiceKey)))))
         {
@@ -188,6 +189,20 @@ internal static class HubSourceWriter
 
         var arguments = constructor.Parameters.Select(p => Support + ".GetConstructorService<" + GeneratorTypes.Name(p.Type) + ">(services, typeof(" + hubName + "))");
         return "static services => new " + hubName + "(" + string.Join(", ", arguments) + ")";
+    }
+
+    /// <summary><c>required</c> members: <c>new Hub(...)</c> would not compile (ActivatorUtilities ignores them).</summary>
+    private static bool HasRequiredMembers(INamedTypeSymbol hub)
+    {
+        for (var t = hub; t is not null; t = t.BaseType)
+        {
+            if (t.GetMembers().Any(m => m is IPropertySymbol { IsRequired: true } or IFieldSymbol { IsRequired: true }))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Mirrors GetMethod("OnAuthenticationRefreshedAsync", no parameters).DeclaringType != Hub.</summary>

@@ -76,6 +76,22 @@ public sealed class HubGeneratorTests
 
         public class Outer { private sealed class PrivateHub : Hub { public void Send() { } } }
 
+        public class GenericOuter<T> { public sealed class NestedHub : Hub { public void Send() { } } }
+
+        file sealed class FileHub : Hub { public void Send() { } }
+
+        public sealed class ObsoleteHub : Hub
+        {
+            [Obsolete("use New")] public void Old() { }
+            public void New() { }
+        }
+
+        public sealed class RequiredHub : Hub
+        {
+            public required Greeter Greeter { get; init; }
+            public void Send() { }
+        }
+
         public interface IBadClient { Task Receive(); int Count { get; } }
 
         public class BadClientHub : Hub<IBadClient> { public void Send() { } }
@@ -110,6 +126,8 @@ public sealed class HubGeneratorTests
     [InlineData("AbstractHub")]
     [InlineData("OpenHub")]
     [InlineData("PrivateHub")]
+    [InlineData("GenericOuter")]
+    [InlineData("FileHub")]
     public void Hubs_the_runtime_refuses_or_generated_code_cannot_name_are_left_to_the_reflection_path(string hub)
     {
         var source = GeneratorRunner.Run(Hubs).Source!;
@@ -129,6 +147,10 @@ public sealed class HubGeneratorTests
         Assert.Contains("RegisterClientProxy<global::Demo.IChatClient>", source, StringComparison.Ordinal);
         Assert.Contains("RegisterClientProxy<global::Demo.IContextClient>", source, StringComparison.Ordinal);
         Assert.DoesNotContain("RegisterClientProxy<global::Demo.IBadClient>", source, StringComparison.Ordinal);
+        Assert.Contains("RegisterHub<global::Demo.ObsoleteHub>", source, StringComparison.Ordinal);
+
+        // A hub with required members gets its method table but no factory (the reflection activator's behaviour stays).
+        Assert.Contains("new global::SignalRLite.SourceGeneration.GeneratedHub<global::Demo.RequiredHub>(\n                null,", source, StringComparison.Ordinal);
     }
 
     [Fact]

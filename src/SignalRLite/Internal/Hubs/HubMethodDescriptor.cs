@@ -28,6 +28,8 @@ internal enum HubParameterSource
 /// </summary>
 internal sealed class HubMethodDescriptor
 {
+    // The MethodInfo on the generated path, found on first use. Two threads may both look it up: they find the same
+    // method (GetMethod with constant arguments), and either write is a complete reference, so the race is harmless.
     private readonly Func<MethodInfo>? _findMethod;
     private MethodInfo? _method;
 
