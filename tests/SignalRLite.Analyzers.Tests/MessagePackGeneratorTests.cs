@@ -54,6 +54,7 @@ public class MessagePackGeneratorTests
                 public IAsyncEnumerable<Item> Stream(CancellationToken token) => throw new NotImplementedException();
                 public Task<Dictionary<string, Level>> Levels(ChannelReader<Item> upload) => throw new NotImplementedException();
                 public void Fire(IReadOnlyList<int> values, HashSet<Guid> ids) { }
+                public IEnumerable<Item> All() => new List<Item>();
             }
             """);
 
@@ -61,7 +62,8 @@ public class MessagePackGeneratorTests
         Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning));
         var code = Assert.Single(generated);
         foreach (var registered in new[] { "global::Item", "global::Item[]", "global::Level", "string", "global::System.Collections.Generic.Dictionary<string, global::Level>",
-            "global::System.Collections.Generic.IReadOnlyList<int>", "global::System.Collections.Generic.HashSet<global::System.Guid>" })
+            "global::System.Collections.Generic.IReadOnlyList<int>", "global::System.Collections.Generic.HashSet<global::System.Guid>",
+            "global::System.Collections.Generic.IEnumerable<global::Item>", "global::System.Collections.Generic.List<global::Item>", "global::System.Collections.Generic.List<int>" })
         {
             Assert.Contains($"MessagePackAot.Register<{registered}>();", code, StringComparison.Ordinal);
         }
@@ -107,17 +109,41 @@ public class MessagePackGeneratorTests
         Assert.Empty(generated);
     }
 
-    private static (Compilation Output, ImmutableArray<Diagnostic> Diagnostics, string[] Generated) Run(string source, bool withProtocol = true)
+    [Fact]
+    public void AnUnrelatedEditReusesTheGeneratedOutput()
     {
         var parse = new CSharpParseOptions(LanguageVersion.Latest);
+        var compilation = CreateCompilation(File.ReadAllText(AotTestFile("AotModels.cs")), withProtocol: true, parse);
+        GeneratorDriver driver = CSharpGeneratorDriver.Create(
+            [new MessagePackFormatterGenerator().AsSourceGenerator()],
+            parseOptions: parse,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+        driver = driver.RunGenerators(compilation);
+        driver = driver.RunGenerators(compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText("public class Unrelated { public int A; }", parse)));
+
+        var result = driver.GetRunResult().Results.Single();
+        var outputs = result.TrackedOutputSteps.SelectMany(step => step.Value).SelectMany(step => step.Outputs).ToList();
+        Assert.NotEmpty(outputs);
+        Assert.All(outputs, output => Assert.True(
+            output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"output step ran again: {output.Reason}"));
+    }
+
+    private static CSharpCompilation CreateCompilation(string source, bool withProtocol, CSharpParseOptions parse)
+    {
         var references = withProtocol ? Verify.References.Value.Concat(MessagePackReferences) : Verify.References.Value;
-        var compilation = CSharpCompilation.Create(
+        return CSharpCompilation.Create(
             "GeneratorTestApp",
             [CSharpSyntaxTree.ParseText(GlobalUsings + "\nglobal using System.Threading.Channels;", parse), CSharpSyntaxTree.ParseText(source, parse)],
             references,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable)
                 // As in a real build: MessagePack's netstandard references unify with the running framework's.
                 .WithSpecificDiagnosticOptions([new("CS1701", ReportDiagnostic.Suppress), new("CS1702", ReportDiagnostic.Suppress)]));
+    }
+
+    private static (Compilation Output, ImmutableArray<Diagnostic> Diagnostics, string[] Generated) Run(string source, bool withProtocol = true)
+    {
+        var parse = new CSharpParseOptions(LanguageVersion.Latest);
+        var compilation = CreateCompilation(source, withProtocol, parse);
         Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
 
         var driver = CSharpGeneratorDriver.Create([new MessagePackFormatterGenerator().AsSourceGenerator()], parseOptions: parse)

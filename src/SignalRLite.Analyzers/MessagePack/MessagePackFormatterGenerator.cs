@@ -13,7 +13,7 @@ namespace SignalRLite.Analyzers.MessagePack;
 /// SignalRLite.Protocols.MessagePack: formatters for its <c>[MessagePackObject]</c> types and for the types its hubs
 /// take and return (enums, collections, attribute-less classes), in a resolver that registers itself with
 /// <c>MessagePackAot.RegisterResolver</c> from a module initializer, together with <c>MessagePackAot.Register&lt;T&gt;()</c>
-/// for every hub parameter, result, stream item and client-method argument type. The formatters write exactly the bytes
+/// for every hub parameter, result, stream item and client-method argument type and every type it writes a formatter for. The formatters write exactly the bytes
 /// MessagePack-CSharp's dynamic resolvers write for the protocol's JIT defaults; they are only used where dynamic code
 /// is not supported (or where an app passes <c>MessagePackAot.SerializerOptions</c>).
 /// </summary>
@@ -30,7 +30,7 @@ public sealed class MessagePackFormatterGenerator : IIncrementalGenerator
         var objects = context.SyntaxProvider.ForAttributeWithMetadataName(
             "MessagePack.MessagePackObjectAttribute",
             static (node, _) => node is TypeDeclarationSyntax,
-            static (ctx, ct) => FromObject((INamedTypeSymbol)ctx.TargetSymbol, ct)).Collect();
+            static (ctx, ct) => FromObject((INamedTypeSymbol)ctx.TargetSymbol, ctx.SemanticModel.Compilation, ct)).Collect();
 
         var hubs = context.SyntaxProvider.CreateSyntaxProvider(
             static (node, _) => node is ClassDeclarationSyntax { BaseList: not null },
@@ -50,8 +50,10 @@ public sealed class MessagePackFormatterGenerator : IIncrementalGenerator
                 spc.ReportDiagnostic(diagnostic.ToDiagnostic());
             }
 
+            // Every type with a generated formatter is registered too, so it also works as a SendAsync argument.
             var source = GeneratedResolverWriter.Write(
-                pieces.SelectMany(p => p.Registrations).Distinct().OrderBy(n => n, System.StringComparer.Ordinal).ToList(),
+                pieces.SelectMany(p => p.Registrations).Concat(pieces.SelectMany(p => p.Entries).Select(e => e.TypeName))
+                    .Distinct().OrderBy(n => n, System.StringComparer.Ordinal).ToList(),
                 pieces.SelectMany(p => p.Entries).GroupBy(e => e.TypeName).Select(g => g.First()).OrderBy(e => e.TypeName, System.StringComparer.Ordinal).ToList());
             if (source is not null)
             {
@@ -60,7 +62,7 @@ public sealed class MessagePackFormatterGenerator : IIncrementalGenerator
         });
     }
 
-    private static GeneratorPiece FromObject(INamedTypeSymbol type, CancellationToken cancellationToken)
+    private static GeneratorPiece FromObject(INamedTypeSymbol type, Compilation compilation, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (!MessagePackTypeWalker.IsUsable(type))
@@ -70,12 +72,9 @@ public sealed class MessagePackFormatterGenerator : IIncrementalGenerator
             return new GeneratorPiece(ImmutableArray<string>.Empty, ImmutableArray<FormatterEntry>.Empty, refused.Diagnostics);
         }
 
-        var walker = new MessagePackTypeWalker();
+        var walker = new MessagePackTypeWalker(compilation);
         walker.Visit(type);
-        var registrations = walker.Entries.Any(e => e.TypeName == MessagePackTypeWalker.Name(type))
-            ? ImmutableArray.Create(MessagePackTypeWalker.Name(type))
-            : ImmutableArray<string>.Empty;
-        return new GeneratorPiece(registrations, walker.Entries, walker.Diagnostics);
+        return new GeneratorPiece(ImmutableArray<string>.Empty, walker.Entries, walker.Diagnostics);
     }
 
     private static GeneratorPiece? FromHub(GeneratorSyntaxContext context, CancellationToken cancellationToken)
@@ -106,7 +105,7 @@ public sealed class MessagePackFormatterGenerator : IIncrementalGenerator
             }
         }
 
-        var walker = new MessagePackTypeWalker();
+        var walker = new MessagePackTypeWalker(context.SemanticModel.Compilation);
         var registrations = new List<string>();
         foreach (var type in types)
         {

@@ -33,9 +33,26 @@ internal sealed class MessagePackTypeWalker
         ["System.Nullable`1"] = "NullableFormatter",
     };
 
+    // Collection interface -> the concrete types a value declared as it usually is at run time (the protocol writes a
+    // value by its run-time type, so those need formatters and registrations too).
+    private static readonly Dictionary<string, string[]> RuntimeImplementations = new()
+    {
+        ["System.Collections.Generic.IEnumerable`1"] = ["System.Collections.Generic.List`1", "[]"],
+        ["System.Collections.Generic.ICollection`1"] = ["System.Collections.Generic.List`1", "[]"],
+        ["System.Collections.Generic.IList`1"] = ["System.Collections.Generic.List`1", "[]"],
+        ["System.Collections.Generic.IReadOnlyCollection`1"] = ["System.Collections.Generic.List`1", "[]"],
+        ["System.Collections.Generic.IReadOnlyList`1"] = ["System.Collections.Generic.List`1", "[]"],
+        ["System.Collections.Generic.ISet`1"] = ["System.Collections.Generic.HashSet`1"],
+        ["System.Collections.Generic.IDictionary`2"] = ["System.Collections.Generic.Dictionary`2"],
+        ["System.Collections.Generic.IReadOnlyDictionary`2"] = ["System.Collections.Generic.Dictionary`2"],
+    };
+
+    private readonly Compilation _compilation;
     private readonly HashSet<string> _visited = new();
     private readonly List<FormatterEntry> _entries = new();
     private readonly List<DiagnosticInfo> _diagnostics = new();
+
+    public MessagePackTypeWalker(Compilation compilation) => _compilation = compilation;
 
     public ImmutableArray<FormatterEntry> Entries => _entries.ToImmutableArray();
 
@@ -74,6 +91,21 @@ internal sealed class MessagePackTypeWalker
                 foreach (var argument in generic.TypeArguments)
                 {
                     Visit(argument);
+                }
+
+                if (RuntimeImplementations.TryGetValue(MetadataName(generic.OriginalDefinition), out var implementations))
+                {
+                    foreach (var implementation in implementations)
+                    {
+                        if (implementation == "[]")
+                        {
+                            Visit(_compilation.CreateArrayTypeSymbol(generic.TypeArguments[0]));
+                        }
+                        else if (_compilation.GetTypeByMetadataName(implementation) is { } definition)
+                        {
+                            Visit(definition.Construct(generic.TypeArguments.ToArray()));
+                        }
+                    }
                 }
 
                 return;

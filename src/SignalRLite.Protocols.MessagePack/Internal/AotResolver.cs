@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MessagePack;
 using MessagePack.Formatters;
 using MessagePack.Resolvers;
@@ -15,6 +16,8 @@ namespace SignalRLite.Protocols.MessagePack.Internal;
 /// </summary>
 internal sealed class AotResolver : IFormatterResolver
 {
+    // Invariants (under Lock for writers): `registered` holds distinct resolvers in registration order; the array is
+    // replaced, never changed in place, so readers take the reference without the lock and see a complete array.
     public static readonly AotResolver Instance = new();
 
     private static readonly object Lock = new();
@@ -31,9 +34,18 @@ internal sealed class AotResolver : IFormatterResolver
         {
             if (Array.IndexOf(registered, resolver) < 0)
             {
-                registered = [.. registered, resolver];
+                Volatile.Write(ref registered, [.. registered, resolver]);
             }
+
+            AssertInvariants();
         }
+    }
+
+    [Conditional("DEBUG")]
+    private static void AssertInvariants()
+    {
+        Debug.Assert(Monitor.IsEntered(Lock), "Checked by the writer, under the lock.");
+        Debug.Assert(registered.Distinct().Count() == registered.Length, "A resolver is registered once.");
     }
 
     public IMessagePackFormatter<T>? GetFormatter<T>() => Cache<T>.Formatter;

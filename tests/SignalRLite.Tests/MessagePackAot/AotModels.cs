@@ -171,6 +171,9 @@ public class AotShapesHub : Hub<IAotClient>
 
     public Task SendBack(Shape shape, PlainMessage message) => Clients.Caller.Receive(shape, message);
 
+    /// <summary>Declared as an interface, written by its run-time type (List&lt;Point&gt;): the generator registers that too.</summary>
+    public IEnumerable<Point> Corners(int size) => new List<Point> { new() { X = 0, Y = 0 }, new() { X = size, Y = size } };
+
     public async IAsyncEnumerable<Point> Walk(int count)
     {
         for (var i = 0; i < count; i++)

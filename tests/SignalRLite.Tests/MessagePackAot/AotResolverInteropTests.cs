@@ -52,6 +52,7 @@ public sealed class AotResolverInteropTests : IAsyncLifetime
         Assert.Equal(6, await _client.InvokeAsync<int>("Sum", new List<int> { 1, 2, 3 }));
         Assert.Equal("ab", await _client.InvokeAsync<string>("Concat", "a", "b"));
         Assert.Equal("a", await _client.InvokeAsync<string>("Concat", "a", null));
+        Assert.Equal([(0, 0), (2, 2)], (await _client.InvokeAsync<List<Point>>("Corners", 2)).Select(p => (p.X, p.Y)));
     }
 
     [Fact]
