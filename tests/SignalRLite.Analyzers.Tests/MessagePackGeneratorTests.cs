@@ -102,6 +102,26 @@ public class MessagePackGeneratorTests
     }
 
     [Fact]
+    public void RequiredMembersAreSetInTheInitializerAndHiddenMembersSkipTheType()
+    {
+        var (output, diagnostics, generated) = Run("""
+            using MessagePack;
+            [MessagePackObject] public class Req { [Key(0)] public required string Name { get; set; } [Key(1)] public required int Age; [Key(2)] public int Other { get; set; } }
+            public class PlainReq { public required string Name { get; init; } public int Count { get; set; } }
+            public class Base { public int Value { get; set; } }
+            public class Hiding : Base { public new string? Value { get; set; } }
+            public class H : SignalRLite.Hub { public Req A(PlainReq p) => null!; public Hiding B() => null!; }
+            """);
+
+        Assert.Empty(diagnostics);
+        Assert.Empty(output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        var code = Assert.Single(generated);
+        Assert.Contains("new global::Req() { Name = __v0, Age = __v1 }", code, StringComparison.Ordinal);
+        Assert.Contains("new global::PlainReq() { Name = __v0 }", code, StringComparison.Ordinal);
+        Assert.DoesNotContain("Hiding_Formatter", code, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void NothingIsGeneratedWithoutTheMessagePackProtocolPackage()
     {
         var (_, diagnostics, generated) = Run("public class Item { public int A { get; set; } } public class H : SignalRLite.Hub { public Item Get() => new(); }", withProtocol: false);

@@ -122,6 +122,12 @@ internal static class ObjectFormatterEmitter
             }
         }
 
+        var sameName = candidates.GroupBy(m => mode == ObjectLayout.IntKeys ? m.IntKey?.ToString() : m.StringKey ?? m.Name).FirstOrDefault(g => g.Count() > 1);
+        if (sameName is not null)
+        {
+            return Refuse($"more than one member is written as '{sameName.Key}' (a member hidden with 'new'?)");
+        }
+
         var unusable = candidates.FirstOrDefault(m => !MessagePackTypeWalker.IsUsable(m.Type));
         if (unusable is not null)
         {
@@ -144,6 +150,13 @@ internal static class ObjectFormatterEmitter
             }
 
             members.Add(member);
+        }
+
+        var required = levels.SelectMany(l => l.GetMembers()).FirstOrDefault(m => m is IPropertySymbol { IsRequired: true } or IFieldSymbol { IsRequired: true }
+            && !members.Any(x => x.IsWritable && SymbolEqualityComparer.Default.Equals(x.Symbol, m)));
+        if (required is not null)
+        {
+            return Refuse($"required member '{required.Name}' is not a public, settable, serialized member");
         }
 
         var ordered = mode switch
@@ -282,6 +295,7 @@ internal sealed class ObjectMember
     /// <summary>Settable after construction (a public setter or a writable field; init-only setters count).</summary>
     public bool IsWritable { get; }
 
+    /// <summary>Settable only in an object initializer: an init-only setter, or a required member.</summary>
     public bool IsInitOnly { get; }
 
     public int? IntKey { get; }
@@ -299,9 +313,10 @@ internal sealed class ObjectMember
             case IPropertySymbol { IsStatic: false, IsIndexer: false, IsOverride: false } property when property.GetMethod is not null:
                 var publicGet = property.DeclaredAccessibility == Accessibility.Public && property.GetMethod.DeclaredAccessibility == Accessibility.Public;
                 var setter = property.SetMethod is { DeclaredAccessibility: Accessibility.Public } set ? set : null;
-                return new ObjectMember(property, property.Type, isProperty: true, publicGet, setter is not null, setter?.IsInitOnly == true);
+                // Required members, like init-only ones, can only be set in an object initializer.
+                return new ObjectMember(property, property.Type, isProperty: true, publicGet && !property.ReturnsByRef, setter is not null, setter?.IsInitOnly == true || property.IsRequired);
             case IFieldSymbol { IsStatic: false, IsConst: false, IsImplicitlyDeclared: false } field:
-                return new ObjectMember(field, field.Type, isProperty: false, field.DeclaredAccessibility == Accessibility.Public, !field.IsReadOnly, isInitOnly: false);
+                return new ObjectMember(field, field.Type, isProperty: false, field.DeclaredAccessibility == Accessibility.Public && !field.Type.IsRefLikeType, !field.IsReadOnly, field.IsRequired);
             default:
                 return null;
         }

@@ -165,7 +165,9 @@ internal static class ObjectFormatterWriter
         code.Append("                var result = new ").Append(typeName).Append('(').Append(arguments).Append(')');
 
         // Init-only members can only be set in the initializer: they get the value read, or the default when absent.
-        var initOnly = members.Select((m, i) => (m, i)).Where(x => x.m.IsInitOnly && x.m.ConstructorIndex < 0).ToList();
+        // A required member is set there even when a constructor parameter has set it (C# demands it).
+        var initOnly = members.Select((m, i) => (m, i))
+            .Where(x => x.m.IsInitOnly && (x.m.ConstructorIndex < 0 || x.m.Symbol is IPropertySymbol { IsRequired: true } or IFieldSymbol { IsRequired: true })).ToList();
         if (initOnly.Count > 0)
         {
             code.Append(" { ").Append(string.Join(", ", initOnly.Select(x => ObjectFormatterEmitter.Identifier(x.m.Name) + " = __v" + x.i))).Append(" }");
