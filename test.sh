@@ -6,8 +6,8 @@
 #                          natively and run the interop tests against it
 #
 # Suites: every .NET test project in SignalRLite.sln (dotnet test, trx), the JavaScript client
-# suite in tests/js against tests/SignalRLite.TestServer (node --test), and hooks for later
-# suites (fuzzing). A redis-server is started on a free port for tests that want a backplane
+# suite in tests/js against tests/SignalRLite.TestServer (node --test), the Native AOT step (samples/AotChat published
+# natively, cached in artifacts/aot; the official JS and .NET clients against the binary: docs/aot.md), and fuzzing. A redis-server is started on a free port for tests that want a backplane
 # (SIGNALRLITE_REDIS=127.0.0.1:<port>).
 #
 # Environment knobs (all optional):
