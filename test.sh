@@ -2,16 +2,19 @@
 # The one test command: builds everything once, runs every suite, prints "N passed, N failed".
 #
 #   ./test.sh
+#   ./test.sh --aot-only   only the Native AOT step (after a build of the solution): publish (or reuse) samples/AotChat
+#                          natively and run the interop tests against it
 #
 # Suites: every .NET test project in SignalRLite.sln (dotnet test, trx), the JavaScript client
-# suite in tests/js against tests/SignalRLite.TestServer (node --test), and hooks for later
-# suites (fuzzing). A redis-server is started on a free port for tests that want a backplane
+# suite in tests/js against tests/SignalRLite.TestServer (node --test), the Native AOT step (samples/AotChat published
+# natively, cached in artifacts/aot; the official JS and .NET clients against the binary: docs/aot.md), and fuzzing. A redis-server is started on a free port for tests that want a backplane
 # (SIGNALRLITE_REDIS=127.0.0.1:<port>).
 #
 # Environment knobs (all optional):
 #   CONFIGURATION      dotnet build configuration (default Release)
 #   SIGNALRLITE_MATRIX transport/protocol list for the JS suite (default: every transport x protocol that applies)
 #   SKIP_APT=1         never call apt-get
+#   SKIP_AOT=1         skip the Native AOT step (publish samples/AotChat, interop tests against the binary)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -74,6 +77,7 @@ ensure_system_packages() {
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   command -v afl-fuzz >/dev/null 2>&1 || missing+=(afl++)
+  command -v clang >/dev/null 2>&1 || missing+=(clang)   # the native linker of the AOT step
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "${SKIP_APT:-0}" = 1 ]; then
     echo "missing system packages (${missing[*]}), SKIP_APT=1 so not installing" >&2
@@ -135,6 +139,8 @@ build_all() {
 # ---------------------------------------------------------------------------------------------
 dotnet_test_projects() {
   dotnet sln SignalRLite.sln list | grep -E '\.csproj$' | tr '\\' '/' | while read -r proj; do
+    # The AOT interop tests need the native binary: run_aot runs them.
+    grep -q '<SignalRLiteAotInterop>true</SignalRLiteAotInterop>' "$proj" && continue
     if grep -qE '<IsTestProject>\s*true\s*</IsTestProject>|Include="Microsoft.NET.Test.Sdk"' "$proj"; then
       echo "$proj"
     fi
@@ -175,7 +181,7 @@ run_dotnet_tests() {
       local t
       while read -r t; do
         [ -n "$t" ] && SUMMARY+=("    failed: $t")
-      done < <(grep -oE '<UnitTestResult [^>]*outcome="(Failed|Error|Timeout|Aborted)"' "$trx" | grep -oE 'testName="[^"]*"' | sed -E 's/^testName="(.*)"$/\1/' || true)
+      done < <(grep -oE '<UnitTestResult [^>]*outcome="(Failed|Error|Timeout|Aborted)"' "$trx" | grep -oE 'testName="[^"]*"' | sed -E 's/^testName="(.*)"$/\1/; s/&quot;/"/g' || true)
     fi
   done < <(dotnet_test_projects)
 }
@@ -249,9 +255,136 @@ run_fuzz() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Native AOT: publish samples/AotChat natively (cached: artifacts/aot/publish is reused while a hash of its inputs is
+# unchanged), count the trim/AOT warnings of the publish, start the binary (with the Redis backplane when redis-server
+# runs) and run the official JS and .NET clients against it.
+# ---------------------------------------------------------------------------------------------
+AOT_DIR="$ROOT/artifacts/aot"
+
+# A hash of everything the native binary is built from: sources, build files, the SDK version.
+aot_inputs_hash() {
+  {
+    dotnet --version
+    find src samples/AotChat Directory.Build.props Directory.Build.targets Directory.Packages.props -type f \
+      -not -path '*/bin/*' -not -path '*/obj/*' -print0 | sort -z | xargs -0 sha256sum
+  } | sha256sum | cut -d' ' -f1
+}
+
+aot_publish() {
+  local out="$AOT_DIR/publish" stamp="$AOT_DIR/publish.stamp" hash
+  hash="$(aot_inputs_hash)"
+  if [ -x "$out/AotChat" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ] && [ -f "$AOT_DIR/publish.warnings" ]; then
+    log "aot: inputs unchanged (${hash:0:12}), reusing $out"
+    return 0
+  fi
+  log "aot: dotnet publish samples/AotChat -r linux-x64 (Native AOT, about 3 minutes)"
+  rm -rf "$out" "$stamp" "$AOT_DIR/publish.warnings"
+  mkdir -p "$AOT_DIR"
+  local start=$SECONDS
+  # ILC warnings stay warnings here so that they are counted (below) rather than stopping the build.
+  if ! dotnet publish samples/AotChat/AotChat.csproj -c "$CONFIGURATION" -r linux-x64 -o "$out" \
+      -p:IlcTreatWarningsAsErrors=false -nologo >"$AOT_DIR/publish.log" 2>&1; then
+    grep -E ': error ' "$AOT_DIR/publish.log" | sort -u | tail -n 20 >&2 || tail -n 40 "$AOT_DIR/publish.log" >&2
+    return 1
+  fi
+  # Every distinct IL2xxx/IL3xxx warning of the publish (ILC prints each once with TrimmerSingleWarn=false).
+  { grep -E 'warning IL[23][0-9]{3}:' "$AOT_DIR/publish.log" || true; } | sed -E 's/ \[[^]]*\.csproj\]$//' | sort -u >"$AOT_DIR/publish.warnings"
+  echo "$hash" >"$stamp"
+  log "aot: published in $((SECONDS - start)) s"
+}
+
+run_aot() {
+  if [ "${SKIP_AOT:-0}" = 1 ]; then
+    return 0
+  fi
+  if ! aot_publish; then
+    record_suite "aot: publish samples/AotChat (Native AOT)" 0 1
+    return 0
+  fi
+
+  # The proof: no trim/AOT warning from SignalRLite's assemblies or the app (others are listed, not counted).
+  local ours others
+  ours="$(grep -cE 'SignalRLite|AotChat' "$AOT_DIR/publish.warnings" || true)"
+  others="$(grep -cvE 'SignalRLite|AotChat' "$AOT_DIR/publish.warnings" || true)"
+  if [ "${ours:-0}" -eq 0 ]; then
+    record_suite "aot: publish, 0 trim/AOT warnings from SignalRLite ($others elsewhere)" 1 0
+  else
+    record_suite "aot: publish, $ours trim/AOT warnings from SignalRLite" 0 1
+    while read -r line; do SUMMARY+=("    $line"); done < <(grep -E 'SignalRLite|AotChat' "$AOT_DIR/publish.warnings" | head -n 30)
+  fi
+
+  local port url pid
+  port="$(free_port)"
+  url="http://127.0.0.1:$port"
+  local args=(--urls "$url")
+  [ -n "${SIGNALRLITE_REDIS:-}" ] && args+=(--redis "$SIGNALRLITE_REDIS")
+  "$AOT_DIR/publish/AotChat" "${args[@]}" >"$RESULTS/aotchat.log" 2>&1 &
+  pid=$!
+  PIDS_TO_STOP+=("$pid")
+  if ! node -e '
+    const [url, pid] = process.argv.slice(1);
+    const deadline = Date.now() + 30000;
+    (async () => {
+      for (;;) {
+        try { const r = await fetch(url + "/health"); if (r.ok) process.exit(0); } catch {}
+        try { process.kill(Number(pid), 0); } catch { console.error("AotChat exited"); process.exit(1); }
+        if (Date.now() > deadline) { console.error("AotChat not ready after 30 s"); process.exit(1); }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();' "$url" "$pid"; then
+    cat "$RESULTS/aotchat.log" >&2
+    record_suite "aot: AotChat native binary starts" 0 1
+    return 0
+  fi
+  log "aot: native AotChat ready on $url (pid $pid${SIGNALRLITE_REDIS:+, Redis backplane $SIGNALRLITE_REDIS})"
+
+  # The official JavaScript client.
+  local tap="$RESULTS/aot-js.tap" rc=0 passed failed cancelled
+  (cd tests/js && SIGNALRLITE_URL="$url" node --test \
+      --test-reporter=spec --test-reporter-destination=stdout \
+      --test-reporter=tap --test-reporter-destination="$tap" \
+      aot/) || rc=$?
+  passed="$(grep -E '^# pass [0-9]+' "$tap" | tail -n1 | grep -oE '[0-9]+' || true)"
+  failed="$(grep -E '^# fail [0-9]+' "$tap" | tail -n1 | grep -oE '[0-9]+' || true)"
+  cancelled="$(grep -E '^# cancelled [0-9]+' "$tap" | tail -n1 | grep -oE '[0-9]+' || true)"
+  passed="${passed:-0}"
+  failed=$(( ${failed:-0} + ${cancelled:-0} ))
+  if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+  record_suite "aot js: @microsoft/signalr vs native AotChat" "$passed" "$failed"
+
+  # The official .NET client (built with the solution, run only here).
+  local trx="$RESULTS/SignalRLite.AotInterop.Tests.trx"
+  rm -f "$trx"
+  rc=0
+  SIGNALRLITE_AOT_URL="$url" dotnet test tests/SignalRLite.AotInterop.Tests/SignalRLite.AotInterop.Tests.csproj \
+    -c "$CONFIGURATION" --no-build --nologo \
+    --logger "trx;LogFileName=$trx" --logger "console;verbosity=minimal" \
+    --results-directory "$RESULTS" </dev/null || rc=$?
+  if [ -f "$trx" ]; then
+    passed="$(trx_count "$trx" passed)"
+    failed=$(( $(trx_count "$trx" failed) + $(trx_count "$trx" error) + $(trx_count "$trx" timeout) + $(trx_count "$trx" aborted) ))
+    if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+    local t
+    while read -r t; do
+      [ -n "$t" ] && SUMMARY+=("    failed: $t")
+    done < <(grep -oE '<UnitTestResult [^>]*outcome="(Failed|Error|Timeout|Aborted)"' "$trx" | grep -oE 'testName="[^"]*"' | sed -E 's/^testName="(.*)"$/\1/; s/&quot;/"/g' || true)
+  else
+    passed=0
+    failed=1
+  fi
+  record_suite "aot dotnet: official client 10.0.15 vs native AotChat" "$passed" "$failed"
+  kill "$pid" 2>/dev/null || true
+}
+
+# ---------------------------------------------------------------------------------------------
 main() {
   rm -rf "$RESULTS"
   mkdir -p "$RESULTS"
+  if [ "${1:-}" = "--aot-only" ]; then
+    start_redis
+    run_aot
+    finish
+  fi
   ensure_system_packages
   if ! build_all; then
     record_suite "build" 0 1
@@ -260,6 +393,7 @@ main() {
   start_redis
   run_dotnet_tests
   run_js_tests
+  run_aot
   run_fuzz
   finish
 }

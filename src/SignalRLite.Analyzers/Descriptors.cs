@@ -60,6 +60,12 @@ internal static class Descriptors
         "Client method '{0}.{1}' returns '{2}'; client proxy methods must return System.Threading.Tasks.Task or Task<T> (Clients throws InvalidOperationException)",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink + "#srl0008");
 
+    public static readonly DiagnosticDescriptor JsonContextMissingType = new(
+        "SRL0020",
+        "Hub payload type missing from the app's JsonSerializerContext",
+        "'{0}' ({1}) is not in the JsonSerializerContext passed to AddJsonProtocol ({2}); under Native AOT or trimming the JSON protocol cannot serialize it and the call fails. Add [JsonSerializable(typeof({0}))] to the context.",
+        Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink + "#srl0020", customTags: WellKnownDiagnosticTags.CompilationEnd);
+
     public static readonly DiagnosticDescriptor MessagePackUnsupportedType = new(
         "SRL0030",
         "MessagePack object type is not supported under Native AOT",

@@ -188,6 +188,7 @@ internal static class Report
         sb.AppendLine("Not measured by the load test (no listener is attached there): allocation and CPU per echo with no listener, plain listeners and the OpenTelemetry SDK are in [performance-observability.md](performance-observability.md).");
         AppendSoak(sb);
         AppendPresenceCost(sb);
+        AppendAot(sb);
         return sb.ToString();
     }
 
@@ -253,6 +254,23 @@ internal static class Report
             {
                 sb.AppendLine(line);
             }
+        }
+    }
+
+    /// <summary>Native AOT against JIT (issue 20), measured by benchmarks/AotMeasure into performance-aot.md: copied here.</summary>
+    internal static void AppendAot(StringBuilder sb)
+    {
+        var path = Path.Combine(Runner.FindRepoRoot(), "docs", "performance-aot.md");
+        if (!File.Exists(path))
+        {
+            return;
+        }
+
+        sb.AppendLine();
+        sb.AppendLine("## Native AOT (from [performance-aot.md](performance-aot.md))");
+        foreach (var line in File.ReadLines(path).SkipWhile(l => !l.StartsWith("## ", StringComparison.Ordinal)))
+        {
+            sb.AppendLine(line.StartsWith("## ", StringComparison.Ordinal) ? "#" + line : line);
         }
     }
 

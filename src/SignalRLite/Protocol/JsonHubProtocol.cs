@@ -42,7 +42,9 @@ public sealed partial class JsonHubProtocol : IHubProtocol
     public JsonHubProtocol(IOptions<JsonHubProtocolOptions> options)
     {
         _payloadSerializerOptions = options.Value.PayloadSerializerOptions;
-        _payloadSerializerOptions.TypeInfoResolver ??= new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver();
+        // An app that replaced the options and set no resolver gets the default one (reflection with the JIT, the built-in
+        // types under trimming/AOT: JsonPayloadResolver).
+        _payloadSerializerOptions.TypeInfoResolver ??= JsonPayloadResolver.CreateDefault();
         _payloadSerializerOptions.MakeReadOnly();
         _writerOptions = new JsonWriterOptions
         {

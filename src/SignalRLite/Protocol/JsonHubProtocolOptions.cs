@@ -1,5 +1,5 @@
 using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
+using SignalRLite.Internal.Protocol;
 
 namespace SignalRLite;
 
@@ -8,7 +8,10 @@ public class JsonHubProtocolOptions
 {
     /// <summary>
     /// How arguments, stream items and results are serialised. camelCase property names on write and
-    /// case-insensitive matching on read by default.
+    /// case-insensitive matching on read by default. Types are resolved by reflection with the JIT; in a trimmed or
+    /// Native AOT app (reflection disabled) only the built-in primitive types are known, and the app adds its own
+    /// with a source-generated context: <c>PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, AppJsonContext.Default)</c>
+    /// (docs/aot.md).
     /// </summary>
     public JsonSerializerOptions PayloadSerializerOptions { get; set; } = CreateDefaultSerializerOptions();
 
@@ -20,6 +23,6 @@ public class JsonHubProtocolOptions
         AllowTrailingCommas = false,
         ReadCommentHandling = JsonCommentHandling.Disallow,
         MaxDepth = 64,
-        TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
+        TypeInfoResolver = JsonPayloadResolver.CreateDefault(),
     };
 }
