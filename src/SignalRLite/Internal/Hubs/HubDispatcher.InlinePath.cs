@@ -168,11 +168,7 @@ internal sealed partial class HubDispatcher<THub>
         catch (Exception ex)
         {
             outcome = SignalRLiteMetrics.OutcomeOf(ex, cts?.IsCancellationRequested ?? connection.ConnectionAborted.IsCancellationRequested);
-            HubLog.InvocationFailed(_logger, descriptor.Name, ex);
-            if (id is not null)
-            {
-                await connection.WriteAsync(CompletionMessage.WithError(id, HubErrors.InvocationFailed(message.Target, ex, EnableDetailedErrors))).ConfigureAwait(false);
-            }
+            await AnswerFailureAsync(connection, message, descriptor, ex).ConfigureAwait(false);
         }
         finally
         {

@@ -110,6 +110,24 @@ internal sealed partial class HubDispatcher<THub>
 
 
     /// <summary>An invocation of this hub as the scheduler runs it; reused by the next invocation of its connection once it finished synchronously.</summary>
+    /// <summary>
+    /// The end of a failed invocation, on every path: logged, and answered with an error completion when its caller
+    /// waits for one (the stream error text for a streaming method, the invocation error text otherwise).
+    /// </summary>
+    private ValueTask AnswerFailureAsync(HubConnectionContext connection, HubMethodInvocationMessage message, HubMethodDescriptor descriptor, Exception ex)
+    {
+        HubLog.InvocationFailed(_logger, descriptor.Name, ex);
+        if (message.InvocationId is not { } id)
+        {
+            return default;
+        }
+
+        var error = descriptor.IsStreamingMethod
+            ? HubErrors.StreamFailed(ex, EnableDetailedErrors)
+            : HubErrors.InvocationFailed(message.Target, ex, EnableDetailedErrors);
+        return connection.WriteAsync(CompletionMessage.WithError(id, error));
+    }
+
     private sealed class Invocation : QueuedInvocation
     {
         private HubDispatcher<THub>? _dispatcher;

@@ -77,15 +77,8 @@ internal sealed partial class HubDispatcher<THub>
         catch (Exception ex)
         {
             outcome = SignalRLiteMetrics.OutcomeOf(ex, cts?.IsCancellationRequested ?? connection.ConnectionAborted.IsCancellationRequested);
-            HubLog.InvocationFailed(_logger, descriptor.Name, ex);
             HubActivitySource.SetError(activity, ex);
-            if (id is not null)
-            {
-                var error = descriptor.IsStreamingMethod
-                    ? HubErrors.StreamFailed(ex, EnableDetailedErrors)
-                    : HubErrors.InvocationFailed(message.Target, ex, EnableDetailedErrors);
-                await connection.WriteAsync(CompletionMessage.WithError(id, error)).ConfigureAwait(false);
-            }
+            await AnswerFailureAsync(connection, message, descriptor, ex).ConfigureAwait(false);
         }
         finally
         {

@@ -172,29 +172,7 @@ internal sealed class InvocationScheduler
     }
 
     /// <summary>Gives a slot back: to the invocation at the head of the queue, which starts on the thread pool, or free.</summary>
-    public void Release()
-    {
-        QueuedInvocation? next;
-        TaskCompletionSource? space;
-        lock (_lock)
-        {
-            Debug.Assert(_running > 0, "A slot was released that was never taken.");
-            if (_waiting is null || !_waiting.TryDequeue(out next))
-            {
-                _running--;
-                AssertInvariants();
-                return;
-            }
-
-            // The slot passes from the releasing invocation to the next: _running is unchanged.
-            space = _spaceAvailable;
-            _spaceAvailable = null;
-            AssertInvariants();
-        }
-
-        space?.TrySetResult();
-        next.Start(this, holdsSlot: true);
-    }
+    public void Release() => ReleaseAndTakeNext()?.Start(this, holdsSlot: true);
 
     /// <summary>
     /// Gives a slot back like <see cref="Release"/>, except that the invocation at the head of the queue is returned
@@ -214,6 +192,7 @@ internal sealed class InvocationScheduler
                 return null;
             }
 
+            // The slot passes from the releasing invocation to the next: _running is unchanged.
             space = _spaceAvailable;
             _spaceAvailable = null;
             AssertInvariants();
