@@ -65,6 +65,22 @@ finish() {
   exit 0
 }
 
+# wait_for_health NAME URL PID SECONDS POLL_MS: polls URL/health until it answers 2xx; fails when the process PID
+# exits or SECONDS pass.
+wait_for_health() {
+  node -e '
+    const [name, url, pid, seconds, pollMs] = process.argv.slice(1);
+    const deadline = Date.now() + Number(seconds) * 1000;
+    (async () => {
+      for (;;) {
+        try { const r = await fetch(url + "/health"); if (r.ok) process.exit(0); } catch {}
+        try { process.kill(Number(pid), 0); } catch { console.error(name + " exited"); process.exit(1); }
+        if (Date.now() > deadline) { console.error(name + " not ready after " + seconds + " s"); process.exit(1); }
+        await new Promise((r) => setTimeout(r, Number(pollMs)));
+      }
+    })();' "$@"
+}
+
 free_port() {
   node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close();});'
 }
@@ -198,18 +214,7 @@ start_testserver() {
   dotnet "$TESTSERVER_DLL" --urls "$url" >"$RESULTS/testserver.log" 2>&1 &
   pid=$!
   PIDS_TO_STOP+=("$pid")
-  # Poll /health until it answers (or the process dies / 60 s pass).
-  if ! node -e '
-    const [url, pid] = process.argv.slice(1);
-    const deadline = Date.now() + 60000;
-    (async () => {
-      for (;;) {
-        try { const r = await fetch(url + "/health"); if (r.ok) process.exit(0); } catch {}
-        try { process.kill(Number(pid), 0); } catch { console.error("TestServer exited"); process.exit(1); }
-        if (Date.now() > deadline) { console.error("TestServer not ready after 60 s"); process.exit(1); }
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    })();' "$url" "$pid"; then
+  if ! wait_for_health TestServer "$url" "$pid" 60 200; then
     cat "$RESULTS/testserver.log" >&2
     return 1
   fi
@@ -321,17 +326,7 @@ run_aot() {
   "$AOT_DIR/publish/AotChat" "${args[@]}" >"$RESULTS/aotchat.log" 2>&1 &
   pid=$!
   PIDS_TO_STOP+=("$pid")
-  if ! node -e '
-    const [url, pid] = process.argv.slice(1);
-    const deadline = Date.now() + 30000;
-    (async () => {
-      for (;;) {
-        try { const r = await fetch(url + "/health"); if (r.ok) process.exit(0); } catch {}
-        try { process.kill(Number(pid), 0); } catch { console.error("AotChat exited"); process.exit(1); }
-        if (Date.now() > deadline) { console.error("AotChat not ready after 30 s"); process.exit(1); }
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    })();' "$url" "$pid"; then
+  if ! wait_for_health AotChat "$url" "$pid" 30 50; then
     cat "$RESULTS/aotchat.log" >&2
     record_suite "aot: AotChat native binary starts" 0 1
     return 0
