@@ -203,7 +203,7 @@ public class HubConnectionContext
 
     /// <summary>Writes one message whose bytes may already be serialised for this connection's protocol.</summary>
     public virtual ValueTask WriteAsync(SerializedHubMessage message, CancellationToken cancellationToken = default) =>
-        IsAborted ? default : _writer.WriteAsync(message, cancellationToken);
+        IsAborted ? default : _writer.WriteAsync(message, fanOut: false, cancellationToken);
 
     /// <summary>A client whose output has been full for this long, with nothing flushed meanwhile, is stalled.</summary>
     internal static readonly TimeSpan StalledAfter = TimeSpan.FromSeconds(1);
@@ -217,7 +217,8 @@ public class HubConnectionContext
     /// </summary>
     internal Task? WriteFanOut(SerializedHubMessage message, CancellationToken cancellationToken)
     {
-        var write = WriteAsync(message, cancellationToken);
+        // The socket send of each connection runs on the thread pool, not on the sender's thread (HubConnectionWriter).
+        var write = IsAborted ? default : _writer.WriteAsync(message, fanOut: true, cancellationToken);
         if (write.IsCompletedSuccessfully)
         {
             write.GetAwaiter().GetResult();

@@ -164,7 +164,9 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
                                 var dispatch = _dispatcher.DispatchMessageAsync(hubConnection, message);
                                 if (!dispatch.IsCompletedSuccessfully)
                                 {
-                                    // Waiting (a full upload-stream buffer) is not the client's silence.
+                                    // Waiting (a full upload-stream buffer) is not the client's silence; what was
+                                    // answered so far goes out first.
+                                    hubConnection.FlushDeferredWrites();
                                     hubConnection.ReaderPaused(true);
                                     try
                                     {
@@ -178,6 +180,9 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
                             }
                         }
 
+                        // One flush for the Completions of every invocation this batch ran on the read loop
+                        // (HubDispatcher.InlinePath.cs): a pipelining client gets them in one message.
+                        hubConnection.FlushDeferredWrites();
                         if (end is not null)
                         {
                             break;

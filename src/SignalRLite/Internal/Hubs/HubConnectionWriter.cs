@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
+using SignalRLite.Internal.Connections;
 using SignalRLite.Internal.Protocol;
 using SignalRLite.Protocol;
 
@@ -95,8 +96,12 @@ internal sealed partial class HubConnectionWriter
         }
     }
 
-    /// <summary>Writes one message whose bytes may already be serialised for this connection's protocol.</summary>
-    public ValueTask WriteAsync(SerializedHubMessage message, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes one message whose bytes may already be serialised for this connection's protocol. A write of a send to
+    /// many connections (<paramref name="fanOut"/>) leaves the socket send to the thread pool when the transport sends on
+    /// the flushing thread (<see cref="IThreadPoolFlushFeature"/>): the sender's thread only copies the bytes.
+    /// </summary>
+    public ValueTask WriteAsync(SerializedHubMessage message, bool fanOut, CancellationToken cancellationToken)
     {
         _connection.Metrics?.Messages(_connection.MetricsHubName, _connection.Protocol.Name, inbound: false, 1);
         var bytes = message.GetSerializedMessage(_connection.Protocol);
@@ -106,13 +111,15 @@ internal sealed partial class HubConnectionWriter
         }
 
         // The cached serialisation outlives the write: a waiting writer needs no copy.
-        return TryAcquire() ? Finish(WriteOwned(bytes.Span), flush: true, cancellationToken) : WriteQueuedAsync(bytes, cancellationToken);
+        return TryAcquire()
+            ? Finish(WriteOwned(bytes.Span), flush: true, cancellationToken, fanOut)
+            : WriteQueuedAsync(bytes, cancellationToken, fanOut);
     }
 
-    private async ValueTask WriteQueuedAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    private async ValueTask WriteQueuedAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken, bool fanOut = false)
     {
         await AcquireAsync(cancellationToken).ConfigureAwait(false);
-        await Finish(WriteOwned(bytes.Span), flush: true, cancellationToken).ConfigureAwait(false);
+        await Finish(WriteOwned(bytes.Span), flush: true, cancellationToken, fanOut).ConfigureAwait(false);
     }
 
     /// <summary>A trackable message with stateful reconnect: kept for replay, and waits while the replay buffer is full.</summary>
@@ -362,7 +369,7 @@ internal sealed partial class HubConnectionWriter
     }
 
     /// <summary>Ends an owner's turn: flushes what it wrote (unless it defers the flush) and gives up the pipe.</summary>
-    private ValueTask Finish(bool wrote, bool flush, CancellationToken cancellationToken)
+    private ValueTask Finish(bool wrote, bool flush, CancellationToken cancellationToken, bool fanOut = false)
     {
         if (!wrote)
         {
@@ -376,16 +383,18 @@ internal sealed partial class HubConnectionWriter
             return ReleaseNow();
         }
 
-        return FlushAndRelease(cancellationToken);
+        return FlushAndRelease(cancellationToken, fanOut);
     }
 
     /// <summary>Flushes and gives up the pipe, now when the flush completes synchronously, else when it completes.</summary>
-    private ValueTask FlushAndRelease(CancellationToken cancellationToken)
+    private ValueTask FlushAndRelease(CancellationToken cancellationToken, bool fanOut = false)
     {
         ValueTask<FlushResult> flush;
         try
         {
-            flush = _output.FlushAsync(cancellationToken);
+            flush = fanOut && _output is IThreadPoolFlushFeature pool
+                ? pool.FlushFromThreadPoolAsync(cancellationToken)
+                : _output.FlushAsync(cancellationToken);
         }
         catch (Exception ex)
         {

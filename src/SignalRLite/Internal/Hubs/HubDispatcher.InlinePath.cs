@@ -22,7 +22,9 @@ namespace SignalRLite.Internal.Hubs;
 //    the Completion was written: nothing else (no filter, no scope, no pending continuation) ever saw it.
 // 6. A Completion written here without a flush (others wait for a slot) is flushed by the end of the thread's run at the
 //    latest: every run ends with InvocationScheduler.OnRunEnded (QueuedInvocation), so no Completion waits for an
-//    invocation that is still running; a stale "waiting" only defers the flush to the end of this run.
+//    invocation that is still running; a stale "waiting" only defers the flush to the end of this run. On the read loop
+//    the Completion always waits for the read loop's flush after the received batch (HubConnectionHandler), which comes
+//    before the read loop waits for anything (more bytes, a queue slot, an upload buffer): one message per batch.
 // 7. The Completion of this path is the invocation work item's own object (Invocation.WriteCompletion), not a new one
 //    per invocation (56 B less per echo: HotPathAllocationTests). Safe because WriteAsync serialises the message before
 //    it returns and keeps no reference to it, and the work item is reused only after its run ended on this thread; the
@@ -109,7 +111,7 @@ internal sealed partial class HubDispatcher<THub>
                 // Methods without a value (void, Task, ValueTask) complete with a null result, as on the official server.
                 // Invariant 6: with invocations waiting, this thread runs the next one right after this one, and its
                 // completion or the end of the run flushes this one too.
-                write = slot.WriteCompletion(connection, id, result, flush: !connection.Invocations!.Scheduler.HasWaiting);
+                write = slot.WriteCompletion(connection, id, result, flush: !slot.OnReadLoop && !connection.Invocations!.Scheduler.HasWaiting);
             }
             catch (Exception ex)
             {

@@ -22,7 +22,9 @@ namespace SignalRLite.Internal.Hubs;
 /// (<see cref="ReleaseSlot"/>), else when the run of the invocation ends (passed on to the next, or released).
 /// <see cref="_holdsSlot"/> is the only field two threads may touch at once (the stream pump and the end of the run),
 /// hence the interlocked exchange.</item>
-/// <item>Every run ends with <see cref="InvocationScheduler.OnRunEnded"/>, which flushes the completions it deferred.</item>
+/// <item>Every run ends with <see cref="InvocationScheduler.OnRunEnded"/>, which flushes the completions it deferred;
+/// except a run on the read loop (<see cref="RunInline"/>), whose completions the read loop flushes after the batch of
+/// received messages it is in, before it waits for anything.</item>
 /// </list>
 /// <para>Runs in the execution context of the read loop that queued it (as <c>Task.Run</c> would), except when run
 /// inline, where it already is on the read loop.</para>
@@ -66,6 +68,12 @@ internal abstract class QueuedInvocation : IThreadPoolWorkItem
         ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
 
+    /// <summary>
+    /// The invocation runs on the read loop (<see cref="RunInline"/>): its Completion may wait in the output for the
+    /// read loop's flush at the end of the received batch. Read by the thread running it, which set it.
+    /// </summary>
+    internal bool OnReadLoop { get; private set; }
+
     /// <summary>Runs the invocation on the caller's thread and in its context, holding the slot the caller took for it.</summary>
     internal void RunInline(InvocationScheduler scheduler)
     {
@@ -73,7 +81,16 @@ internal abstract class QueuedInvocation : IThreadPoolWorkItem
         _holdsSlot = 1;
         _executionContext = null;
         // Alone: the read loop must go back to reading (and, being the only one that queues, would find nothing waiting).
-        RunFrom(this, scheduler, maxLength: 1);
+        // No OnRunEnded: the read loop flushes once after the whole received batch (HubConnectionHandler).
+        OnReadLoop = true;
+        try
+        {
+            RunOnce(takeNext: false);
+        }
+        finally
+        {
+            OnReadLoop = false;
+        }
     }
 
     /// <summary>Takes over the slot of the invocation that ran before it on this thread.</summary>

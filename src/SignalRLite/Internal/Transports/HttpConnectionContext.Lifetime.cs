@@ -237,6 +237,7 @@ internal sealed partial class HttpConnectionContext
     public void CompleteTransportOutput()
     {
         PipeReader reader;
+        WebSocketOutput? direct;
         lock (_lock)
         {
             if (_outputCompleted)
@@ -246,9 +247,17 @@ internal sealed partial class HttpConnectionContext
 
             _outputCompleted = true;
             reader = _application.Input;
+            direct = _directOutput;
         }
 
-        reader.Complete();
+        if (direct is not null)
+        {
+            direct.CompleteFromTransport();
+        }
+        else
+        {
+            reader.Complete();
+        }
     }
 
     public override void Abort(ConnectionAbortedException abortReason)

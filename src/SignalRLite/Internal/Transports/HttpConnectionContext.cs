@@ -19,8 +19,8 @@ namespace SignalRLite.Internal.Transports;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Two pipes (one, for a WebSocket without stateful reconnect: its application reads the socket through a
-/// <see cref="WebSocketInput"/>): <see cref="Transport"/> is the application's side (Input = client to server, Output = server to client),
+/// Two pipes (none, for a WebSocket without stateful reconnect: its application reads the socket through a
+/// <see cref="WebSocketInput"/> and writes it through a <see cref="WebSocketOutput"/>): <see cref="Transport"/> is the application's side (Input = client to server, Output = server to client),
 /// <see cref="Application"/> the transport's side. Each transport-side end is used by at most one request at a time,
 /// which holds a <see cref="TransportLease"/> taken under <see cref="_lock"/>. Whoever ends the connection while holding
 /// a lease completes that end itself; otherwise <see cref="CloseAsync"/> completes it after the lease is released.
@@ -61,8 +61,8 @@ namespace SignalRLite.Internal.Transports;
 /// <item>The old output is drained (<see cref="_drain"/> set) only for a WebSocket connection that registered for
 /// stateful reconnect.</item>
 /// <item>A close error exists only once the close started (<see cref="_closeTask"/> set, both in one step).</item>
-/// <item>A direct input (<see cref="_directInput"/>: the application reads the socket, see <see cref="UseDirectInput"/>)
-/// exists only on a WebSocket connection, which then has no input pipe.</item>
+/// <item>The direct pipes (<see cref="_directInput"/> and <see cref="_directOutput"/>, together: the application uses
+/// the socket itself, see <see cref="UseDirectPipes"/>) exist only on a WebSocket connection, which then has no pipes.</item>
 /// <item>The transports are told of the close (<see cref="_closingSignalled"/>) only once the close started.</item>
 /// <item>The cancellation sources are created on first read of their token: <see cref="_transportCts"/> created after
 /// the close signal is cancelled at once; <see cref="_closedCts"/> is cancelled once the input ended (by
@@ -91,7 +91,7 @@ internal sealed partial class HttpConnectionContext : ConnectionContext,
     private readonly HttpConnectionManager _manager;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private Pipe? _input; // null once a WebSocket reads directly (UseDirectInput)
+    private Pipe? _input; // null once a WebSocket uses the socket directly (UseDirectPipes)
     private readonly long _outputMaxBufferSize;
 
     // Guarded by _lock.
@@ -121,6 +121,7 @@ internal sealed partial class HttpConnectionContext : ConnectionContext,
     private OutputDrain? _drain;
     private (PipeReader Reader, PipeWriter Writer)? _oldOutput;
     private WebSocketInput? _directInput;
+    private WebSocketOutput? _directOutput; // set with _directInput
 
     // Lock-free, see the remarks.
     private long _sendDeadline; // TimeProvider timestamp; 0: no transport send in progress (or no send timeout)
@@ -348,31 +349,33 @@ internal sealed partial class HttpConnectionContext : ConnectionContext,
 
     /// <summary>
     /// A WebSocket connection without stateful reconnect: the application reads <paramref name="input"/> (the socket)
-    /// instead of the input pipe, which is dropped. Called once, before the application starts.
+    /// instead of the input pipe, and writes <paramref name="output"/>, which sends on the socket when flushed, instead of
+    /// the output pipe; both pipes are dropped. Called once, before the application starts.
     /// </summary>
-    public void UseDirectInput(WebSocketInput input)
+    public void UseDirectPipes(WebSocketInput input, WebSocketOutput output)
     {
         lock (_lock)
         {
             Debug.Assert(_applicationTask is null && !UseStatefulReconnect, "Before the application, and never with a socket swap to come.");
             _directInput = input;
+            _directOutput = output;
             _input = null;
-            _transport = new DuplexPipe(input, _transport.Output);
-            _application = new DuplexPipe(_application.Input, NoInputWriter);
+            _transport = new DuplexPipe(input, output);
+            _application = NoApplicationPipes;
             AssertInvariants();
         }
     }
 
-    // The transport-side input writer of a connection whose application reads the socket directly: nothing writes it
-    // (POSTs are refused on a WebSocket connection), and completing the input goes to the direct input instead.
-    private static readonly PipeWriter NoInputWriter = CreateCompletedWriter();
+    // The transport-side ends of a connection whose application uses the socket directly: nothing reads or writes them
+    // (POSTs are refused on a WebSocket connection), and completing either end goes to the direct pipe instead.
+    private static readonly IDuplexPipe NoApplicationPipes = CreateCompletedPipes();
 
-    private static PipeWriter CreateCompletedWriter()
+    private static DuplexPipe CreateCompletedPipes()
     {
         var pipe = new Pipe();
         pipe.Writer.Complete();
         pipe.Reader.Complete();
-        return pipe.Writer;
+        return new DuplexPipe(pipe.Reader, pipe.Writer);
     }
 
     [Conditional("DEBUG")]
@@ -386,6 +389,7 @@ internal sealed partial class HttpConnectionContext : ConnectionContext,
         Debug.Assert(_drain is null || (_transportType == HttpTransportType.WebSockets && _reconnectCallback is not null), "5: only a reconnectable WebSocket drains.");
         Debug.Assert(_closeError is null || _closeTask is not null, "6: a close error comes with the close.");
         Debug.Assert(_directInput is null || (_transportType == HttpTransportType.WebSockets && _input is null), "7: only a WebSocket reads directly, without the input pipe.");
+        Debug.Assert((_directInput is null) == (_directOutput is null), "7: the direct pipes come as a pair.");
         Debug.Assert(!_closingSignalled || _closeTask is not null, "8: the transports are told of the close only once it started.");
         Debug.Assert(_transportCts is null || !_closingSignalled || _transportCts.IsCancellationRequested, "9: a TransportClosing source created after the signal is born cancelled.");
     }

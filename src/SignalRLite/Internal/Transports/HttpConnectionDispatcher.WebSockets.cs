@@ -14,8 +14,8 @@ internal sealed partial class HttpConnectionDispatcher
 {
     private Task ExecuteWebSocketAsync(HttpContext context, HttpConnectionDispatcherOptions options, ConnectionDelegate connectionDelegate)
     {
-        // A WebSocket without stateful reconnect ends in its transport (WebSocketsTransport.RunDirectAsync releases the
-        // lease and closes the connection at its end): the request returns the transport's task instead of awaiting it,
+        // A WebSocket without stateful reconnect ends in its transport (WebSocketsTransport.EndDirectAsync releases the
+        // lease and closes the connection): the request returns the transport's task instead of awaiting it,
         // so an idle connection does not keep this method's state machine too. When accepting completes synchronously
         // (the usual case), nothing else is parked; otherwise one small method awaits both.
         var starting = StartWebSocketAsync(context, options, connectionDelegate);
@@ -100,12 +100,13 @@ internal sealed partial class HttpConnectionDispatcher
                 transport = new WebSocketsTransport(socket, connection, options, _webSocketLogger);
                 if (!connection.UseStatefulReconnect)
                 {
-                    // No socket swap can come: the application reads the socket directly, without an input pipe, and
-                    // the transport ends the request's work itself (lease, socket, close).
-                    connection.UseDirectInput(transport.CreateDirectInput());
+                    // No socket swap can come: the application reads and writes the socket directly, without pipes,
+                    // and the transport ends the request's work itself (lease, socket, close).
+                    var (input, output) = transport.CreateDirectPipes(lease!);
+                    connection.UseDirectPipes(input, output);
                     connection.StartApplication(connectionDelegate);
                     connection.SetActiveWebSocket(transport);
-                    var run = transport.RunDirectAsync(lease!);
+                    var run = transport.RunDirectAsync();
                     handedOver = true;
                     return run;
                 }

@@ -10,8 +10,15 @@ using SignalRLite.Http.Connections;
 namespace SignalRLite.Internal.Transports;
 
 /// <summary>
-/// Full-duplex transport over one accepted WebSocket (TransportProtocols.md, "WebSockets"). A receive loop copies frames into the input pipe,
-/// a send loop copies the application's output into frames; the loop that ends first decides how the socket closes.
+/// Full-duplex transport over one accepted WebSocket (TransportProtocols.md, "WebSockets"), in one of two shapes:
+/// <list type="bullet">
+/// <item>without stateful reconnect (the default), the direct pipes: the application reads the socket through a
+/// <see cref="WebSocketInput"/> and sends on it when it flushes a <see cref="WebSocketOutput"/>; no loop runs, and the
+/// output's end runs <see cref="EndDirectAsync"/>;</item>
+/// <item>with stateful reconnect, two pipes that outlive the socket: a receive loop copies whole messages into the
+/// input pipe, a send loop copies the application's output into frames; the loop that ends first decides how the socket
+/// closes.</item>
+/// </list>
 /// </summary>
 internal sealed class WebSocketsTransport
 {
@@ -21,8 +28,11 @@ internal sealed class WebSocketsTransport
     private readonly ILogger _logger;
     private volatile bool _aborted;
     private volatile bool _lost;
-    private readonly PipeReader _outputReader; // captured: a reattach gives the connection a new output pipe
-    private WebSocketInput? _input; // set before the application starts: the application reads the socket itself
+    private readonly PipeReader? _outputReader; // the output pipe (stateful reconnect only), captured: a reattach gives the connection a new one
+    private WebSocketInput? _input; // the direct pipes (no stateful reconnect): set before the application starts
+    private WebSocketOutput? _output;
+    private TransportLease? _lease;
+    private TaskCompletionSource? _ended; // completed when the direct transport's end finished (the request returns its task)
 
     public WebSocketsTransport(WebSocket socket, HttpConnectionContext connection, HttpConnectionDispatcherOptions options, ILogger logger)
     {
@@ -30,7 +40,8 @@ internal sealed class WebSocketsTransport
         _connection = connection;
         _options = options;
         _logger = logger;
-        _outputReader = connection.Application.Input;
+        // Without stateful reconnect the application uses the socket directly (CreateDirectPipes): no output pipe is read.
+        _outputReader = connection.UseStatefulReconnect ? connection.Application.Input : null;
     }
 
     /// <summary>
@@ -44,18 +55,27 @@ internal sealed class WebSocketsTransport
     public ILogger Logger => _logger;
 
     /// <summary>
-    /// Without stateful reconnect, the application's input is the socket itself (<see cref="WebSocketInput"/>), not a
-    /// pipe that a receive loop fills; called before the application starts.
+    /// Without stateful reconnect, the application reads the socket itself (<see cref="WebSocketInput"/>) and its
+    /// flushes send on the socket (<see cref="WebSocketOutput"/>): no pipes, no receive or send loop. Called before the
+    /// application starts; from then on this transport owns <paramref name="lease"/> and ends the request's work itself.
     /// </summary>
-    public WebSocketInput CreateDirectInput() => _input = new WebSocketInput(_socket, _connection, this, _options.TransportMaxBufferSize);
+    public (WebSocketInput Input, WebSocketOutput Output) CreateDirectPipes(TransportLease lease)
+    {
+        Debug.Assert(!_connection.UseStatefulReconnect, "A socket swap needs the pipes.");
+        _lease = lease;
+        _ended = new TaskCompletionSource();
+        _input = new WebSocketInput(_socket, _connection, this, _options.TransportMaxBufferSize);
+        _output = new WebSocketOutput(_socket, _connection, this, _options.TransportSendTimeout, _options.ApplicationMaxBufferSize);
+        return (_input, _output);
+    }
 
     /// <summary>Runs until the socket is closed or aborted; returns the error that ended the client's side, if any.</summary>
-    /// <remarks>With the receive loop (stateful reconnect); a direct input runs with <see cref="RunDirectAsync"/>.</remarks>
+    /// <remarks>With the pipes (stateful reconnect); the direct pipes run with <see cref="RunDirectAsync"/>.</remarks>
     public async Task<Exception?> ProcessAsync()
     {
-        Debug.Assert(_input is null, "A direct input runs with RunDirectAsync.");
+        Debug.Assert(_input is null, "The direct pipes run with RunDirectAsync.");
         var receiving = ReceiveAsync();
-        var sending = SendAsync(directInput: null, lease: null);
+        var sending = SendAsync();
 
         // The send loop ends last in every graceful case: when the client closes, the application sees its input end and
         // completes its output, and the send loop answers the close frame; a receive error stops it (ReceiveAsync).
@@ -65,17 +85,68 @@ internal sealed class WebSocketsTransport
     }
 
     /// <summary>
-    /// A direct input (no stateful reconnect): runs until the socket is closed or aborted, then does what the WebSocket
-    /// request did after its transport ended: lets go of the connection (<paramref name="lease"/>), disposes the socket
-    /// and closes the connection with the client's error, if any. The request returns this task (see
-    /// HttpConnectionDispatcher.WebSockets.cs), so the send loop is the one async method this transport parks for an
-    /// idle connection.
+    /// The direct pipes: starts receiving and returns a task that completes when the transport's end finished
+    /// (<see cref="EndDirectAsync"/>): nothing is parked for an idle connection but the pending receive. The request
+    /// returns this task (see HttpConnectionDispatcher.WebSockets.cs).
     /// </summary>
-    public Task RunDirectAsync(TransportLease lease)
+    public Task RunDirectAsync()
     {
-        var input = _input!;
-        input.Start();
-        return SendAsync(input, lease);
+        _input!.Start();
+        return _ended!.Task;
+    }
+
+    /// <summary>
+    /// The direct output ended (the application completed it, the connection is closing, a send failed, the client's
+    /// side was lost): what the send loop's tail and then the WebSocket request did. Sends the close frame (what the
+    /// application committed before completing was sent before this), waits for the client's close, then lets go of the
+    /// connection (the lease), disposes the socket and closes the connection with the client's error, if any. Runs once
+    /// (<see cref="WebSocketOutput"/>).
+    /// </summary>
+    internal async Task EndDirectAsync(WebSocketCloseStatus status)
+    {
+        try
+        {
+            _connection.CompleteTransportOutput();
+            await CloseOutputAsync(status).ConfigureAwait(false);
+            var input = _input!;
+            await WaitForClientCloseAsync(input.WhenEndedAsync()).ConfigureAwait(false);
+
+            // The request's part, in its order (a direct transport never waits for a reconnect): no longer the active
+            // socket, the socket disposed, the lease released, then the connection closed with the client's error.
+            var clientError = input.Error;
+            _connection.SetActiveWebSocket(null);
+            _socket.Dispose();
+            _connection.ReleaseReader(_lease!);
+            await _connection.CloseAsync(clientError).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            TransportLog.SendFailed(_logger, _connection.ConnectionId, ex);
+        }
+        finally
+        {
+            _ended!.TrySetResult();
+        }
+    }
+
+    // The close frame, bounded by CloseTimeout; skipped when the socket is gone or aborted, which it aborts on failure.
+    private async Task CloseOutputAsync(WebSocketCloseStatus status)
+    {
+        if (_aborted || _socket.State is not (WebSocketState.Open or WebSocketState.CloseReceived))
+        {
+            return;
+        }
+
+        try
+        {
+            using var closeTimeout = new CancellationTokenSource(_options.WebSockets.CloseTimeout, _connection.TimeProvider);
+            await _socket.CloseOutputAsync(status, null, closeTimeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            TransportLog.SendFailed(_logger, _connection.ConnectionId, ex);
+            Abort();
+        }
     }
 
     // After the send loop: the server closed first, or answered the client's close. Waits (bounded by CloseTimeout)
@@ -104,7 +175,7 @@ internal sealed class WebSocketsTransport
     {
         if (error is not null)
         {
-            _outputReader.CancelPendingRead();
+            StopSending();
         }
     }
 
@@ -118,7 +189,7 @@ internal sealed class WebSocketsTransport
     {
         if (_connection.CloseError is null)
         {
-            _outputReader.CancelPendingRead();
+            StopSending();
         }
         else
         {
@@ -130,8 +201,15 @@ internal sealed class WebSocketsTransport
     {
         _aborted = true;
         _socket.Abort();
-        _outputReader.CancelPendingRead();
+        StopSending();
         _input?.EndAborted();
+    }
+
+    // The send loop stops at its next read (a graceful close: it then sends close frame 1000), or the direct output ends.
+    private void StopSending()
+    {
+        _outputReader?.CancelPendingRead();
+        _output?.RequestEnd(WebSocketCloseStatus.NormalClosure);
     }
 
     private async Task<Exception?> ReceiveAsync()
@@ -201,7 +279,7 @@ internal sealed class WebSocketsTransport
         if (error is not null)
         {
             // The send loop stops too (ProcessAsync waits for it); it sees _lost, set above.
-            _outputReader.CancelPendingRead();
+            _outputReader!.CancelPendingRead();
         }
 
         return error;
@@ -281,11 +359,11 @@ internal sealed class WebSocketsTransport
         }
     }
 
-    // The send loop, then the close frame. With a direct input, also waits for the client's side to end and ends the
-    // connection (RunDirectAsync); with the receive loop, returns null (ProcessAsync waits for that loop).
-    private async Task<Exception?> SendAsync(WebSocketInput? directInput, TransportLease? lease)
+    // The send loop over the output pipe (stateful reconnect), then the close frame; ProcessAsync then waits for the
+    // receive loop.
+    private async Task SendAsync()
     {
-        var reader = _outputReader;
+        var reader = _outputReader!;
         var closeStatus = WebSocketCloseStatus.NormalClosure;
         var timeout = _options.TransportSendTimeout;
         var readingOutput = false;
@@ -357,42 +435,12 @@ internal sealed class WebSocketsTransport
 
         if (_lost)
         {
-            // The output pipe stays with the connection (it is drained, then replaced on reattach). Only with the receive
-            // loop: a direct input never reconnects.
-            return null;
+            // The output pipe stays with the connection (it is drained, then replaced on reattach).
+            return;
         }
 
         _connection.CompleteTransportOutput();
-
-        if (!_aborted && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-        {
-            try
-            {
-                using var closeTimeout = new CancellationTokenSource(_options.WebSockets.CloseTimeout, _connection.TimeProvider);
-                await _socket.CloseOutputAsync(closeStatus, null, closeTimeout.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                TransportLog.SendFailed(_logger, _connection.ConnectionId, ex);
-                Abort();
-            }
-        }
-
-        if (directInput is null)
-        {
-            return null;
-        }
-
-        await WaitForClientCloseAsync(directInput.WhenEndedAsync()).ConfigureAwait(false);
-
-        // The request's part, in its order (a direct input never waits for a reconnect): no longer the active socket,
-        // the socket disposed, the lease released, then the connection closed with the client's error.
-        var clientError = directInput.Error;
-        _connection.SetActiveWebSocket(null);
-        _socket.Dispose();
-        _connection.ReleaseReader(lease!);
-        await _connection.CloseAsync(clientError).ConfigureAwait(false);
-        return null;
+        await CloseOutputAsync(closeStatus).ConfigureAwait(false);
     }
 
     private ValueTask SendBufferAsync(in ReadOnlySequence<byte> buffer, WebSocketMessageType messageType, CancellationToken cancellationToken)

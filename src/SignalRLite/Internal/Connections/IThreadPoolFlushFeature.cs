@@ -1,0 +1,16 @@
+using System.IO.Pipelines;
+
+namespace SignalRLite.Internal.Connections;
+
+/// <summary>
+/// Implemented by a transport's output (<c>ConnectionContext.Transport.Output</c>) whose <see cref="PipeWriter.FlushAsync"/>
+/// sends on the flushing thread: this flush leaves the send to a thread-pool work item instead, so that a send to many
+/// connections does not run every socket send on the sender's thread, and what is written to a connection while its
+/// work item waits goes out with it. The hub layer uses it for the writes of a send to many connections; an output
+/// without it (a pipe, whose reader already runs on the thread pool) is flushed with <see cref="PipeWriter.FlushAsync"/>.
+/// </summary>
+internal interface IThreadPoolFlushFeature
+{
+    /// <summary>Commits what was written; it is sent by a work item, in order with every other flush.</summary>
+    ValueTask<FlushResult> FlushFromThreadPoolAsync(CancellationToken cancellationToken = default);
+}

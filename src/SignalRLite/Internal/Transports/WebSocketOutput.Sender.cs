@@ -1,0 +1,152 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using Microsoft.AspNetCore.Connections;
+
+namespace SignalRLite.Internal.Transports;
+
+/// <summary>
+/// The sender (invariant 1 of WebSocketOutput.cs): sends one message, then each batch committed meanwhile, until none is
+/// left; and the start of the end once it has let go of the send side.
+/// </summary>
+internal sealed partial class WebSocketOutput
+{
+    /// <summary>The work item queued by a thread-pool flush (or by <see cref="Complete"/>): it is the sender.</summary>
+    void IThreadPoolWorkItem.Execute() => _ = SendBatchesAsync(default, null, 0);
+
+    // The sender's loop. `inFlight` is the send of `array` just started (none when `array` is null). Sends that complete
+    // synchronously (the usual case) never leave this method, so it allocates nothing; it parks only on a slow socket.
+    private async Task SendBatchesAsync(ValueTask inFlight, byte[]? array, int count)
+    {
+        while (true)
+        {
+            if (array is not null)
+            {
+                Exception? error = null;
+                try
+                {
+                    await inFlight.ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    error = ex;
+                }
+
+                Sent(array, count, error);
+            }
+
+            if (!TakeBatch(out array, out count))
+            {
+                return;
+            }
+
+            inFlight = StartSend(array!, count);
+        }
+    }
+
+    private ValueTask StartSend(byte[] array, int count)
+    {
+        // The handshake fixed the format before the application wrote anything; a WebSocket message carries it.
+        var type = _connection.ActiveFormat == TransferFormat.Binary ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
+        // TransportSendTimeout: the connection's heartbeat closes it if this send is still pending then.
+        _connection.SendStarting(_sendTimeout);
+        try
+        {
+            return _socket.SendAsync(array.AsMemory(0, count), type, endOfMessage: true, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            return ValueTask.FromException(ex);
+        }
+    }
+
+    // A send finished: its bytes are counted and its array goes back; a failure stops the output with status 1011.
+    private void Sent(byte[] array, int count, Exception? error)
+    {
+        _connection.SendCompleted();
+        ArrayPool<byte>.Shared.Return(array);
+        if (error is null)
+        {
+            _connection.CountBytes(Http.Connections.HttpTransportType.WebSockets, inbound: false, count);
+            return;
+        }
+
+        if (!_transport.IsAborted)
+        {
+            TransportLog.SendFailed(_transport.Logger, _connection.ConnectionId, error);
+        }
+
+        lock (_lock)
+        {
+            if (!_endRequested)
+            {
+                _endRequested = true;
+                _closeStatus = WebSocketCloseStatus.InternalServerError;
+            }
+
+            // Nothing more can go out on a failed socket, not even what the application committed before completing.
+            _sendBeforeEnd = false;
+            _stopped = true;
+            AssertInvariants();
+        }
+    }
+
+    // The previous send (if any) completed: takes the next batch to send, or lets go of the send side (I1) and, if the
+    // end waits for that, starts it (I5). Waiting flushes go on once the committed bytes are down to the threshold.
+    private bool TakeBatch(out byte[]? array, out int count)
+    {
+        array = null;
+        count = 0;
+        byte[]? dropped = null;
+        bool start = false;
+        TaskCompletionSource? drained;
+        lock (_lock)
+        {
+            _inFlight = 0;
+            if (_batch is not null && (!_stopped || _sendBeforeEnd))
+            {
+                (array, count) = (_batch, _batchCount);
+                _inFlight = count;
+            }
+            else
+            {
+                dropped = _batch;
+                _sending = false;
+                if (_endRequested && !_endStarted)
+                {
+                    _endStarted = start = true;
+                }
+            }
+
+            _batch = null;
+            _batchCount = 0;
+            drained = TakeDrainedLocked(force: false);
+            AssertInvariants();
+        }
+
+        if (dropped is not null)
+        {
+            ArrayPool<byte>.Shared.Return(dropped);
+        }
+
+        drained?.TrySetResult();
+        if (start)
+        {
+            StartEnd();
+        }
+
+        return array is not null;
+    }
+
+    // Once (I5). On the thread pool, as the send loop's tail ran: the caller may be the application's writer in the middle
+    // of its own close, or a socket's completion.
+    private void StartEnd()
+    {
+        WebSocketCloseStatus status;
+        lock (_lock)
+        {
+            status = _closeStatus;
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(static state => _ = state.Transport.EndDirectAsync(state.Status), (Transport: _transport, Status: status), preferLocal: false);
+    }
+}
