@@ -163,11 +163,15 @@ internal sealed partial class HubConnectionWriter
     }
 
     /// <summary>Sends a Ping unless the pipe is busy (then the connection is not idle). Never waits.</summary>
+    /// <remarks>
+    /// The heartbeat pings every idle connection in one tick: like a send to many connections, the socket sends run on
+    /// the thread pool rather than one after another on the timer's thread.
+    /// </remarks>
     public void TrySendPing(ReadOnlySpan<byte> ping)
     {
         if (TryAcquire())
         {
-            Forget(Finish(WriteOwned(ping), flush: true, default));
+            Forget(Finish(WriteOwned(ping), flush: true, default, fanOut: true));
         }
     }
 
