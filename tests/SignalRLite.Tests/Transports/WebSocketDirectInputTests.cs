@@ -18,16 +18,16 @@ public sealed class WebSocketDirectInputTests
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
     [Fact]
-    public async Task AWebSocketWithoutStatefulReconnectReadsTheSocketDirectly_AStatefulOneKeepsThePipe()
+    public async Task AWebSocketWithoutStatefulReconnectUsesTheSocketDirectly_AStatefulOneKeepsThePipes()
     {
-        var inputs = new List<Type>();
+        var pipes = new List<(Type Input, Type Output)>();
         var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var server = await TransportTestServer.StartAsync(HostKind.Kestrel, o => o.AllowStatefulReconnects = true, application: async connection =>
         {
-            lock (inputs)
+            lock (pipes)
             {
-                inputs.Add(connection.Transport.Input.GetType());
-                if (inputs.Count == 2)
+                pipes.Add((connection.Transport.Input.GetType(), connection.Transport.Output.GetType()));
+                if (pipes.Count == 2)
                 {
                     seen.TrySetResult();
                 }
@@ -40,8 +40,9 @@ public sealed class WebSocketDirectInputTests
         using var stateful = await server.ConnectWebSocketAsync("?useStatefulReconnect=true");
         await seen.Task.WaitAsync(Timeout);
 
-        Assert.Contains(typeof(WebSocketInput), inputs);
-        Assert.Contains(inputs, t => t != typeof(WebSocketInput));
+        // Input and output: the socket itself (WebSocketOutput: WebSocketDirectOutputTests), or both pipes.
+        Assert.Contains((typeof(WebSocketInput), typeof(WebSocketOutput)), pipes);
+        Assert.Contains(pipes, p => p.Input != typeof(WebSocketInput) && p.Output != typeof(WebSocketOutput));
     }
 
     /// <summary>A message larger than several segments, in frames of odd sizes, read without consuming until complete.</summary>

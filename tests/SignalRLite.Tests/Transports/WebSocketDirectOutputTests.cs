@@ -20,33 +20,6 @@ public sealed class WebSocketDirectOutputTests
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
     [Fact]
-    public async Task AWebSocketWithoutStatefulReconnectWritesTheSocketDirectly_AStatefulOneKeepsThePipe()
-    {
-        var outputs = new List<Type>();
-        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var server = await TransportTestServer.StartAsync(HostKind.Kestrel, o => o.AllowStatefulReconnects = true, application: async connection =>
-        {
-            lock (outputs)
-            {
-                outputs.Add(connection.Transport.Output.GetType());
-                if (outputs.Count == 2)
-                {
-                    seen.TrySetResult();
-                }
-            }
-
-            await TransportTestServer.EchoAsync(connection);
-        });
-
-        using var plain = await server.ConnectWebSocketAsync();
-        using var stateful = await server.ConnectWebSocketAsync("?useStatefulReconnect=true");
-        await seen.Task.WaitAsync(Timeout);
-
-        Assert.Contains(typeof(WebSocketOutput), outputs);
-        Assert.Contains(outputs, t => t != typeof(WebSocketOutput));
-    }
-
-    [Fact]
     public async Task EachFlushIsOneMessage_WritesBeforeItAreCoalesced_AndASmallFlushCompletesOnTheFlushingThread()
     {
         var flushedSynchronously = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -66,7 +66,7 @@ internal sealed partial class HttpConnectionContext
             if (_transportType == type)
             {
                 // The stream this connection was bound to has ended; only stateful reconnect may attach a new one.
-                if (type != HttpTransportType.WebSockets || _reconnectCallback is null || _reconnectDisabled || _inputCompleted)
+                if (type != HttpTransportType.WebSockets || _reconnect is not { Callback: not null, Disabled: false } || _inputCompleted)
                 {
                     return AttachStatus.Closed;
                 }

@@ -10,6 +10,19 @@ namespace SignalRLite.Internal.Transports;
 /// </summary>
 internal sealed partial class HttpConnectionContext
 {
+    /// <summary>
+    /// The state only a connection that negotiated stateful reconnect has (<see cref="_reconnect"/>: created in the
+    /// constructor then, else null, so the others do not carry it). Guarded by the connection's lock.
+    /// </summary>
+    private sealed class ReconnectState(long outputMaxBufferSize)
+    {
+        public readonly long OutputMaxBufferSize = outputMaxBufferSize;
+        public Func<PipeWriter, Task>? Callback;
+        public bool Disabled;
+        public OutputDrain? Drain;
+        public (PipeReader Reader, PipeWriter Writer)? OldOutput;
+    }
+
     /// <summary>A dropped WebSocket keeps the connection for a new one: negotiated, registered by the application, not disabled.</summary>
     public bool CanReconnect
     {
@@ -17,7 +30,7 @@ internal sealed partial class HttpConnectionContext
         {
             lock (_lock)
             {
-                return _reconnectCallback is not null && !_reconnectDisabled && _closeTask is null && !_inputCompleted
+                return _reconnect is { Callback: not null, Disabled: false } && _closeTask is null && !_inputCompleted
                     && _transportType == HttpTransportType.WebSockets;
             }
         }
@@ -27,7 +40,12 @@ internal sealed partial class HttpConnectionContext
     {
         lock (_lock)
         {
-            _reconnectCallback = notifyOnReconnect;
+            // The feature is offered only to a connection that negotiated stateful reconnect, which has the state.
+            if (_reconnect is { } reconnect)
+            {
+                reconnect.Callback = notifyOnReconnect;
+            }
+
             AssertInvariants();
         }
     }
@@ -36,7 +54,10 @@ internal sealed partial class HttpConnectionContext
     {
         lock (_lock)
         {
-            _reconnectDisabled = true;
+            if (_reconnect is { } reconnect)
+            {
+                reconnect.Disabled = true;
+            }
         }
     }
 
@@ -71,7 +92,7 @@ internal sealed partial class HttpConnectionContext
         lock (_lock)
         {
             // OutputDrain yields before its first read: nothing runs under the lock.
-            _drain = new OutputDrain(_application.Input, _logger, ConnectionId);
+            _reconnect!.Drain = new OutputDrain(_application.Input, _logger, ConnectionId);
             AssertInvariants();
         }
     }
@@ -83,10 +104,11 @@ internal sealed partial class HttpConnectionContext
     /// </summary>
     public PipeWriter BeginReattach()
     {
-        var output = new Pipe(_manager.GetPipeOptions(_outputMaxBufferSize, input: false));
+        var reconnect = _reconnect!; // reattaching is possible only with the state (TryAttachStream)
+        var output = new Pipe(_manager.GetPipeOptions(reconnect.OutputMaxBufferSize, input: false));
         lock (_lock)
         {
-            _oldOutput = (_application.Input, _transport.Output);
+            reconnect.OldOutput = (_application.Input, _transport.Output);
             _transport = new DuplexPipe(_input!.Reader, output.Writer);
             _application = new DuplexPipe(output.Reader, _input!.Writer);
             AssertInvariants();
@@ -104,7 +126,7 @@ internal sealed partial class HttpConnectionContext
         Func<PipeWriter, Task>? callback;
         lock (_lock)
         {
-            callback = _reconnectCallback;
+            callback = _reconnect?.Callback;
         }
 
         try
@@ -120,13 +142,14 @@ internal sealed partial class HttpConnectionContext
             OutputDrain? drain;
             lock (_lock)
             {
-                old = _oldOutput;
-                _oldOutput = null;
+                var reconnect = _reconnect!;
+                old = reconnect.OldOutput;
+                reconnect.OldOutput = null;
                 // The drain reads the old output (it started before the swap); it is stopped here, not by the close.
-                drain = old is null ? null : _drain;
+                drain = old is null ? null : reconnect.Drain;
                 if (drain is not null)
                 {
-                    _drain = null;
+                    reconnect.Drain = null;
                 }
 
                 AssertInvariants();
@@ -147,8 +170,11 @@ internal sealed partial class HttpConnectionContext
         OutputDrain? drain;
         lock (_lock)
         {
-            drain = _drain;
-            _drain = null;
+            drain = _reconnect?.Drain;
+            if (_reconnect is { } reconnect)
+            {
+                reconnect.Drain = null;
+            }
         }
 
         if (drain is not null)

@@ -27,7 +27,8 @@ namespace SignalRLite.Internal.Transports;
 /// </para>
 /// <para>The class is split by concern:</para>
 /// <list type="bullet">
-/// <item>this file: state, invariants, the <see cref="ConnectionContext"/> surface and the features;</item>
+/// <item>this file: state, invariants and the <see cref="ConnectionContext"/> surface;</item>
+/// <item><c>HttpConnectionContext.Features.cs</c>: the connection as its own feature collection;</item>
 /// <item><c>HttpConnectionContext.Leases.cs</c>: which request may use which pipe end (attach, release);</item>
 /// <item><c>HttpConnectionContext.Lifetime.cs</c>: the application task and the close sequence;</item>
 /// <item><c>HttpConnectionContext.Reconnect.cs</c>: stateful reconnect, the output pipe swap for a new WebSocket;</item>
@@ -47,8 +48,9 @@ namespace SignalRLite.Internal.Transports;
 /// <item><see cref="ActiveFormat"/>: written by the application during the handshake, before it writes output; the
 /// WebSocket send loop reads it per message after reading that output from the pipe, which orders the two. An enum
 /// field cannot tear.</item>
-/// <item><c>RemoteEndPoint</c>/<c>LocalEndPoint</c> (base class properties): written once, from null, under the lock;
-/// a reference write is atomic, so a reader sees null or the final value.</item>
+/// <item><c>RemoteEndPoint</c>/<c>LocalEndPoint</c>: their addresses and ports are written once, from null, under the
+/// lock, by the first request; the <see cref="IPEndPoint"/> objects are created under the lock on first read (most
+/// connections are never asked).</item>
 /// <item>Fields marked <c>readonly</c>, and <see cref="ConnectionId"/> (settable only because the base class says so;
 /// set in the constructor): immutable after construction.</item>
 /// </list>
@@ -57,9 +59,9 @@ namespace SignalRLite.Internal.Transports;
 /// <item>No transport bound (<see cref="HttpTransportType.None"/>): no request holds the output reader.</item>
 /// <item>WebSockets: one lease holds both ends or none does (<c>_writerLease == _readerLease</c>).</item>
 /// <item>Server-Sent Events: the supported format is text only.</item>
-/// <item>A reattach in progress (<see cref="_oldOutput"/> set) happens under the new socket's reader lease.</item>
-/// <item>The old output is drained (<see cref="_drain"/> set) only for a WebSocket connection that registered for
-/// stateful reconnect.</item>
+/// <item>A reattach in progress (<see cref="ReconnectState.OldOutput"/> set) happens under the new socket's reader lease.</item>
+/// <item>The old output is drained (<see cref="ReconnectState.Drain"/> set) only for a WebSocket connection that
+/// registered for stateful reconnect.</item>
 /// <item>A close error exists only once the close started (<see cref="_closeTask"/> set, both in one step).</item>
 /// <item>The direct pipes (<see cref="_directInput"/> and <see cref="_directOutput"/>, together: the application uses
 /// the socket itself, see <see cref="UseDirectPipes"/>) exist only on a WebSocket connection, which then has no pipes.</item>
@@ -92,7 +94,6 @@ internal sealed partial class HttpConnectionContext : ConnectionContext,
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private Pipe? _input; // null once a WebSocket uses the socket directly (UseDirectPipes)
-    private readonly long _outputMaxBufferSize;
 
     // Guarded by _lock.
     private IDuplexPipe _transport;
@@ -112,16 +113,17 @@ internal sealed partial class HttpConnectionContext : ConnectionContext,
     private long _lastSeen; // TimeProvider timestamp of the last release of the output reader (or of the creation)
     private ClaimsPrincipal? _user;
     private HttpContext? _httpContext;
-    private Func<PipeWriter, Task>? _reconnectCallback;
-    private bool _reconnectDisabled;
     private WebSocketsTransport? _activeWebSocket; // the socket request holding the lease, told directly when closing starts
     private bool _closingSignalled; // RunCloseAsync told the transports (TransportClosing, the active WebSocket)
     private CancellationTokenSource? _closedCts; // created on first read of ConnectionClosed
     private CancellationTokenSource? _transportCts; // created on first read of TransportClosing (Long Polling, SSE, POST)
-    private OutputDrain? _drain;
-    private (PipeReader Reader, PipeWriter Writer)? _oldOutput;
+    private readonly ReconnectState? _reconnect; // only with stateful reconnect (HttpConnectionContext.Reconnect.cs)
     private WebSocketInput? _directInput;
     private WebSocketOutput? _directOutput; // set with _directInput
+    private IPAddress? _remoteAddress; // until the first read of RemoteEndPoint (then null, the end point made)
+    private int _remotePort;
+    private IPAddress? _localAddress;
+    private int _localPort;
 
     // Lock-free, see the remarks.
     private long _sendDeadline; // TimeProvider timestamp; 0: no transport send in progress (or no send timeout)
@@ -145,7 +147,6 @@ internal sealed partial class HttpConnectionContext : ConnectionContext,
         _lastSeen = _time.GetTimestamp();
 
         var input = _input = new Pipe(manager.GetPipeOptions(options.TransportMaxBufferSize, input: true));
-        _outputMaxBufferSize = options.ApplicationMaxBufferSize;
         var output = new Pipe(manager.GetPipeOptions(options.ApplicationMaxBufferSize, input: false));
         _transport = new DuplexPipe(input.Reader, output.Writer);
         _application = new DuplexPipe(output.Reader, input.Writer);
@@ -153,15 +154,66 @@ internal sealed partial class HttpConnectionContext : ConnectionContext,
         ActiveFormat = TransferFormat.Text;
 
         UseStatefulReconnect = useStatefulReconnect;
-        Features = new HttpConnectionFeatures(this, useStatefulReconnect);
+        _reconnect = useStatefulReconnect ? new ReconnectState(options.ApplicationMaxBufferSize) : null;
     }
 
     public override string ConnectionId { get; set; }
 
+    /// <summary>The first request's remote address, as an <see cref="IPEndPoint"/> created on first read.</summary>
+    public override EndPoint? RemoteEndPoint
+    {
+        get
+        {
+            lock (_lock)
+            {
+                if (_remoteAddress is not null)
+                {
+                    base.RemoteEndPoint = new IPEndPoint(_remoteAddress, _remotePort);
+                    _remoteAddress = null;
+                }
+
+                return base.RemoteEndPoint;
+            }
+        }
+        set
+        {
+            lock (_lock)
+            {
+                _remoteAddress = null;
+                base.RemoteEndPoint = value;
+            }
+        }
+    }
+
+    /// <summary>The first request's local address, as an <see cref="IPEndPoint"/> created on first read.</summary>
+    public override EndPoint? LocalEndPoint
+    {
+        get
+        {
+            lock (_lock)
+            {
+                if (_localAddress is not null)
+                {
+                    base.LocalEndPoint = new IPEndPoint(_localAddress, _localPort);
+                    _localAddress = null;
+                }
+
+                return base.LocalEndPoint;
+            }
+        }
+        set
+        {
+            lock (_lock)
+            {
+                _localAddress = null;
+                base.LocalEndPoint = value;
+            }
+        }
+    }
+
     /// <summary>The value clients put in <c>id=</c>: the token for negotiate v1, the connection ID for v0.</summary>
     public string ConnectionToken { get; }
 
-    public override IFeatureCollection Features { get; }
 
     // Created on first use: most hubs never touch Context.Items.
     public override IDictionary<object, object?> Items
@@ -335,32 +387,33 @@ internal sealed partial class HttpConnectionContext : ConnectionContext,
                 return;
             }
 
-            if (RemoteEndPoint is null && http.RemoteIpAddress is { } remote)
+            if (_remoteAddress is null && base.RemoteEndPoint is null && http.RemoteIpAddress is { } remote)
             {
-                RemoteEndPoint = new IPEndPoint(remote, http.RemotePort);
+                (_remoteAddress, _remotePort) = (remote, http.RemotePort);
             }
 
-            if (LocalEndPoint is null && http.LocalIpAddress is { } local)
+            if (_localAddress is null && base.LocalEndPoint is null && http.LocalIpAddress is { } local)
             {
-                LocalEndPoint = new IPEndPoint(local, http.LocalPort);
+                (_localAddress, _localPort) = (local, http.LocalPort);
             }
         }
     }
 
     /// <summary>
-    /// A WebSocket connection without stateful reconnect: the application reads <paramref name="input"/> (the socket)
-    /// instead of the input pipe, and writes <paramref name="output"/>, which sends on the socket when flushed, instead of
-    /// the output pipe; both pipes are dropped. Called once, before the application starts.
+    /// A WebSocket connection without stateful reconnect: the application reads the socket through the transport's
+    /// <see cref="WebSocketsTransport.Input"/> instead of the input pipe, and writes its
+    /// <see cref="WebSocketsTransport.Output"/>, which sends on the socket when flushed, instead of the output pipe; both
+    /// pipes are dropped, and the transport is the application's duplex pipe. Called once, before the application starts.
     /// </summary>
-    public void UseDirectPipes(WebSocketInput input, WebSocketOutput output)
+    public void UseDirectPipes(WebSocketsTransport transport)
     {
         lock (_lock)
         {
             Debug.Assert(_applicationTask is null && !UseStatefulReconnect, "Before the application, and never with a socket swap to come.");
-            _directInput = input;
-            _directOutput = output;
+            _directInput = transport.Input;
+            _directOutput = transport.Output;
             _input = null;
-            _transport = new DuplexPipe(input, output);
+            _transport = transport;
             _application = NoApplicationPipes;
             AssertInvariants();
         }
@@ -385,8 +438,8 @@ internal sealed partial class HttpConnectionContext : ConnectionContext,
         Debug.Assert(_transportType != HttpTransportType.None || _readerLease is null, "1: no transport, no reader.");
         Debug.Assert(_transportType != HttpTransportType.WebSockets || _writerLease == _readerLease, "2: a WebSocket holds both ends or none.");
         Debug.Assert(_transportType != HttpTransportType.ServerSentEvents || _supportedFormats == TransferFormat.Text, "3: SSE is text only.");
-        Debug.Assert(_oldOutput is null || _readerLease is not null, "4: a reattach happens under the new socket's lease.");
-        Debug.Assert(_drain is null || (_transportType == HttpTransportType.WebSockets && _reconnectCallback is not null), "5: only a reconnectable WebSocket drains.");
+        Debug.Assert(_reconnect?.OldOutput is null || _readerLease is not null, "4: a reattach happens under the new socket's lease.");
+        Debug.Assert(_reconnect?.Drain is null || (_transportType == HttpTransportType.WebSockets && _reconnect.Callback is not null), "5: only a reconnectable WebSocket drains.");
         Debug.Assert(_closeError is null || _closeTask is not null, "6: a close error comes with the close.");
         Debug.Assert(_directInput is null || (_transportType == HttpTransportType.WebSockets && _input is null), "7: only a WebSocket reads directly, without the input pipe.");
         Debug.Assert((_directInput is null) == (_directOutput is null), "7: the direct pipes come as a pair.");

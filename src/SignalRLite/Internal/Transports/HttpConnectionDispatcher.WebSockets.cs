@@ -102,8 +102,8 @@ internal sealed partial class HttpConnectionDispatcher
                 {
                     // No socket swap can come: the application reads and writes the socket directly, without pipes,
                     // and the transport ends the request's work itself (lease, socket, close).
-                    var (input, output) = transport.CreateDirectPipes(lease!);
-                    connection.UseDirectPipes(input, output);
+                    transport.CreateDirectPipes(lease!);
+                    connection.UseDirectPipes(transport);
                     connection.StartApplication(connectionDelegate);
                     connection.SetActiveWebSocket(transport);
                     var run = transport.RunDirectAsync();

@@ -104,8 +104,8 @@ internal sealed partial class WebSocketInput
     {
         if (_tail is null || _tail.End == _tail.Array.Length)
         {
-            var segment = _spare ?? new Segment();
-            _spare = null;
+            var segment = t_spare ?? new Segment();
+            t_spare = null;
             segment.Init(ArrayPool<byte>.Shared.Rent(SegmentSize), _tail is null ? 0 : _tail.RunningIndex + _tail.Array.Length);
             if (_tail is null)
             {
@@ -171,7 +171,7 @@ internal sealed partial class WebSocketInput
     {
         ArrayPool<byte>.Shared.Return(segment.Array);
         segment.Reset();
-        _spare = segment;
+        t_spare = segment;
     }
 
     private sealed class Segment : ReadOnlySequenceSegment<byte>

@@ -57,7 +57,6 @@ internal sealed partial class WebSocketInput : PipeReader, IValueTaskSource<Read
     private Segment? _head;
     private int _headStart;
     private Segment? _tail;
-    private Segment? _spare; // one segment object kept for reuse (its array went back to the pool)
     private SequencePosition _lastEnd; // the end of the last buffer handed out, to tell whether AdvanceTo examined all of it
     private bool _examinedAll = true;
     private bool _readPending;
@@ -68,6 +67,12 @@ internal sealed partial class WebSocketInput : PipeReader, IValueTaskSource<Read
     private Exception? _error;
     private bool _readerCompleted;
     private TaskCompletionSource? _endedSignal; // created only when the transport waits for the end (at close)
+
+    // One emptied segment object per thread, for the next receive on that thread: an echo allocates none, and an idle
+    // connection keeps none (it held one of its own before). Safe to share: a segment is emptied (its array back in
+    // the pool) only once its reader consumed all of it, and a reader must not touch a buffer it advanced past.
+    [ThreadStatic]
+    private static Segment? t_spare;
 
     // Touched only by the receive driver.
     private ValueTask<ValueWebSocketReceiveResult> _inFlight;

@@ -20,7 +20,7 @@ namespace SignalRLite.Internal.Transports;
 /// closes.</item>
 /// </list>
 /// </summary>
-internal sealed class WebSocketsTransport
+internal sealed class WebSocketsTransport : IDuplexPipe
 {
     private readonly WebSocket _socket;
     private readonly HttpConnectionContext _connection;
@@ -59,15 +59,24 @@ internal sealed class WebSocketsTransport
     /// flushes send on the socket (<see cref="WebSocketOutput"/>): no pipes, no receive or send loop. Called before the
     /// application starts; from then on this transport owns <paramref name="lease"/> and ends the request's work itself.
     /// </summary>
-    public (WebSocketInput Input, WebSocketOutput Output) CreateDirectPipes(TransportLease lease)
+    public void CreateDirectPipes(TransportLease lease)
     {
         Debug.Assert(!_connection.UseStatefulReconnect, "A socket swap needs the pipes.");
         _lease = lease;
         _ended = new TaskCompletionSource();
         _input = new WebSocketInput(_socket, _connection, this, _options.TransportMaxBufferSize);
         _output = new WebSocketOutput(_socket, _connection, this, _options.TransportSendTimeout, _options.ApplicationMaxBufferSize);
-        return (_input, _output);
     }
+
+    /// <summary>The direct input (after <see cref="CreateDirectPipes"/>): the transport is the application's duplex pipe itself.</summary>
+    public WebSocketInput Input => _input ?? throw new InvalidOperationException("No direct pipes.");
+
+    /// <summary>The direct output (after <see cref="CreateDirectPipes"/>).</summary>
+    public WebSocketOutput Output => _output ?? throw new InvalidOperationException("No direct pipes.");
+
+    PipeReader IDuplexPipe.Input => Input;
+
+    PipeWriter IDuplexPipe.Output => Output;
 
     /// <summary>Runs until the socket is closed or aborted; returns the error that ended the client's side, if any.</summary>
     /// <remarks>With the pipes (stateful reconnect); the direct pipes run with <see cref="RunDirectAsync"/>.</remarks>
