@@ -45,13 +45,14 @@ internal sealed partial class WebSocketOutput
 
     private ValueTask StartSend(byte[] array, int count)
     {
+        var connection = _transport.Connection;
         // The handshake fixed the format before the application wrote anything; a WebSocket message carries it.
-        var type = _connection.ActiveFormat == TransferFormat.Binary ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
+        var type = connection.ActiveFormat == TransferFormat.Binary ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
         // TransportSendTimeout: the connection's heartbeat closes it if this send is still pending then.
-        _connection.SendStarting(_sendTimeout);
+        connection.SendStarting(_transport.Options.TransportSendTimeout);
         try
         {
-            return _socket.SendAsync(array.AsMemory(0, count), type, endOfMessage: true, CancellationToken.None);
+            return _transport.Socket.SendAsync(array.AsMemory(0, count), type, endOfMessage: true, CancellationToken.None);
         }
         catch (Exception ex)
         {
@@ -62,17 +63,18 @@ internal sealed partial class WebSocketOutput
     // A send finished: its bytes are counted and its array goes back; a failure stops the output with status 1011.
     private void Sent(byte[] array, int count, Exception? error)
     {
-        _connection.SendCompleted();
+        var connection = _transport.Connection;
+        connection.SendCompleted();
         ArrayPool<byte>.Shared.Return(array);
         if (error is null)
         {
-            _connection.CountBytes(Http.Connections.HttpTransportType.WebSockets, inbound: false, count);
+            connection.CountBytes(Http.Connections.HttpTransportType.WebSockets, inbound: false, count);
             return;
         }
 
         if (!_transport.IsAborted)
         {
-            TransportLog.SendFailed(_transport.Logger, _connection.ConnectionId, error);
+            TransportLog.SendFailed(_transport.Logger, connection.ConnectionId, error);
         }
 
         lock (_lock)

@@ -52,12 +52,7 @@ internal sealed partial class WebSocketOutput : PipeWriter, IThreadPoolFlushFeat
     private const int MinimumBufferSize = 4096;
 
     private readonly Lock _lock = new();
-    private readonly WebSocket _socket;
-    private readonly HttpConnectionContext _connection;
-    private readonly WebSocketsTransport _transport;
-    private readonly TimeSpan _sendTimeout;
-    private readonly long _pauseThreshold; // 0: flushes never wait
-    private readonly long _resumeThreshold;
+    private readonly WebSocketsTransport _transport; // its socket, connection and options: not copied here (idle memory)
 
     // The current writer's (see the remarks); no lock.
     private byte[]? _buffer;
@@ -77,15 +72,13 @@ internal sealed partial class WebSocketOutput : PipeWriter, IThreadPoolFlushFeat
     private bool _endStarted;
     private WebSocketCloseStatus _closeStatus = WebSocketCloseStatus.NormalClosure;
 
-    public WebSocketOutput(WebSocket socket, HttpConnectionContext connection, WebSocketsTransport transport, TimeSpan sendTimeout, long maxBufferSize)
-    {
-        _socket = socket;
-        _connection = connection;
-        _transport = transport;
-        _sendTimeout = sendTimeout;
-        _pauseThreshold = maxBufferSize;
-        _resumeThreshold = maxBufferSize == 0 ? 0 : Math.Max(1, maxBufferSize / 2);
-    }
+    public WebSocketOutput(WebSocketsTransport transport) => _transport = transport;
+
+    // ApplicationMaxBufferSize: more committed and unsent bytes than this make a flush wait (0: never).
+    private long PauseThreshold => _transport.Options.ApplicationMaxBufferSize;
+
+    // A waiting flush goes on once the committed and unsent bytes are down to this.
+    private long ResumeThreshold => PauseThreshold == 0 ? 0 : Math.Max(1, PauseThreshold / 2);
 
     /// <summary>Test hook: whether the output holds a buffer (an idle connection holds none).</summary>
     internal bool HoldsBuffer
@@ -199,7 +192,7 @@ internal sealed partial class WebSocketOutput : PipeWriter, IThreadPoolFlushFeat
         lock (_lock)
         {
             stopped = _stopped;
-            if (!stopped && _pauseThreshold > 0 && _inFlight + _batchCount > _pauseThreshold)
+            if (!stopped && PauseThreshold > 0 && _inFlight + _batchCount > PauseThreshold)
             {
                 wait = _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
@@ -267,7 +260,7 @@ internal sealed partial class WebSocketOutput : PipeWriter, IThreadPoolFlushFeat
     {
         if (exception is not null && !_transport.IsAborted)
         {
-            TransportLog.SendFailed(_transport.Logger, _connection.ConnectionId, exception);
+            TransportLog.SendFailed(_transport.Logger, _transport.Connection.ConnectionId, exception);
         }
 
         bool queue, start;
@@ -419,7 +412,7 @@ internal sealed partial class WebSocketOutput : PipeWriter, IThreadPoolFlushFeat
     private TaskCompletionSource? TakeDrainedLocked(bool force)
     {
         var drained = _drained;
-        if (drained is not null && (force || _stopped || _inFlight + _batchCount <= _resumeThreshold))
+        if (drained is not null && (force || _stopped || _inFlight + _batchCount <= ResumeThreshold))
         {
             _drained = null;
             return drained;

@@ -54,6 +54,12 @@ internal sealed class WebSocketsTransport : IDuplexPipe
 
     public ILogger Logger => _logger;
 
+    public WebSocket Socket => _socket;
+
+    public HttpConnectionContext Connection => _connection;
+
+    public HttpConnectionDispatcherOptions Options => _options;
+
     /// <summary>
     /// Without stateful reconnect, the application reads the socket itself (<see cref="WebSocketInput"/>) and its
     /// flushes send on the socket (<see cref="WebSocketOutput"/>): no pipes, no receive or send loop. Called before the
@@ -65,7 +71,7 @@ internal sealed class WebSocketsTransport : IDuplexPipe
         _lease = lease;
         _ended = new TaskCompletionSource();
         _input = new WebSocketInput(_socket, _connection, this, _options.TransportMaxBufferSize);
-        _output = new WebSocketOutput(_socket, _connection, this, _options.TransportSendTimeout, _options.ApplicationMaxBufferSize);
+        _output = new WebSocketOutput(this);
     }
 
     /// <summary>The direct input (after <see cref="CreateDirectPipes"/>): the transport is the application's duplex pipe itself.</summary>
