@@ -42,6 +42,7 @@ internal sealed partial class HttpConnectionContext
                         return new CancellationToken(canceled: true);
                     }
 
+                    // Invariant 9: never a source after the signal (it would not be cancelled).
                     _transportCts = new CancellationTokenSource();
                 }
 

@@ -66,8 +66,10 @@ namespace SignalRLite.Internal.Transports;
 /// <item>The direct pipes (<see cref="_directInput"/> and <see cref="_directOutput"/>, together: the application uses
 /// the socket itself, see <see cref="UseDirectPipes"/>) exist only on a WebSocket connection, which then has no pipes.</item>
 /// <item>The transports are told of the close (<see cref="_closingSignalled"/>) only once the close started.</item>
-/// <item>The cancellation sources are created on first read of their token: <see cref="_transportCts"/> created after
-/// the close signal is cancelled at once; <see cref="_closedCts"/> is cancelled once the input ended (by
+/// <item>The cancellation sources are created on first read of their token, and only before their event: a read of
+/// <see cref="TransportClosing"/> after the close signal gets a cancelled token without a source (a source made before
+/// it is cancelled by SignalTransportsClosing, outside the lock, right after the signal); <see cref="_closedCts"/> is
+/// cancelled once the input ended (by
 /// <see cref="CancelClosedToken"/>, outside the lock, so only after it ran), and a read after that gets a cancelled
 /// token without a source.</item>
 /// </list>
@@ -444,6 +446,5 @@ internal sealed partial class HttpConnectionContext : ConnectionContext,
         Debug.Assert(_directInput is null || (_transportType == HttpTransportType.WebSockets && _input is null), "7: only a WebSocket reads directly, without the input pipe.");
         Debug.Assert((_directInput is null) == (_directOutput is null), "7: the direct pipes come as a pair.");
         Debug.Assert(!_closingSignalled || _closeTask is not null, "8: the transports are told of the close only once it started.");
-        Debug.Assert(_transportCts is null || !_closingSignalled || _transportCts.IsCancellationRequested, "9: a TransportClosing source created after the signal is born cancelled.");
     }
 }
