@@ -123,7 +123,7 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
             // to report to OnDisconnectedAsync.
             var input = connection.Transport.Input;
             var protocol = hubConnection.Protocol;
-            var binder = new HubConnectionBinder<THub>(_dispatcher.Methods, _lifetimeManager, hubConnection);
+            HubConnectionBinder<THub>? binder = null; // created with the first message: a connection idle since its handshake has none
             (CloseMessage? Close, Exception? Error)? end = null;
             while (end is null)
             {
@@ -151,6 +151,7 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
                     if (!buffer.IsEmpty)
                     {
                         hubConnection.MessageReceived();
+                        binder ??= new HubConnectionBinder<THub>(_dispatcher.Methods, _lifetimeManager, hubConnection);
                         var parsed = 0;
                         while (end is null && TryParseMessage(protocol, ref buffer, binder, out var message))
                         {
