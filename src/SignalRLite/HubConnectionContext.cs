@@ -56,7 +56,6 @@ public class HubConnectionContext
         ArgumentNullException.ThrowIfNull(loggerFactory);
         ArgumentNullException.ThrowIfNull(timeProvider);
         _connectionContext = connectionContext;
-        TimeProvider = timeProvider;
         Logger = loggerFactory.CreateLogger("SignalRLite.HubConnectionContext");
         Options = contextOptions;
         // Output null only for a context built without a transport (a custom lifetime manager's unit test, say): such
@@ -151,8 +150,11 @@ public class HubConnectionContext
 
     internal ILogger Logger { get; }
 
-    /// <summary>The hub layer's clock (the heartbeat's).</summary>
-    internal TimeProvider TimeProvider { get; }
+    /// <summary>The hub layer's clock (the heartbeat's; kept by the liveness, not in a field of its own here).</summary>
+    internal TimeProvider TimeProvider => _liveness.Time;
+
+    /// <summary>This connection's slot in the <see cref="HubConnectionHeartbeat"/> (-1: not watched); read and written under the heartbeat's lock.</summary>
+    internal int HeartbeatSlot { get; set; } = -1;
 
     /// <summary>Why the connection is closing; <see cref="HubConnectionCloseReason.None"/> while it runs.</summary>
     internal HubConnectionCloseReason CloseReason => (HubConnectionCloseReason)Volatile.Read(ref _closeReason);

@@ -76,6 +76,15 @@ public sealed class LazyHubConnectionStateTests
         Assert.Same(clients, hub.Clients);
     }
 
+    [Fact]
+    public void ThePing_IsSerialisedOncePerProtocol_NotOncePerConnection()
+    {
+        var protocol = new SignalRLite.Protocol.JsonHubProtocol();
+        var ping = HubConnectionLiveness.PingBytes(protocol);
+        Assert.Equal("{\"type\":6}\u001e", System.Text.Encoding.UTF8.GetString(ping));
+        Assert.Same(ping, HubConnectionLiveness.PingBytes(protocol));
+    }
+
     // ---------------------------------------------------------------- over a real socket
 
     [Fact]
