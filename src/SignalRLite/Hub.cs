@@ -12,9 +12,14 @@ public abstract class Hub : IDisposable
     private IGroupManager? _groups;
 
     /// <summary>The hub's connections, relative to the caller.</summary>
+    /// <remarks>
+    /// Unless set, taken on first read from the connection of <see cref="Context"/>, which creates its caller clients
+    /// then (once per connection): an idle connection whose hub never read <c>Clients</c> holds none. A hub instance
+    /// runs one call at a time, so the plain assignment is enough here; the connection publishes its object safely.
+    /// </remarks>
     public IHubCallerClients Clients
     {
-        get { CheckDisposed(); return _clients!; }
+        get { CheckDisposed(); return _clients ??= (_context as Internal.Hubs.DefaultHubCallerContext)?.Connection.CallerClients!; }
         set { CheckDisposed(); _clients = value; }
     }
 

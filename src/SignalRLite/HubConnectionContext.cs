@@ -37,7 +37,7 @@ public class HubConnectionContext
     private int _abortRequested; // 1 once CancelAborted ran (Interlocked)
     private readonly HubConnectionWriter _writer;
     private readonly HubConnectionLiveness _liveness;
-    private readonly IOutboundQueuePolicy _queuePolicy;
+    private IOutboundQueuePolicy? _queuePolicy; // created on the first fan-out write that cannot complete at once (see WriteFanOut)
     private int _closeReason; // a HubConnectionCloseReason; set once, from None (Interlocked)
     private ClaimsPrincipal? _anonymous;
     private IStatefulReconnectFeature? _reconnectFeature;
@@ -56,14 +56,12 @@ public class HubConnectionContext
         ArgumentNullException.ThrowIfNull(loggerFactory);
         ArgumentNullException.ThrowIfNull(timeProvider);
         _connectionContext = connectionContext;
-        TimeProvider = timeProvider;
         Logger = loggerFactory.CreateLogger("SignalRLite.HubConnectionContext");
         Options = contextOptions;
         // Output null only for a context built without a transport (a custom lifetime manager's unit test, say): such
         // a context can be stored and enumerated but not written to.
         _writer = new HubConnectionWriter(this, connectionContext.Transport?.Output!, timeProvider);
         _liveness = new HubConnectionLiveness(this, _writer, timeProvider, contextOptions);
-        _queuePolicy = new SlowConsumerQueuePolicy(this, _writer, contextOptions.MaximumQueuedMessages);
     }
 
     /// <summary>The connection id.</summary>
@@ -152,20 +150,71 @@ public class HubConnectionContext
 
     internal ILogger Logger { get; }
 
-    /// <summary>The hub layer's clock (the heartbeat's).</summary>
-    internal TimeProvider TimeProvider { get; }
+    /// <summary>The hub layer's clock (the heartbeat's; kept by the liveness, not in a field of its own here).</summary>
+    internal TimeProvider TimeProvider => _liveness.Time;
+
+    /// <summary>This connection's slot in the <see cref="HubConnectionHeartbeat"/> (-1: not watched); read and written under the heartbeat's lock.</summary>
+    internal int HeartbeatSlot { get; set; } = -1;
 
     /// <summary>Why the connection is closing; <see cref="HubConnectionCloseReason.None"/> while it runs.</summary>
     internal HubConnectionCloseReason CloseReason => (HubConnectionCloseReason)Volatile.Read(ref _closeReason);
 
-    /// <summary>The spare invocation objects the parser reuses.</summary>
-    internal InvocationMessageCache InvocationMessages { get; } = new();
+    // Per-connection objects of the hub layer that an idle connection does not need: each is created on first use and
+    // published with a compare-exchange, because two threads can reach it first at once (the read loop and an
+    // invocation on the thread pool, two invocations with MaximumParallelInvocationsPerClient > 1, an authentication
+    // refresh request, two senders' fan-outs). The loser drops its copy before anyone saw it, so every caller gets the
+    // one published object, and state kept in it (counts, spare objects, running invocations) is never split in two.
+    private InvocationMessageCache? _invocationMessages;
+    private HubConnectionInvocations? _invocations;
+    private object? _callerClients; // the hub's IHubClients (SetHubClients) until first use, then the HubCallerClients built from it
 
-    /// <summary>Per-connection dispatch state (running invocations, upload streams), owned by the dispatcher.</summary>
-    internal HubConnectionInvocations? Invocations { get; set; }
+    /// <summary>The spare invocation objects the parser reuses (created on the first message parsed).</summary>
+    internal InvocationMessageCache InvocationMessages =>
+        Volatile.Read(ref _invocationMessages) ?? Interlocked.CompareExchange(ref _invocationMessages, new InvocationMessageCache(), null) ?? _invocationMessages!;
 
-    /// <summary>The caller-relative clients of this connection, built once per connection.</summary>
-    internal IHubCallerClients? CallerClients { get; set; }
+    /// <summary>The spare invocation objects exist (test hook: reading <see cref="InvocationMessages"/> creates them).</summary>
+    internal bool InvocationMessagesCreated => Volatile.Read(ref _invocationMessages) is not null;
+
+    /// <summary>Per-connection dispatch state (running invocations, upload streams) if the dispatcher has needed it yet; null until then (nothing in flight).</summary>
+    internal HubConnectionInvocations? Invocations => Volatile.Read(ref _invocations);
+
+    /// <summary>Per-connection dispatch state, owned by the dispatcher: created on its first use (see the note above the fields).</summary>
+    internal HubConnectionInvocations GetInvocations() =>
+        Volatile.Read(ref _invocations)
+        ?? Interlocked.CompareExchange(ref _invocations, new HubConnectionInvocations(Options.MaximumParallelInvocations, this), null)
+        ?? _invocations!;
+
+    /// <summary>Where <see cref="CallerClients"/> will come from: the hub's clients (set by the dispatcher before the hub first runs).</summary>
+    internal void SetHubClients(IHubClients hubClients) => Interlocked.CompareExchange(ref _callerClients, hubClients, null);
+
+    /// <summary>
+    /// The caller-relative clients of this connection, one object per connection, created on the first read (a hub
+    /// reading <c>Clients</c>); null when no hub runs on this connection (<see cref="SetHubClients"/> was not called).
+    /// </summary>
+    internal IHubCallerClients? CallerClients
+    {
+        get
+        {
+            var current = Volatile.Read(ref _callerClients);
+            if (current is HubCallerClients created)
+            {
+                return created;
+            }
+
+            if (current is not IHubClients hubClients)
+            {
+                return null;
+            }
+
+            // Published over the hub clients it was built from (see the note above the fields): concurrent first readers
+            // all return the winner.
+            var built = new HubCallerClients(hubClients, ConnectionId);
+            return Interlocked.CompareExchange(ref _callerClients, built, current) is HubCallerClients winner ? winner : built;
+        }
+    }
+
+    /// <summary>The caller clients exist (test hook: reading <see cref="CallerClients"/> creates them).</summary>
+    internal bool CallerClientsCreated => Volatile.Read(ref _callerClients) is HubCallerClients;
 
     /// <summary>The hub-facing view of this connection, built once per connection.</summary>
     internal HubCallerContext? CallerContext
@@ -225,8 +274,16 @@ public class HubConnectionContext
             return null;
         }
 
-        return _queuePolicy.OnPendingWrite(write);
+        // Created here, on the first write that could not complete at once; two senders' fan-outs can get here together,
+        // and the compare-exchange gives both the same policy, so the count of queued writes is kept in one place.
+        var policy = Volatile.Read(ref _queuePolicy)
+            ?? Interlocked.CompareExchange(ref _queuePolicy, new SlowConsumerQueuePolicy(this, _writer, Options.MaximumQueuedMessages), null)
+            ?? _queuePolicy!;
+        return policy.OnPendingWrite(write);
     }
+
+    /// <summary>The slow-consumer policy exists (test hook).</summary>
+    internal bool QueuePolicyCreated => Volatile.Read(ref _queuePolicy) is not null;
 
     /// <summary>The <c>SignalRLite</c> meter's instruments, set by the hub layer before the handshake (null for a context built by hand).</summary>
     internal SignalRLite.Internal.Diagnostics.SignalRLiteMetrics? Metrics { get; set; }

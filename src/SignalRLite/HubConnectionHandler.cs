@@ -16,7 +16,8 @@ namespace SignalRLite;
 /// Runs the hub layer on one connection of the connection layer: handshake, then the read loop that dispatches hub
 /// messages, until the client leaves, breaks the protocol, times out or is aborted.
 /// </summary>
-public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
+/// <remarks>The handshake is in HubConnectionHandler.Handshake.cs.</remarks>
+public partial class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
 {
     private static readonly TimeSpan CloseWriteTimeout = TimeSpan.FromSeconds(5);
 
@@ -88,8 +89,11 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
     /// <remarks>
     /// The read loop is inline here, not in a method of its own: an idle connection parks one async method of the hub
     /// layer (this one, on the input's read), where nested awaits would keep one state machine per level alive. What
-    /// runs before the loop (handshake, registration, the hub's OnConnectedAsync) and after it (the disconnected
-    /// callbacks) is in helper methods whose state machines are gone by the time the connection idles.
+    /// runs before the loop (handshake, registration, the hub's OnConnectedAsync), after it (the disconnected callbacks,
+    /// <see cref="EndAsync"/>) and the rare wait inside it (<see cref="WaitForDispatchAsync"/>) is in helper methods
+    /// whose state machines are gone by the time the connection idles. The loop keeps across its awaits only what it
+    /// needs there (the buffer and its completion flag, not the whole <see cref="ReadResult"/>; the end as two locals,
+    /// not a nullable tuple): every local kept across an await is a field of the state machine each idle connection holds.
     /// </remarks>
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
@@ -119,13 +123,13 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
                 return;
             }
 
-            // The read loop: until the connection ends. Sets `end` to the Close message to send (if any) and the error
-            // to report to OnDisconnectedAsync.
+            // The read loop: until the connection ends. Sets `ended`, with the Close message to send (if any) in
+            // `endClose` and the error to report to OnDisconnectedAsync in `disconnectError`.
             var input = connection.Transport.Input;
-            var protocol = hubConnection.Protocol;
-            var binder = new HubConnectionBinder<THub>(_dispatcher.Methods, _lifetimeManager, hubConnection);
-            (CloseMessage? Close, Exception? Error)? end = null;
-            while (end is null)
+            HubConnectionBinder<THub>? binder = null; // created with the first message: a connection idle since its handshake has none
+            CloseMessage? endClose = null;
+            var ended = false;
+            while (!ended)
             {
                 ReadResult result;
                 try
@@ -135,47 +139,38 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
                 catch (Exception ex)
                 {
                     // The transport failed (abrupt loss): nothing can be sent any more.
-                    end = (null, ex);
+                    disconnectError = ex;
                     break;
                 }
 
                 var buffer = result.Buffer;
+                var completed = result.IsCompleted;
                 try
                 {
                     if (result.IsCanceled)
                     {
-                        end = CloseFor(hubConnection);
+                        (endClose, disconnectError) = CloseFor(hubConnection);
                         break;
                     }
 
                     if (!buffer.IsEmpty)
                     {
                         hubConnection.MessageReceived();
+                        binder ??= new HubConnectionBinder<THub>(_dispatcher.Methods, _lifetimeManager, hubConnection);
                         var parsed = 0;
-                        while (end is null && TryParseMessage(protocol, ref buffer, binder, out var message))
+                        while (!ended && TryParseMessage(hubConnection.Protocol, ref buffer, binder, out var message))
                         {
                             parsed++;
                             if (message is CloseMessage clientClose)
                             {
-                                end = (CloseMessage.Empty, clientClose.Error is null ? null : new HubException(clientClose.Error));
+                                (ended, endClose, disconnectError) = (true, CloseMessage.Empty, clientClose.Error is null ? null : new HubException(clientClose.Error));
                             }
                             else if (message is not null && (hubConnection.Replay is not { } replay || AcceptSequenced(hubConnection, replay, message)))
                             {
                                 var dispatch = _dispatcher.DispatchMessageAsync(hubConnection, message);
                                 if (!dispatch.IsCompletedSuccessfully)
                                 {
-                                    // Waiting (a full upload-stream buffer) is not the client's silence; what was
-                                    // answered so far goes out first.
-                                    hubConnection.FlushDeferredWrites();
-                                    hubConnection.ReaderPaused(true);
-                                    try
-                                    {
-                                        await dispatch.ConfigureAwait(false);
-                                    }
-                                    finally
-                                    {
-                                        hubConnection.ReaderPaused(false);
-                                    }
+                                    await WaitForDispatchAsync(hubConnection, dispatch).ConfigureAwait(false);
                                 }
                             }
                         }
@@ -183,40 +178,42 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
                         // One flush for the Completions of every invocation this batch ran on the read loop
                         // (HubDispatcher.InlinePath.cs): a pipelining client gets them in one message.
                         hubConnection.FlushDeferredWrites();
-                        if (end is not null)
+                        if (ended)
                         {
                             break;
                         }
 
-                        _dispatcher.Metrics.Messages(_dispatcher.MetricsHubName, protocol.Name, inbound: true, parsed);
+                        _dispatcher.Metrics.Messages(_dispatcher.MetricsHubName, hubConnection.Protocol.Name, inbound: true, parsed);
                         hubConnection.TrySendAck();
                     }
 
-                    if (result.IsCompleted)
+                    if (completed)
                     {
-                        end = buffer.IsEmpty ? (null, null) : (null, new InvalidDataException("Connection terminated while reading a message."));
+                        ended = true;
+                        disconnectError = buffer.IsEmpty ? null : new InvalidDataException("Connection terminated while reading a message.");
                     }
                 }
                 catch (MessageTooLargeException ex)
                 {
                     HubLog.ClosingWithError(_logger, hubConnection.ConnectionId, ex);
                     var error = new InvalidDataException(ex.Message);
-                    end = (ProtocolErrorClose(error), error);
+                    (ended, endClose, disconnectError) = (true, ProtocolErrorClose(error), error);
                 }
                 catch (SignalRLite.Internal.RateLimiting.HubRateLimitCloseException ex)
                 {
                     // A rate limit policy with the Close action (HubDispatcher.RateLimits.cs): its own text, no reconnect.
-                    end = (new CloseMessage(ex.Message, allowReconnect: false), ex);
+                    (ended, endClose, disconnectError) = (true, new CloseMessage(ex.Message, allowReconnect: false), ex);
                 }
                 catch (OperationCanceledException) when (hubConnection.CloseReason != HubConnectionCloseReason.None)
                 {
                     // Closing was requested while the reader waited (for example on a full upload stream).
-                    end = CloseFor(hubConnection);
+                    ended = true;
+                    (endClose, disconnectError) = CloseFor(hubConnection);
                 }
                 catch (Exception ex)
                 {
                     HubLog.ClosingWithError(_logger, hubConnection.ConnectionId, ex);
-                    end = (ProtocolErrorClose(ex), ex);
+                    (ended, endClose, disconnectError) = (true, ProtocolErrorClose(ex), ex);
                 }
                 finally
                 {
@@ -224,25 +221,49 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
                 }
             }
 
-            disconnectError = end.Value.Error;
-            await hubConnection.CompleteOutputAsync(end.Value.Close, CloseWriteTimeout).ConfigureAwait(false);
+            await hubConnection.CompleteOutputAsync(endClose, CloseWriteTimeout).ConfigureAwait(false);
         }
         finally
         {
-            try
+            await EndAsync(hubConnection, registered, connected, disconnectError).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// A dispatch that must be waited for (a full upload-stream buffer), off the read loop's own method: this rare await
+    /// then shares the loop's Task awaiter instead of adding a ValueTask awaiter to the state machine of every connection.
+    /// </summary>
+    private static async Task WaitForDispatchAsync(HubConnectionContext connection, ValueTask dispatch)
+    {
+        // Waiting (a full upload-stream buffer) is not the client's silence; what was answered so far goes out first.
+        connection.FlushDeferredWrites();
+        connection.ReaderPaused(true);
+        try
+        {
+            await dispatch.ConfigureAwait(false);
+        }
+        finally
+        {
+            connection.ReaderPaused(false);
+        }
+    }
+
+    /// <summary>The end of every connection: the disconnected callbacks when it was registered, then the hub layer lets go of it.</summary>
+    private async Task EndAsync(HubConnectionContext connection, bool registered, bool connected, Exception? disconnectError)
+    {
+        try
+        {
+            if (registered)
             {
-                if (registered)
-                {
-                    await DisconnectAsync(hubConnection, connected, disconnectError).ConfigureAwait(false);
-                }
+                await DisconnectAsync(connection, connected, disconnectError).ConfigureAwait(false);
             }
-            finally
-            {
-                _heartbeat.Remove(hubConnection);
-                hubConnection.ReleaseReplayBuffer();
-                hubConnection.CancelAborted();
-                await connection.Transport.Input.CompleteAsync().ConfigureAwait(false);
-            }
+        }
+        finally
+        {
+            _heartbeat.Remove(connection);
+            connection.ReleaseReplayBuffer();
+            connection.CancelAborted();
+            await connection.ConnectionContext.Transport.Input.CompleteAsync().ConfigureAwait(false);
         }
     }
 
@@ -376,123 +397,6 @@ public class HubConnectionHandler<THub> : ConnectionHandler where THub : Hub
         }
 
         throw new MessageTooLargeException(HubErrors.MessageTooLarge(max));
-    }
-
-    private async Task<bool> HandshakeAsync(HubConnectionContext connection)
-    {
-        var input = connection.ConnectionContext.Transport.Input;
-        while (true)
-        {
-            ReadResult result;
-            try
-            {
-                result = await input.ReadAsync().ConfigureAwait(false);
-            }
-            catch (Exception)
-            {
-                return false;
-            }
-
-            var buffer = result.Buffer;
-            var consumed = buffer.Start;
-            var examined = buffer.End;
-            try
-            {
-                if (result.IsCanceled)
-                {
-                    if (connection.CloseReason == HubConnectionCloseReason.HandshakeTimeout)
-                    {
-                        await FailHandshakeAsync(connection, HubErrors.HandshakeCanceled, HandshakeFailureReason.Timeout).ConfigureAwait(false);
-                    }
-
-                    return false;
-                }
-
-                if (!buffer.IsEmpty)
-                {
-                    var segment = _maximumMessageSize is { } max && buffer.Length > max ? buffer.Slice(0, max) : buffer;
-                    if (HandshakeProtocol.TryParseRequestMessage(ref segment, out var request))
-                    {
-                        // Bytes after the terminator stay in the pipe for the read loop.
-                        consumed = examined = segment.Start;
-                        return await CompleteHandshakeAsync(connection, request).ConfigureAwait(false);
-                    }
-
-                    if (segment.Length < buffer.Length)
-                    {
-                        throw new InvalidDataException(HubErrors.MessageTooLarge(_maximumMessageSize!.Value));
-                    }
-                }
-
-                if (result.IsCompleted)
-                {
-                    return false;
-                }
-            }
-            catch (InvalidDataException ex)
-            {
-                HubLog.HandshakeFailed(_logger, connection.ConnectionId, ex.Message);
-                await FailHandshakeAsync(connection, HubErrors.HandshakeFailedText(ex, _enableDetailedErrors), HandshakeFailureReason.Malformed).ConfigureAwait(false);
-                return false;
-            }
-            finally
-            {
-                input.AdvanceTo(consumed, examined);
-            }
-        }
-    }
-
-    private async Task<bool> CompleteHandshakeAsync(HubConnectionContext connection, HandshakeRequestMessage request)
-    {
-        if (_protocolResolver.GetProtocol(request.Protocol, _supportedProtocols) is not { } protocol)
-        {
-            await FailHandshakeAsync(connection, HubErrors.ProtocolNotSupported(request.Protocol), HandshakeFailureReason.UnsupportedProtocol).ConfigureAwait(false);
-            return false;
-        }
-
-        if (!protocol.IsVersionSupported(request.Version))
-        {
-            await FailHandshakeAsync(connection, HubErrors.VersionNotSupported(request.Protocol, request.Version), HandshakeFailureReason.UnsupportedVersion).ConfigureAwait(false);
-            return false;
-        }
-
-        var format = connection.Features.Get<ITransferFormatFeature>();
-        if (format is not null)
-        {
-            if (protocol.TransferFormat == TransferFormat.Binary && (format.SupportedFormats & TransferFormat.Binary) == 0)
-            {
-                await FailHandshakeAsync(connection, HubErrors.TransferFormatNotSupported(protocol.Name), HandshakeFailureReason.TransferFormat).ConfigureAwait(false);
-                return false;
-            }
-
-            format.ActiveFormat = protocol.TransferFormat;
-        }
-
-        connection.Protocol = protocol;
-        if (connection.Features.Get<IStatefulReconnectFeature>() is { } reconnect)
-        {
-            // Version 2 adds Ack and Sequence; a version-1 client never gets them and cannot reattach.
-            if (request.Version >= 2)
-            {
-                connection.EnableStatefulReconnect(reconnect);
-            }
-            else
-            {
-                reconnect.DisableReconnect();
-            }
-        }
-
-        await connection.WriteHandshakeResponseAsync(HandshakeResponseMessage.Empty).ConfigureAwait(false);
-        connection.HandshakeCompleted();
-        HubLog.HandshakeComplete(_logger, connection.ConnectionId, protocol.Name, request.Version);
-        return true;
-    }
-
-    private async Task FailHandshakeAsync(HubConnectionContext connection, string error, HandshakeFailureReason reason)
-    {
-        HubLog.HandshakeFailed(_logger, connection.ConnectionId, error);
-        _dispatcher.Metrics.HandshakeFailed(_dispatcher.MetricsHubName, reason);
-        await connection.WriteHandshakeResponseAsync(new HandshakeResponseMessage(error)).ConfigureAwait(false);
     }
 
     private sealed class MessageTooLargeException(string message) : Exception(message);

@@ -160,7 +160,7 @@ public sealed class IdleConnectionStateTests
         var http = Assert.IsType<HttpConnectionContext>(connection.ConnectionContext);
 
         Assert.False(connection.AbortedSourceCreated);
-        Assert.False(connection.Invocations!.SchedulerCreated);
+        Assert.Null(connection.Invocations); // the hub layer's dispatch state: created by the first invocation
         Assert.Equal((false, false), http.CancellationSourcesCreated);
         Assert.False(http.ReaderLeaseWaitedFor);
 
@@ -168,7 +168,7 @@ public sealed class IdleConnectionStateTests
         await socket.SendTextAsync("{\"type\":1,\"invocationId\":\"1\",\"target\":\"Echo\",\"arguments\":[\"hi\"]}\u001e");
         Assert.Contains("\"result\":\"hi\"", (await socket.ReceiveMessageAsync()).Text);
         Assert.False(connection.AbortedSourceCreated);
-        Assert.True(connection.Invocations.SchedulerCreated);
+        Assert.True(connection.Invocations!.SchedulerCreated);
     }
 
     [Fact]

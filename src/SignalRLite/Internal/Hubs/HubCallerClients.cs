@@ -1,28 +1,39 @@
 namespace SignalRLite.Internal.Hubs;
 
-/// <summary>The clients of a hub relative to one calling connection; built once per connection.</summary>
+/// <summary>The clients of a hub relative to one calling connection; built once per connection, on first use.</summary>
+/// <remarks>
+/// <see cref="Caller"/>, <see cref="Others"/> and the one-id exclusion list behind them are created on first read too,
+/// and published with a compare-exchange: concurrent invocations of the connection share this object, and each must see
+/// one <c>Caller</c> (the same instance every time, as when they were built up front).
+/// </remarks>
 internal sealed class HubCallerClients : IHubCallerClients
 {
     private readonly IHubClients _clients;
-    private readonly string[] _self;
+    private readonly string _connectionId;
+    private string[]? _self;
+    private ISingleClientProxy? _caller;
+    private IClientProxy? _others;
 
     public HubCallerClients(IHubClients clients, string connectionId)
     {
         _clients = clients;
-        _self = [connectionId];
-        Caller = clients.Client(connectionId);
-        Others = clients.AllExcept(_self);
+        _connectionId = connectionId;
     }
 
-    public ISingleClientProxy Caller { get; }
+    public ISingleClientProxy Caller =>
+        Volatile.Read(ref _caller) ?? Interlocked.CompareExchange(ref _caller, _clients.Client(_connectionId), null) ?? _caller!;
 
     IClientProxy IHubCallerClients<IClientProxy>.Caller => Caller;
 
-    public IClientProxy Others { get; }
+    public IClientProxy Others =>
+        Volatile.Read(ref _others) ?? Interlocked.CompareExchange(ref _others, _clients.AllExcept(Self), null) ?? _others!;
+
+    private string[] Self =>
+        Volatile.Read(ref _self) ?? Interlocked.CompareExchange(ref _self, [_connectionId], null) ?? _self!;
 
     public IClientProxy All => _clients.All;
 
-    public IClientProxy OthersInGroup(string groupName) => _clients.GroupExcept(groupName, _self);
+    public IClientProxy OthersInGroup(string groupName) => _clients.GroupExcept(groupName, Self);
 
     public IClientProxy AllExcept(IReadOnlyList<string> excludedConnectionIds) => _clients.AllExcept(excludedConnectionIds);
 

@@ -28,7 +28,7 @@ internal sealed class HubConnectionBinder<THub> : IInvocationBinder, IInvocation
             : throw new InvalidOperationException($"No pending client result with id '{invocationId}'.");
 
     public Type GetStreamItemType(string streamId) =>
-        _connection.Invocations!.Streams.TryGetValue(streamId, out var stream)
+        _connection.GetInvocations().Streams.TryGetValue(streamId, out var stream)
             ? stream.ItemType
             : throw new InvalidOperationException($"No upload stream with id '{streamId}'.");
 

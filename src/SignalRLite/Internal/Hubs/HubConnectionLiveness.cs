@@ -46,7 +46,12 @@ internal sealed class HubConnectionLiveness
     private bool _pingReceived;
     private bool _readerPaused;
     private IAuthenticationExpirationFeature? _authenticationExpiration; // null: the connection does not close on expiry
-    private ReadOnlyMemory<byte> _pingBytes;
+    private byte[]? _pingBytes; // the protocol's Ping, shared by its connections (see PingBytes)
+
+    // One serialised Ping per protocol instance, not one array per connection (an idle connection keeps its liveness for
+    // its whole life). Weak keys: a protocol made for one connection by a custom resolver takes its entry with it.
+    // ConditionalWeakTable is thread-safe; two connections racing to add the first entry both get the winner's array.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IHubProtocol, byte[]> s_pings = new();
 
     public HubConnectionLiveness(HubConnectionContext connection, HubConnectionWriter writer, TimeProvider time, HubConnectionContextOptions options)
     {
@@ -57,6 +62,9 @@ internal sealed class HubConnectionLiveness
         _clientTimeout = ToTimestampUnits(options.ClientTimeoutInterval);
         _lastReceive = time.GetTimestamp();
     }
+
+    /// <summary>The connection's clock (the heartbeat's).</summary>
+    public TimeProvider Time => _time;
 
     public void StartHandshakeTimer(TimeSpan timeout)
     {
@@ -75,7 +83,7 @@ internal sealed class HubConnectionLiveness
         _inherentKeepAlive = features.Get<IConnectionInherentKeepAliveFeature>()?.HasInherentKeepAlive == true;
         // Read again at every tick: an authentication refresh moves the expiry (the feature publishes it itself).
         _authenticationExpiration = features.Get<IAuthenticationExpirationFeature>() is { CloseOnExpiration: true } expiration ? expiration : null;
-        _pingBytes = protocol.GetMessageBytes(PingMessage.Instance);
+        _pingBytes = PingBytes(protocol);
         Volatile.Write(ref _lastReceive, _time.GetTimestamp());
         // Last: the volatile write publishes the fields above to the heartbeat, which reads the phase first.
         Volatile.Write(ref _phase, (int)Phase.Running);
@@ -138,7 +146,7 @@ internal sealed class HubConnectionLiveness
         // The ping that is due goes out before a timeout is acted on, as the official server does in the same tick.
         if (!_inherentKeepAlive && now - _writer.LastSendTimestamp >= _keepAlive)
         {
-            _writer.TrySendPing(_pingBytes.Span);
+            _writer.TrySendPing(_pingBytes);
         }
 
         if (Volatile.Read(ref _pingReceived) && !Volatile.Read(ref _readerPaused) &&
@@ -163,6 +171,10 @@ internal sealed class HubConnectionLiveness
     {
         var phase = (Phase)Volatile.Read(ref _phase);
         Debug.Assert(phase is Phase.Idle or Phase.Handshake or Phase.Running, "Unknown phase (L1).");
-        Debug.Assert(phase != Phase.Running || !_pingBytes.IsEmpty, "Running without ping bytes (L2).");
+        Debug.Assert(phase != Phase.Running || _pingBytes is { Length: > 0 }, "Running without ping bytes (L2).");
     }
+
+    /// <summary>The protocol's serialised Ping (a protocol writes the same bytes for it every time), shared by its connections.</summary>
+    internal static byte[] PingBytes(IHubProtocol protocol) =>
+        s_pings.GetValue(protocol, static p => p.GetMessageBytes(PingMessage.Instance).ToArray());
 }

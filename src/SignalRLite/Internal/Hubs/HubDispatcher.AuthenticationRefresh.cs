@@ -54,7 +54,7 @@ internal sealed partial class HubDispatcher<THub>
                 using (ExecutionContext.SuppressFlow())
                 {
                     // The backpressure task is for the read loop; a notification never makes it wait.
-                    _ = connection.Invocations!.Scheduler.Enqueue(new RefreshedNotification(this, connection));
+                    _ = connection.GetInvocations().Scheduler.Enqueue(new RefreshedNotification(this, connection));
                 }
             };
         }

@@ -42,7 +42,7 @@ internal sealed partial class HubDispatcher<THub>
         connection.ReaderPaused(true);
         try
         {
-            return connection.Invocations!.Scheduler.TryRunInline(invocation);
+            return connection.GetInvocations().Scheduler.TryRunInline(invocation);
         }
         finally
         {
@@ -111,7 +111,7 @@ internal sealed partial class HubDispatcher<THub>
                 // Methods without a value (void, Task, ValueTask) complete with a null result, as on the official server.
                 // Invariant 6: with invocations waiting, this thread runs the next one right after this one, and its
                 // completion or the end of the run flushes this one too.
-                write = slot.WriteCompletion(connection, id, result, flush: !slot.OnReadLoop && !connection.Invocations!.Scheduler.HasWaiting);
+                write = slot.WriteCompletion(connection, id, result, flush: !slot.OnReadLoop && !connection.GetInvocations().Scheduler.HasWaiting);
             }
             catch (Exception ex)
             {

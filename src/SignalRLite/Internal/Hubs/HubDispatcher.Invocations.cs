@@ -46,7 +46,7 @@ internal sealed partial class HubDispatcher<THub>
                 : connection.WriteAsync(CompletionMessage.WithError(id, HubErrors.BindingFailed(message.Target, ex, EnableDetailedErrors)));
         }
 
-        var invocations = connection.Invocations!;
+        var invocations = connection.GetInvocations();
         CancellationTokenSource? cts = null;
         if (id is not null && (descriptor.HasCancellationToken || descriptor.IsStreamingMethod))
         {

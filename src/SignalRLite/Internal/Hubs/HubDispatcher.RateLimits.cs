@@ -65,7 +65,7 @@ internal sealed partial class HubDispatcher<THub>
             else
             {
                 // Before ProcessInvocationAsync: the invocation may run (and end) on this thread before it returns.
-                (connection.Invocations!.RateLimitLeases ??= new HubRateLimitLeases()).Hold(invocation, held);
+                (connection.GetInvocations().RateLimitLeases ??= new HubRateLimitLeases()).Hold(invocation, held);
             }
         }
 

@@ -178,7 +178,7 @@ internal sealed partial class HubDispatcher<THub>
 
     private static void EndInvocation(HubConnectionContext connection, HubMethodInvocationMessage message, CancellationTokenSource? cts, IUploadStream[]? streams)
     {
-        var invocations = connection.Invocations!;
+        var invocations = connection.GetInvocations();
         // Held rate limit leases (concurrency, custom policies) end with the invocation; null unless rate limiting holds one.
         invocations.RateLimitLeases?.Release(message);
         if (cts is not null)

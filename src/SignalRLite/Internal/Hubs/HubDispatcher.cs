@@ -106,12 +106,15 @@ internal sealed partial class HubDispatcher<THub> where THub : Hub
 
     public HubMethodTable Methods { get; }
 
-    /// <summary>Prepares a connection for dispatch: its caller view, caller clients and invocation state.</summary>
+    /// <summary>
+    /// Prepares a connection for dispatch: its caller view. The caller clients and the invocation state are created on
+    /// first use (<see cref="HubConnectionContext.CallerClients"/>, <see cref="HubConnectionContext.GetInvocations"/>):
+    /// an idle connection holds neither.
+    /// </summary>
     public void InitializeConnection(HubConnectionContext connection)
     {
         connection.CallerContext = new DefaultHubCallerContext(connection);
-        connection.CallerClients = new HubCallerClients(_hubContext.Clients, connection.ConnectionId);
-        connection.Invocations = new HubConnectionInvocations(Options.MaximumParallelInvocationsPerClient, connection);
+        connection.SetHubClients(_hubContext.Clients);
         AddAuthenticationRefreshHooks(connection);
     }
 
@@ -138,7 +141,7 @@ internal sealed partial class HubDispatcher<THub> where THub : Hub
     /// <summary>Drops queued invocations and fails upload streams of a connection that is ending.</summary>
     public void AbandonConnection(HubConnectionContext connection)
     {
-        var invocations = connection.Invocations!;
+        var invocations = connection.GetInvocations();
         invocations.Scheduler.Close();
         invocations.CompleteStreams(new OperationCanceledException("The connection was closed."));
         invocations.RateLimitLeases?.ReleaseAll();
@@ -180,7 +183,7 @@ internal sealed partial class HubDispatcher<THub> where THub : Hub
                 return _rateLimits is null ? ProcessBindingFailureAsync(connection, failure) : ProcessLimitedBindingFailureAsync(connection, failure);
 
             case StreamItemMessage item:
-                if (connection.Invocations!.Streams.TryGetValue(item.InvocationId!, out var stream))
+                if (connection.GetInvocations().Streams.TryGetValue(item.InvocationId!, out var stream))
                 {
                     Metrics.StreamItem(HubName, stream.MethodName, upload: true);
                     return stream.WriteAsync(item.Item, connection.ConnectionAborted);
@@ -191,7 +194,7 @@ internal sealed partial class HubDispatcher<THub> where THub : Hub
 
             case StreamBindingFailureMessage streamFailure:
                 // As the official server (observed): the stream ends with a HubException; later items are ignored.
-                if (connection.Invocations!.Streams.TryRemove(streamFailure.Id, out var failedStream))
+                if (connection.GetInvocations().Streams.TryRemove(streamFailure.Id, out var failedStream))
                 {
                     HubLog.StreamBindingFailed(_logger, streamFailure.Id, streamFailure.BindingFailure.SourceException);
                     failedStream.Complete(new HubException(HubErrors.StreamBindingFailed(streamFailure.BindingFailure.SourceException, EnableDetailedErrors)));
@@ -200,7 +203,7 @@ internal sealed partial class HubDispatcher<THub> where THub : Hub
                 return default;
 
             case CompletionMessage completion:
-                if (connection.Invocations!.Streams.TryRemove(completion.InvocationId!, out var completed))
+                if (connection.GetInvocations().Streams.TryRemove(completion.InvocationId!, out var completed))
                 {
                     completed.Complete(completion.Error is null ? null : new HubException(completion.Error));
                     return default;
@@ -209,7 +212,7 @@ internal sealed partial class HubDispatcher<THub> where THub : Hub
                 return new ValueTask(SetClientResultAsync(connection, completion));
 
             case CancelInvocationMessage cancel:
-                if (connection.Invocations!.Active.TryGetValue(cancel.InvocationId!, out var cts))
+                if (connection.GetInvocations().Active.TryGetValue(cancel.InvocationId!, out var cts))
                 {
                     try
                     {
@@ -293,7 +296,8 @@ internal sealed partial class HubDispatcher<THub> where THub : Hub
             hub = DefaultHubActivator<THub>.Create(services, out created);
         }
 
-        hub.Clients = connection.CallerClients!;
+        // Clients is not set: the hub builds it from its Context on first read (Hub.Clients), so a hub that never reads
+        // it does not make the connection create its caller clients.
         hub.Context = connection.CallerContext!;
         hub.Groups = _hubContext.Groups;
         return hub;
