@@ -247,17 +247,13 @@ public class HostileInputTests(Xunit.Abstractions.ITestOutputHelper output)
         });
 
         // The queue fills up to its bound and the server stops reading: the 20 MB the client tries to send stay
-        // in socket buffers and the client's send blocks.
-        var watch = Stopwatch.StartNew();
-        while (connection.Invocations!.QueuedCount < Internal.Hubs.HubConnectionInvocations.MaxQueuedInvocations)
-        {
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), "the queue never filled");
-            await Task.Delay(20);
-        }
+        // in socket buffers and the client's send blocks. The queue's count raises no event: polled.
+        await TestWaits.UntilAsync(
+            () => connection.Invocations!.QueuedCount >= Internal.Hubs.HubConnectionInvocations.MaxQueuedInvocations, "the queue never filled");
 
         await AssertWitnessWorksAsync(witness);
         Assert.False(sender.IsCompleted, "the flood was accepted without backpressure");
-        Assert.Equal(Internal.Hubs.HubConnectionInvocations.MaxQueuedInvocations, connection.Invocations.QueuedCount);
+        Assert.Equal(Internal.Hubs.HubConnectionInvocations.MaxQueuedInvocations, connection.Invocations!.QueuedCount);
         var growth = GC.GetTotalMemory(forceFullCollection: true) - before;
         output.WriteLine($"flood: heap grew by {growth} bytes with {connection.Invocations.QueuedCount} invocations queued");
         Assert.True(growth < 8 * 1024 * 1024, $"heap grew by {growth} bytes");
@@ -289,7 +285,8 @@ public class HostileInputTests(Xunit.Abstractions.ITestOutputHelper output)
             foreach (var b in handshake)
             {
                 await raw.SendAsync([b], WebSocketMessageType.Text);
-                await Task.Delay(200);
+                // The attacker's pace (the behaviour under test), not a synchronisation.
+                await TestWaits.PaceAsync(TimeSpan.FromMilliseconds(200));
             }
         });
 
