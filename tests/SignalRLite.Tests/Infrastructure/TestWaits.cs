@@ -7,7 +7,7 @@ namespace SignalRLite.Tests.Infrastructure;
 /// </summary>
 /// <remarks>
 /// None of these makes a test pass by waiting long enough: <see cref="UntilAsync(Func{bool}, string, TimeSpan?)"/>
-/// fails at its deadline, <see cref="NegativeWindowAsync"/> can only hide a failure (never invent one) on a slow
+/// fails at its deadline, <see cref="NegativeWindowAsync()"/> can only hide a failure (never invent one) on a slow
 /// machine, <see cref="RealTimeAsync"/> is the duration under test and <see cref="PaceAsync"/> only spaces retries
 /// whose success is checked by the caller.
 /// </remarks>
@@ -43,6 +43,12 @@ public static class TestWaits
     /// caller asserts afterwards that it did not. A slow machine can only make the check weaker, never fail it.
     /// </summary>
     public static Task NegativeWindowAsync() => Task.Delay(NegativeWindow);
+
+    /// <summary>
+    /// <see cref="NegativeWindowAsync()"/> with a longer window, for a negative whose wrong outcome takes longer than
+    /// <see cref="NegativeWindow"/> to show (the call site says why).
+    /// </summary>
+    public static Task NegativeWindowAsync(TimeSpan window) => Task.Delay(window);
 
     /// <summary>
     /// Real time that is itself the subject of the test, where the party that measures it runs on the real clock
