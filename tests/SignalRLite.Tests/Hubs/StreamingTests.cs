@@ -224,7 +224,7 @@ public class StreamingTests
         await connection.SendAsync(Upload("42", "HoldThenSum", ["1"], "hold") + Item("1", 1) + Item("1", 2) + Item("1", 3));
         await probe.Started("hold").WaitAsync();
         var context = HubConnections.Of<TestHub>(server.Server.Services).Values.Single();
-        Assert.True(SpinWait.SpinUntil(() => HubConnections.IsReaderPaused(context), TestConnection.DefaultTimeout), "the reader never paused");
+        await TestWaits.UntilAsync(() => HubConnections.IsReaderPaused(context), "the reader never paused"); // internal state, no event: polled
 
         // Three client timeouts pass (every heartbeat tick runs) while the server, not the client, is the one not reading.
         server.Advance(TimeSpan.FromSeconds(90));
