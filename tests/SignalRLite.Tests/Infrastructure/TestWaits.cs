@@ -57,7 +57,7 @@ public static class TestWaits
     public static Task RealTimeAsync(TimeSpan duration) => Task.Delay(duration);
 
     /// <summary>
-    /// Spaces out retries or the bytes of a deliberately slow sender. Not a synchronisation: the caller checks the
+    /// Spaces out retries. Not a synchronisation: the caller checks the
     /// outcome of each attempt itself, and the length only changes how many attempts are made.
     /// </summary>
     public static Task PaceAsync(TimeSpan interval) => Task.Delay(interval);
