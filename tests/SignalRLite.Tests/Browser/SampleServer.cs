@@ -13,7 +13,9 @@ namespace SignalRLite.Tests.Browser;
 /// </summary>
 public abstract class SampleServer(string name, params string[] extraArguments) : IAsyncLifetime
 {
+    private const string StartedLine = "Application started.";
     private readonly StringBuilder _output = new();
+    private readonly Infrastructure.Signal _started = new();
     private Process? _process;
 
     public Uri BaseAddress { get; private set; } = null!;
@@ -59,37 +61,27 @@ public abstract class SampleServer(string name, params string[] extraArguments) 
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
+        // The host logs "Application started." (category Microsoft.Hosting.Lifetime, Information in every sample's
+        // appsettings.json) once Kestrel listens and the app is ready: await that line, or the process's exit.
+        var exited = _process.WaitForExitAsync();
+        Task first;
+        try
         {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"{name} sample exited with {_process.ExitCode}:\n{Output}");
-            }
-
-            try
-            {
-                using var response = await http.GetAsync(BaseAddress);
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException)
-            {
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"{name} sample did not answer on {BaseAddress} within 60 s:\n{Output}");
-            }
-
-            await Task.Delay(100);
+            first = await Task.WhenAny(_started.Task, exited).WaitAsync(TimeSpan.FromSeconds(60));
         }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"{name} sample did not log \"{StartedLine}\" within 60 s:\n{Output}");
+        }
+
+        if (first == exited)
+        {
+            throw new InvalidOperationException($"{name} sample exited with {_process.ExitCode}:\n{Output}");
+        }
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var response = await http.GetAsync(BaseAddress);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{name} sample answered {response.StatusCode} on {BaseAddress}:\n{Output}");
     }
 
     public async Task DisposeAsync()
@@ -113,6 +105,11 @@ public abstract class SampleServer(string name, params string[] extraArguments) 
         lock (_output)
         {
             _output.AppendLine(line);
+        }
+
+        if (line.Contains(StartedLine, StringComparison.Ordinal))
+        {
+            _started.TrySetResult();
         }
     }
 

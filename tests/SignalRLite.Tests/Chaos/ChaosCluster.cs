@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.SignalR.Client;
+using SignalRLite.Tests.Infrastructure;
 using SignalRLite.Tests.Redis;
 using Xunit.Abstractions;
 
@@ -98,7 +99,7 @@ internal sealed class ChaosCluster : IAsyncDisposable
             catch (Microsoft.AspNetCore.SignalR.HubException)
             {
                 // The backplane is not back yet (the publish failed). Pace the retries; this is not a synchronisation.
-                await Task.Delay(100);
+                await TestWaits.PaceAsync(TimeSpan.FromMilliseconds(100));
                 continue;
             }
 

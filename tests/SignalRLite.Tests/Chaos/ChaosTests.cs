@@ -4,6 +4,7 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.SignalR.Client;
+using SignalRLite.Tests.Infrastructure;
 using Xunit.Abstractions;
 
 namespace SignalRLite.Tests.Chaos;
@@ -87,8 +88,9 @@ public sealed class ChaosTests(ITestOutputHelper output)
 
         await Signal("STOP", cluster.Redis.ProcessId);
         var stoppedFor = Stopwatch.StartNew();
-        // The scenario's duration: Redis stays stopped for 10 s (this delay is the fault, not a synchronisation).
-        var period = Task.Delay(TimeSpan.FromSeconds(10));
+        // The scenario's duration: Redis stays stopped for 10 s (this delay is the fault, not a synchronisation; the
+        // servers are separate processes on the real clock, and Redis's own timeouts are what is exercised).
+        var period = TestWaits.RealTimeAsync(TimeSpan.FromSeconds(10));
 
         // Meanwhile each server's first client keeps broadcasting (through Redis) and its second calls a method that
         // needs no Redis. Sends started in the first 10 s - timeout - slack must fail before Redis comes back.

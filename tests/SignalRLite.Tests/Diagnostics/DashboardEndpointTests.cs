@@ -119,6 +119,7 @@ public sealed class DashboardEndpointTests
     }
 
     [Theory]
+    [Trait("Category", "Integration")] // Kestrel on a socket
     [InlineData(false, true, HttpStatusCode.InternalServerError)] // no scheme to challenge: the request fails
     [InlineData(true, false, HttpStatusCode.Found)] // WebApplication adds the authorization middleware itself: the cookie scheme redirects to its login page
     public async Task AnIncompleteAuthorizationSetupRefusesTheRequest(bool authentication, bool useAuthorization, HttpStatusCode expected)

@@ -24,9 +24,16 @@ public class ConnectionLifetimeTests
     [Fact]
     public async Task C84_PingIsSentWhenNothingElseWasSent()
     {
-        await using var server = Create<TestHub>(o => o.KeepAliveInterval = TimeSpan.FromMilliseconds(100));
-        var connection = await server.ConnectAsync();
+        // Fake time: a ping is written synchronously by the heartbeat tick that the test's Advance runs.
+        await using var server = FakeTimeHubServer.Create(o =>
+        {
+            o.KeepAliveInterval = TimeSpan.FromSeconds(10);
+            o.ClientTimeoutInterval = TimeSpan.FromHours(1);
+        });
+        var connection = await server.ConnectRunningAsync();
+        server.Advance(TimeSpan.FromSeconds(10));
         Assert.Equal("{\"type\":6}", await connection.ReadMessageAsync());
+        server.Advance(TimeSpan.FromSeconds(10));
         Assert.Equal("{\"type\":6}", await connection.ReadMessageAsync());
     }
 
@@ -65,11 +72,13 @@ public class ConnectionLifetimeTests
         // Long Polling: the official JS client sends no Ping there and the official server does not time it out. A
         // connection without inherent keep-alive on the same server, silent as well, is closed by the client timeout:
         // that event proves the interval has passed for both (the heartbeat checks every connection on each tick).
-        await using var server = Create<TestHub>(o => o.ClientTimeoutInterval = TimeSpan.FromMilliseconds(300));
-        var polling = new TestConnection { HasInherentKeepAlive = true };
-        await server.ConnectAsync(connection: polling);
-        var control = await server.ConnectAsync();
+        // Fake time: the test moves the clock past the interval.
+        await using var server = FakeTimeHubServer.Create(o => o.ClientTimeoutInterval = TimeSpan.FromSeconds(30));
+        var polling = await server.ConnectRunningAsync(new TestConnection { HasInherentKeepAlive = true });
+        var control = await server.ConnectRunningAsync();
         await control.SendAsync("{\"type\":6}\u001e"); // the first Ping arms the client timeout, as on the official server
+        Assert.Equal("armed", await FakeTimeHubServer.EchoAsync(control, "armed")); // the Ping was read before time moves
+        server.Advance(TimeSpan.FromSeconds(31));
         var messages = await control.ReadUntilClosedAsync();
         AssertClose(JsonDocument.Parse(Assert.Single(messages)).RootElement, "Connection closed with an error.", allowReconnect: true);
 
@@ -80,10 +89,13 @@ public class ConnectionLifetimeTests
     [Fact]
     public async Task C86_ClientTimeoutClosesWithErrorAndAllowsReconnect()
     {
-        await using var server = Create<TestHub>(o => o.ClientTimeoutInterval = TimeSpan.FromMilliseconds(300));
-        var probe = server.Probe();
-        var connection = await server.ConnectAsync();
+        // Fake time: the test moves the clock past the interval.
+        await using var server = FakeTimeHubServer.Create(o => o.ClientTimeoutInterval = TimeSpan.FromSeconds(30));
+        var probe = server.Server.Probe();
+        var connection = await server.ConnectRunningAsync();
         await connection.SendAsync("{\"type\":6}\u001e"); // the first Ping arms the client timeout, as on the official server
+        Assert.Equal("armed", await FakeTimeHubServer.EchoAsync(connection, "armed")); // the Ping was read before time moves
+        server.Advance(TimeSpan.FromSeconds(31));
         var messages = await connection.ReadUntilClosedAsync();
         AssertClose(JsonDocument.Parse(Assert.Single(messages)).RootElement, "Connection closed with an error.", allowReconnect: true);
         Assert.IsType<TimeoutException>(await probe.Disconnected.WaitAsync());

@@ -87,9 +87,12 @@ public class HandshakeTests
     [Fact]
     public async Task C48_NoHandshakeWithinTimeoutCloses()
     {
-        await using var server = Create<TestHub>(o => o.HandshakeTimeout = TimeSpan.FromMilliseconds(200));
-        var connection = await server.ConnectAsync(handshake: false);
+        // Fake time: the test moves the clock past the deadline once the handler has joined the heartbeat.
+        await using var server = FakeTimeHubServer.Create(o => o.HandshakeTimeout = TimeSpan.FromSeconds(15));
+        var connection = await server.Server.ConnectAsync(handshake: false);
+        await WaitForHeartbeatAsync(server);
 
+        server.Advance(TimeSpan.FromSeconds(15));
         var response = await connection.ReadJsonAsync();
         Assert.Equal("Handshake was canceled.", response.GetProperty("error").GetString());
         Assert.Null(await connection.ReadMessageAsync());
@@ -99,13 +102,24 @@ public class HandshakeTests
     [Fact]
     public async Task C48_PartialHandshakeDoesNotExtendTheTimeout()
     {
-        await using var server = Create<TestHub>(o => o.HandshakeTimeout = TimeSpan.FromMilliseconds(200));
-        var connection = await server.ConnectAsync(handshake: false);
+        // Fake time: part of the handshake arrives 14 s in; the deadline stays at 15 s from the start.
+        await using var server = FakeTimeHubServer.Create(o => o.HandshakeTimeout = TimeSpan.FromSeconds(15));
+        var connection = await server.Server.ConnectAsync(handshake: false);
+        await WaitForHeartbeatAsync(server);
+        server.Advance(TimeSpan.FromSeconds(14));
         await connection.SendAsync("{\"protocol\":");
 
+        server.Advance(TimeSpan.FromSeconds(1));
         var response = await connection.ReadJsonAsync();
         Assert.Equal("Handshake was canceled.", response.GetProperty("error").GetString());
     }
+
+    /// <summary>
+    /// The handshake deadline is set when the handler starts, just before it joins the heartbeat; the heartbeat's count
+    /// raises no event: polled.
+    /// </summary>
+    private static Task WaitForHeartbeatAsync(FakeTimeHubServer server) =>
+        TestWaits.UntilAsync(() => server.Heartbeat.ConnectionCount == 1, "the handler never joined the heartbeat");
 
     [Fact]
     public async Task C49_SplitHandshakeIsAssembled()

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using SignalRLite.Tests.Infrastructure;
 using static SignalRLite.Tests.Hubs.HubTestServer;
 
@@ -319,14 +321,29 @@ public class InvocationTests
     [Fact]
     public async Task ASynchronousMethodRunOnTheReadLoopDoesNotTripTheClientTimeout()
     {
-        // Block is synchronous, so it runs on the read loop (nothing else queued); the client sends nothing meanwhile.
-        await using var server = InMemoryHubServer<PipelineHub>.Create(o =>
-        {
-            o.ClientTimeoutInterval = TimeSpan.FromMilliseconds(300);
-            o.KeepAliveInterval = TimeSpan.FromMilliseconds(100);
-        });
+        // BlockUntil is synchronous, so it runs on the read loop (nothing else queued); the client sends nothing
+        // meanwhile. Fake time: three client timeouts pass (every heartbeat tick runs) while the method blocks.
+        var time = new FakeTimeProvider();
+        await using var server = InMemoryHubServer<PipelineHub>.Create(
+            o =>
+            {
+                o.ClientTimeoutInterval = TimeSpan.FromSeconds(30);
+                o.KeepAliveInterval = TimeSpan.FromSeconds(10);
+            },
+            s => s.AddSingleton<TimeProvider>(time));
         var connection = await server.ConnectAsync();
-        await connection.SendAsync(Invocation("block", "Block", 1500));
+        await connection.SendAsync("{\"type\":6}\u001e"); // the first Ping arms the client timeout, as on the official server
+        Assert.Equal("armed", await EchoAsync(connection, "armed"));
+        var (key, gate) = PipelineHub.Gate("block-" + Guid.NewGuid().ToString("N"));
+        await connection.SendAsync(Invocation("block", "BlockUntil", key));
+        await PipelineHub.Gate(key + ":entered").Gate.Task.WaitAsync(TestConnection.DefaultTimeout);
+        var heartbeat = server.Services.GetRequiredService<Internal.Hubs.HubConnectionHeartbeat>();
+        for (var elapsed = TimeSpan.Zero; elapsed < TimeSpan.FromSeconds(90); elapsed += heartbeat.Period)
+        {
+            time.Advance(heartbeat.Period);
+        }
+
+        gate.TrySetResult();
         var completion = await connection.ReadNonPingAsync();
         Assert.Equal(3, completion.GetProperty("type").GetInt32());
         Assert.Equal("done", completion.GetProperty("result").GetString());
@@ -352,9 +369,11 @@ public class InvocationTests
 
         public string Echo(string value) => value;
 
-        public string Block(int milliseconds)
+        /// <summary>Blocks its thread (the read loop's, when nothing else is queued) until the gate <paramref name="key"/> opens.</summary>
+        public string BlockUntil(string key)
         {
-            Thread.Sleep(milliseconds);
+            Gate(key + ":entered").Gate.TrySetResult();
+            Gate(key).Gate.Task.Wait();
             return "done";
         }
 

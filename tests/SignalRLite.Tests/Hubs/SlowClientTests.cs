@@ -99,25 +99,24 @@ public class SlowClientTests
         using var stalled = await ConnectStalledAsync(host.BaseAddress);
         var context = host.Services.GetRequiredService<IHubContext<SlowClientHub>>();
 
-        // Some send eventually stays pending: the stalled client's buffers are full and the send waits for them.
-        Task? pending = null;
-        for (var sent = 0; sent < MaxMessages && pending is null; sent++)
+        // 3,000 x 16 KB (48 MB) is far more than the stalled client's socket buffers (a 4 KB receive buffer and a few
+        // MB of kernel send buffer) can ever absorb, and the client reads nothing: some of these sends wait for it.
+        // "Stays pending" is a negative without an event: a window in which sends that are not held back all complete.
+        // It is long because a server that queues for the stalled client (MaximumQueuedMessagesPerClient = 100,000)
+        // takes 1-3 s on a loaded 2-core machine to complete all 3,000 sends, and this test must fail for it.
+        var sends = new Task[MaxMessages];
+        for (var sent = 0; sent < MaxMessages; sent++)
         {
-            var send = context.Clients.All.SendAsync("m", sent, Payload);
-            if (!send.IsCompleted)
-            {
-                // A write that only raced with the transport completes quickly; one held by the stalled client does not.
-                var finished = await Task.WhenAny(send, Task.Delay(TimeSpan.FromSeconds(2))) == send;
-                pending = finished ? null : send;
-            }
+            sends[sent] = context.Clients.All.SendAsync("m", sent, Payload);
         }
 
-        Assert.NotNull(pending);
+        await Task.WhenAny(Task.WhenAll(sends), TestWaits.NegativeWindowAsync(TimeSpan.FromSeconds(5)));
+        Assert.Contains(sends, send => !send.IsCompleted);
         Assert.False(disconnected.Task.IsCompleted);
 
         // Closing the stalled client ends the wait.
         stalled.Abort();
-        await pending!.WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.WhenAll(sends).WaitAsync(TimeSpan.FromSeconds(30));
     }
 
     /// <summary>A raw WebSocket hub client with a 4 KB socket receive buffer that completes the handshake and then never reads.</summary>

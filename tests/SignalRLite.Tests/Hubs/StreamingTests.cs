@@ -198,10 +198,11 @@ public class StreamingTests
         await connection.SendAsync(Item("1", 1) + Item("1", 2) + Item("1", 3) + Invocation("x", "Nope"));
 
         var reader = connection.ReadNonPingAsync(TimeSpan.FromSeconds(10));
-        // A negative (nothing is answered while the buffer is full) has no event to await: a short bounded window in
-        // which the answer to "x" would have arrived had the reader gone on. ReaderPausedByBackpressureIsNotAClientTimeout
-        // observes the pause itself.
-        Assert.False(await Task.WhenAny(reader, Task.Delay(300)) == reader, "The reader should be paused by the full stream buffer.");
+        // The reader pauses on item 3 (the buffer holds 2), before it parses the invocation "x" behind it; once the
+        // pause is observed, "x" cannot have been answered. The pause is internal state without an event: polled.
+        var context = HubConnections.Of<TestHub>(server.Services).Values.Single();
+        await TestWaits.UntilAsync(() => HubConnections.IsReaderPaused(context), "The reader should be paused by the full stream buffer.");
+        Assert.False(reader.IsCompleted, "\"x\" was answered while the stream buffer was full.");
 
         probe.Gate("hold").TrySetResult();
         Assert.Equal("x", (await reader).GetProperty("invocationId").GetString());
@@ -223,7 +224,7 @@ public class StreamingTests
         await connection.SendAsync(Upload("42", "HoldThenSum", ["1"], "hold") + Item("1", 1) + Item("1", 2) + Item("1", 3));
         await probe.Started("hold").WaitAsync();
         var context = HubConnections.Of<TestHub>(server.Server.Services).Values.Single();
-        Assert.True(SpinWait.SpinUntil(() => HubConnections.IsReaderPaused(context), TestConnection.DefaultTimeout), "the reader never paused");
+        await TestWaits.UntilAsync(() => HubConnections.IsReaderPaused(context), "the reader never paused"); // internal state, no event: polled
 
         // Three client timeouts pass (every heartbeat tick runs) while the server, not the client, is the one not reading.
         server.Advance(TimeSpan.FromSeconds(90));

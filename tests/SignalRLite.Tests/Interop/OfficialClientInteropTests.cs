@@ -373,8 +373,9 @@ public class OfficialClientInteropTests
         client.Closed += e => { closed.TrySetResult(e); return Task.CompletedTask; };
 
         // Idle for longer than the client's server timeout: only the server's pings keep it alive. (The wait is the
-        // idle time under test, not a synchronisation.)
-        await Task.WhenAny(closed.Task, Task.Delay(TimeSpan.FromSeconds(4)));
+        // idle time under test, not a synchronisation: the official client measures it on the real clock and takes no
+        // TimeProvider.)
+        await Task.WhenAny(closed.Task, TestWaits.RealTimeAsync(TimeSpan.FromSeconds(4)));
         Assert.False(closed.Task.IsCompleted);
         Assert.Equal("alive", await client.InvokeAsync<string>("Echo", "alive"));
     }

@@ -16,6 +16,7 @@ namespace SignalRLite.Tests.Interop;
 /// with the rate limit text (Error), the Closed event with the policy in its error and no reconnect (Close), and
 /// StartAsync failing with 429 when a quota refuses; over WebSockets and Long Polling, with JSON and MessagePack.
 /// </summary>
+[Trait("Category", "Integration")]
 public class RateLimitQuotaInteropTests
 {
     private static readonly TimeSpan LongWindow = TimeSpan.FromHours(1);

@@ -178,13 +178,18 @@ public class StreamingInteropTests(ITestOutputHelper output)
             await Task.Delay(Timeout.Infinite, CancellationToken.None);
             return "never";
         });
-        using (var cts = new CancellationTokenSource(200))
+        using (var cts = new CancellationTokenSource())
         {
-            var canceled = await Assert.ThrowsAsync<HubException>(() => context.Clients.Client(silent.ConnectionId!).InvokeAsync<string>("Ask", "z", cts.Token));
+            // Cancelled once the client has the request (its handler ran), not after a guessed delay.
+            var invocation = context.Clients.Client(silent.ConnectionId!).InvokeAsync<string>("Ask", "z", cts.Token);
+            await asked.WaitAsync();
+            cts.Cancel();
+            var canceled = await Assert.ThrowsAsync<HubException>(() => invocation.WaitAsync(TestConnection.DefaultTimeout));
             Assert.Equal("Invocation canceled by the server.", canceled.Message);
         }
 
-        // A disconnect faults it.
+        // A disconnect faults it (once the client has this second request: a new signal, the handler reads the variable).
+        asked = new Signal();
         var pending = context.Clients.Client(silent.ConnectionId!).InvokeAsync<string>("Ask", "z", CancellationToken.None);
         await asked.WaitAsync();
         var silentId = silent.ConnectionId;

@@ -314,27 +314,23 @@ public class ClusterPresenceTests(Xunit.Abstractions.ITestOutputHelper output)
             // Each server notices (its heartbeat, or the restored connection, finds it unregistered) and re-publishes
             // what it holds. Nothing announces the end of that to this test (the re-publication's events may come
             // before the event channel is subscribed again), so poll the observable state, with a deadline.
-            var deadline = Stopwatch.StartNew();
             foreach (var server in servers)
             {
                 var p = server.Presence<ClusterPresenceHub>();
-                while (true)
-                {
-                    try
+                await TestWaits.UntilAsync(
+                    async () =>
                     {
-                        if (await p.GetConnectionCountAsync() == 2 && await p.GetGroupConnectionCountAsync("red") == 1 && await p.GetGroupConnectionCountAsync("vip") == 1)
+                        try
                         {
-                            break;
+                            return await p.GetConnectionCountAsync() == 2 && await p.GetGroupConnectionCountAsync("red") == 1 && await p.GetGroupConnectionCountAsync("vip") == 1;
                         }
-                    }
-                    catch (StackExchange.Redis.RedisException)
-                    {
-                        // Still reconnecting.
-                    }
-
-                    Assert.True(deadline.Elapsed < Timeout, "Presence did not come back after the Redis restart.");
-                    await Task.Delay(100);
-                }
+                        catch (StackExchange.Redis.RedisException)
+                        {
+                            return false; // Still reconnecting.
+                        }
+                    },
+                    "Presence did not come back after the Redis restart.",
+                    Timeout);
             }
 
             Assert.Equal(["alice", "bob"], (await presence.GetUsersAsync()).Items);

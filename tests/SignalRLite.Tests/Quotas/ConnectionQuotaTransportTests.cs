@@ -13,6 +13,7 @@ namespace SignalRLite.Tests.Quotas;
 /// Connection quotas on the transport layer alone (Kestrel on 127.0.0.1, so every request has the same client address):
 /// refusals at negotiate and at the WebSocket upgrade without negotiation, and the slots given back on every way out.
 /// </summary>
+[Trait("Category", "Integration")]
 public class ConnectionQuotaTransportTests
 {
     private const string Path = TransportTestServer.Path;

@@ -14,6 +14,7 @@ namespace SignalRLite.Tests.Quotas;
 /// &lt;name&gt;): the quota counts per authenticated user at negotiate and at the WebSocket upgrade without negotiation,
 /// anonymous requests are not counted per user, and a user's slot frees when one of their connections ends.
 /// </summary>
+[Trait("Category", "Integration")]
 public class ConnectionQuotaUserTests
 {
     internal const string Path = "/limited";

@@ -153,14 +153,6 @@ public sealed class RedisBackplaneTests
         Assert.Equal(0, await cluster.SubscriberCountAsync("u:bob"));
     }
 
-    private static async Task WaitForAsync(Func<Task<bool>> condition)
-    {
-        // Redis exposes no event for subscription changes: poll briefly.
-        var deadline = DateTime.UtcNow + TestConnection.DefaultTimeout;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "Condition not met in time.");
-            await Task.Delay(20);
-        }
-    }
+    // The Redis server exposes no event for subscription changes (PUBSUB NUMSUB is a query): poll it.
+    private static Task WaitForAsync(Func<Task<bool>> condition) => TestWaits.UntilAsync(condition, "Condition not met in time.");
 }

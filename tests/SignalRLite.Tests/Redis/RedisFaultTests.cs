@@ -74,8 +74,8 @@ public sealed class RedisFaultTests
             }
             catch (Microsoft.AspNetCore.SignalR.HubException)
             {
-                // Not reconnected yet: the publish failed.
-                await Task.Delay(100);
+                // Not reconnected yet: the publish failed. Pace the retries; this is not a synchronisation.
+                await TestWaits.PaceAsync(TimeSpan.FromMilliseconds(100));
                 continue;
             }
 

@@ -74,6 +74,7 @@ public sealed class RedisRegistrationTests
     }
 
     [Fact]
+    [Trait("Category", "Integration")] // a redis-server process
     public async Task ConnectionFactoryIsUsedAndItsConnectionIsLeftOpen()
     {
         var endpoint = await RedisServer.GetSharedEndpointAsync();

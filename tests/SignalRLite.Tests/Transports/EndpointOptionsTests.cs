@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using SignalRLite.Http.Connections;
+using SignalRLite.Tests.Infrastructure;
 
 namespace SignalRLite.Tests.Transports;
 
@@ -88,8 +89,8 @@ public class EndpointOptionsTests
         var payload = new byte[256 * 1024];
         var send = socket.SendAsync(payload, WebSocketMessageType.Binary, true, CancellationToken.None);
         await reachedThreshold.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        // Observation window for a negative property: the server must not read further while the pipe is full.
-        await Task.Delay(300);
+        // Observation window for a negative property (no event): the server must not read further while the pipe is full.
+        await TestWaits.NegativeWindowAsync();
         Assert.InRange(maxSeen, threshold, threshold + 8192);
         consume.SetResult();
         Assert.Equal(256 * 1024, await total.Task.WaitAsync(TimeSpan.FromSeconds(10)));
@@ -121,7 +122,7 @@ public class EndpointOptionsTests
         var token = await LongPollingTransportTests.ConnectAsync(client);
         // No poll outstanding: nobody reads the output pipe, so writes must stall near 4 KB. A negative (no further
         // write completes) has no event to await: a short bounded window in which unbounded writes would have run on.
-        await Task.Delay(300);
+        await TestWaits.NegativeWindowAsync();
         Assert.InRange(Interlocked.Read(ref flushed), 1024, 4096 + 1024);
         long received = 0;
         while (received < 64 * 1024)

@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.AspNetCore.Connections;
 using SignalRLite.Internal.Transports;
 using SignalRLite.Http.Connections.Features;
+using SignalRLite.Tests.Infrastructure;
 
 namespace SignalRLite.Tests.Transports;
 
@@ -168,8 +169,9 @@ public class LongPollingTransportTests
 
     /// <summary>
     /// Waits until a poll holds the connection and waits for output. On a server started with an
-    /// <see cref="ObservedTimeProvider"/> that is an event (the poll arms its timeout); otherwise (the differential host,
-    /// on the real clock) the internal state is polled.
+    /// <see cref="ObservedTimeProvider"/> that is an event (the poll arms its timeout); otherwise (the comparison with
+    /// the official server, where both run on the real clock with the same options) the internal state, which raises
+    /// no event, is polled.
     /// </summary>
     internal static async Task WaitForPendingPollAsync(TransportTestServer server, string token)
     {
@@ -181,12 +183,7 @@ public class LongPollingTransportTests
             return;
         }
 
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!connection.HasPendingPoll)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "no poll became pending");
-            await Task.Delay(5);
-        }
+        await TestWaits.UntilAsync(() => connection.HasPendingPoll, "no poll became pending");
     }
 
     [Theory]

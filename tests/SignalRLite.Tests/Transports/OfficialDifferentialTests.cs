@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
+using SignalRLite.Tests.Infrastructure;
 
 namespace SignalRLite.Tests.Transports;
 
@@ -286,9 +287,16 @@ public class OfficialDifferentialTests
             // The handshake answer (the official server writes "data: " and the payload as separate chunks).
             while (!received.ToString().Contains("{}\u001e", StringComparison.Ordinal))
             {
-                var reading = stream.ReadAsync(buffer).AsTask();
-                Assert.True(await Task.WhenAny(reading, Task.Delay(TimeSpan.FromSeconds(10))) == reading, host.Name + ": no handshake answer after " + received.ToString().Replace("\r\n", "|"));
-                var read = await reading;
+                int read;
+                try
+                {
+                    read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+                }
+                catch (TimeoutException)
+                {
+                    throw new Xunit.Sdk.XunitException(host.Name + ": no handshake answer after " + received.ToString().Replace("\r\n", "|"));
+                }
+
                 Assert.True(read != 0, host.Name + ": the stream ended after " + received);
                 received.Append(Encoding.ASCII.GetString(buffer, 0, read));
             }
@@ -328,12 +336,8 @@ public class OfficialDifferentialTests
         }
 
         Assert.True(host.Manager.TryGetConnection(token, out var connection));
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (connection.Posts.Waiting != count)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{connection.Posts.Waiting} POSTs wait, expected {count}");
-            await Task.Delay(5);
-        }
+        // The queue's counter raises no event: polled.
+        await TestWaits.UntilAsync(() => connection.Posts.Waiting == count, $"{connection.Posts.Waiting} POSTs wait, expected {count}");
     }
 
     private static async Task AssertSameAsync(DifferentialHost official, DifferentialHost ours, string label, Func<HttpRequestMessage> request)

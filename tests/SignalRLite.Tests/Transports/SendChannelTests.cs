@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Connections;
 using SignalRLite.Internal.Transports;
+using SignalRLite.Tests.Infrastructure;
 
 namespace SignalRLite.Tests.Transports;
 
@@ -54,7 +55,7 @@ public class SendChannelTests
         var post = client.PostAsync(Url(token), new ByteArrayContent(body));
         // The application reads nothing yet: with a 4 KB pipe the POST cannot finish. A negative has no event to
         // await: a short bounded window in which a POST that is not held back would have completed.
-        await Task.Delay(300);
+        await TestWaits.NegativeWindowAsync();
         Assert.False(post.IsCompleted);
         release.SetResult();
         Assert.Equal(HttpStatusCode.OK, (await post.WaitAsync(TimeSpan.FromSeconds(10))).StatusCode);
@@ -144,23 +145,14 @@ public class SendChannelTests
     private static async Task WaitForWaitingPostsAsync(TransportTestServer server, string token, int count)
     {
         Assert.True(server.Manager.TryGetConnection(token, out var connection));
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (connection.Posts.Waiting != count)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{connection.Posts.Waiting} POSTs wait, expected {count}");
-            await Task.Delay(5);
-        }
+        await TestWaits.UntilAsync(() => connection.Posts.Waiting == count, $"{connection.Posts.Waiting} POSTs wait, expected {count}");
     }
 
+    /// <summary>Polls the connection's state (it raises no event) until a POST writes to the application.</summary>
     private static async Task WaitForWriterAsync(TransportTestServer server, string token)
     {
         Assert.True(server.Manager.TryGetConnection(token, out var connection));
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!connection.HasPendingPost)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the POST never started");
-            await Task.Delay(5);
-        }
+        await TestWaits.UntilAsync(() => connection.HasPendingPost, "the POST never started");
     }
 
     [Fact]

@@ -184,14 +184,18 @@ public class WebSocketTransportTests
     [Fact]
     public async Task ServerClose_AbortsAfterCloseTimeoutWhenClientNeverAnswers()
     {
+        // Fake time: the test moves the clock once the server waits for the close frame (it arms the close timeout).
         var app = new RecordingApplication();
-        await using var server = await TransportTestServer.StartAsync(HostKind.Kestrel, o => o.WebSockets.CloseTimeout = TimeSpan.FromMilliseconds(300), app.RunAsync);
+        var time = new ObservedTimeProvider();
+        var closeTimeout = TimeSpan.FromSeconds(30);
+        await using var server = await TransportTestServer.StartAsync(HostKind.Kestrel, o => o.WebSockets.CloseTimeout = closeTimeout, app.RunAsync, timeProvider: time);
         using var socket = await server.ConnectWebSocketAsync();
         await socket.SendTextAsync("!close");
         // The client reads nothing more and never answers the close frame; the server must give up on its own.
-        var started = DateTime.UtcNow;
-        await server.WaitForConnectionCountAsync(0, TimeSpan.FromSeconds(5));
-        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(4));
+        await time.WhenArmedAsync(closeTimeout).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, server.Manager.Count);
+        time.Advance(closeTimeout);
+        await server.WaitForConnectionCountAsync(0);
     }
 
     [Fact]
