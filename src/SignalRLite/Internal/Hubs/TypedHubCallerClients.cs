@@ -1,35 +1,19 @@
 namespace SignalRLite.Internal.Hubs;
 
-internal sealed class TypedHubCallerClients<T> : IHubCallerClients<T> where T : class
+/// <summary>The <c>IHubCallerClients&lt;T&gt;</c> of a strongly typed hub: the selections of every client, plus the caller's.</summary>
+internal sealed class TypedHubCallerClients<T> : TypedHubClients<T>, IHubCallerClients<T> where T : class
 {
-    private readonly IHubCallerClients _clients;
+    private readonly IHubCallerClients _callerClients;
 
     public TypedHubCallerClients(IHubCallerClients clients)
+        : base(clients)
     {
-        _clients = clients;
+        _callerClients = clients;
     }
 
-    public T Caller => TypedClientProxy<T>.Create(_clients.Caller);
+    public T Caller => TypedClientProxy<T>.Create(_callerClients.Caller);
 
-    public T Others => TypedClientProxy<T>.Create(_clients.Others);
+    public T Others => TypedClientProxy<T>.Create(_callerClients.Others);
 
-    public T All => TypedClientProxy<T>.Create(_clients.All);
-
-    public T OthersInGroup(string groupName) => TypedClientProxy<T>.Create(_clients.OthersInGroup(groupName));
-
-    public T AllExcept(IReadOnlyList<string> excludedConnectionIds) => TypedClientProxy<T>.Create(_clients.AllExcept(excludedConnectionIds));
-
-    public T Client(string connectionId) => TypedClientProxy<T>.Create(_clients.Client(connectionId));
-
-    public T Clients(IReadOnlyList<string> connectionIds) => TypedClientProxy<T>.Create(_clients.Clients(connectionIds));
-
-    public T Group(string groupName) => TypedClientProxy<T>.Create(_clients.Group(groupName));
-
-    public T Groups(IReadOnlyList<string> groupNames) => TypedClientProxy<T>.Create(_clients.Groups(groupNames));
-
-    public T GroupExcept(string groupName, IReadOnlyList<string> excludedConnectionIds) => TypedClientProxy<T>.Create(_clients.GroupExcept(groupName, excludedConnectionIds));
-
-    public T User(string userId) => TypedClientProxy<T>.Create(_clients.User(userId));
-
-    public T Users(IReadOnlyList<string> userIds) => TypedClientProxy<T>.Create(_clients.Users(userIds));
+    public T OthersInGroup(string groupName) => TypedClientProxy<T>.Create(_callerClients.OthersInGroup(groupName));
 }

@@ -1,16 +1,19 @@
 namespace SignalRLite.Internal.Hubs;
 
-internal sealed class TypedHubClients<T> : IHubClients<T> where T : class
+/// <summary>
+/// The <c>IHubClients&lt;T&gt;</c> of a strongly typed hub or hub context: each selection of <see cref="IHubClients"/>
+/// wrapped in a <typeparamref name="T"/> proxy. <see cref="TypedHubCallerClients{T}"/> adds the caller's selections.
+/// </summary>
+internal class TypedHubClients<T> : IHubClients<T> where T : class
 {
     private readonly IHubClients _clients;
+    private T? _all;
 
-    public TypedHubClients(IHubClients clients)
-    {
-        _clients = clients;
-        All = TypedClientProxy<T>.Create(clients.All);
-    }
+    public TypedHubClients(IHubClients clients) => _clients = clients;
 
-    public T All { get; }
+    // Made once, on first read: a hub context's All is read for every broadcast. Two first readers may each make one;
+    // either proxy is as good as the other (a proxy is stateless over the same selection).
+    public T All => _all ??= TypedClientProxy<T>.Create(_clients.All);
 
     public T AllExcept(IReadOnlyList<string> excludedConnectionIds) => TypedClientProxy<T>.Create(_clients.AllExcept(excludedConnectionIds));
 
