@@ -6,10 +6,10 @@ namespace SignalRLite.Internal.Hubs;
 /// </summary>
 internal class TypedHubClients<T> : IHubClients<T> where T : class
 {
-    private readonly IHubClients _clients;
+    private readonly IHubClients<IClientProxy> _clients;
     private T? _all;
 
-    public TypedHubClients(IHubClients clients) => _clients = clients;
+    public TypedHubClients(IHubClients<IClientProxy> clients) => _clients = clients;
 
     // Made once, on first read: a hub context's All is read for every broadcast. Two first readers may each make one;
     // either proxy is as good as the other (a proxy is stateless over the same selection).
