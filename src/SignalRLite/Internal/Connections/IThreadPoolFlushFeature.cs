@@ -13,4 +13,11 @@ internal interface IThreadPoolFlushFeature
 {
     /// <summary>Commits what was written; it is sent by a work item, in order with every other flush.</summary>
     ValueTask<FlushResult> FlushFromThreadPoolAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Commits what was written and then <paramref name="bytes"/>, which stay valid and unchanged until sent (a message
+    /// serialised once for many connections): sent by a work item like <see cref="FlushFromThreadPoolAsync"/>, without
+    /// a copy when nothing else waits to be sent.
+    /// </summary>
+    ValueTask<FlushResult> SendFromThreadPoolAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default);
 }

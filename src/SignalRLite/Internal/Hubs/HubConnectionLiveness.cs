@@ -144,9 +144,9 @@ internal sealed class HubConnectionLiveness
         }
 
         // The ping that is due goes out before a timeout is acted on, as the official server does in the same tick.
-        if (!_inherentKeepAlive && now - _writer.LastSendTimestamp >= _keepAlive)
+        if (!_inherentKeepAlive && now - _writer.LastSendTimestamp >= _keepAlive && _pingBytes is { } ping)
         {
-            _writer.TrySendPing(_pingBytes);
+            _writer.TrySendPing(ping);
         }
 
         if (Volatile.Read(ref _pingReceived) && !Volatile.Read(ref _readerPaused) &&

@@ -110,16 +110,19 @@ internal sealed partial class HubConnectionWriter
             return WriteTrackedAsync(bytes, replay, cancellationToken);
         }
 
-        // The cached serialisation outlives the write: a waiting writer needs no copy.
-        return TryAcquire()
-            ? Finish(WriteOwned(bytes.Span), flush: true, cancellationToken, fanOut)
-            : WriteQueuedAsync(bytes, cancellationToken, fanOut);
+        // The cached serialisation outlives the write: a waiting writer needs no copy, and a fan-out write none at all.
+        if (!TryAcquire())
+        {
+            return WriteQueuedAsync(bytes, cancellationToken, fanOut);
+        }
+
+        return fanOut ? SendShared(bytes, cancellationToken) : Finish(WriteOwned(bytes.Span), flush: true, cancellationToken);
     }
 
     private async ValueTask WriteQueuedAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken, bool fanOut = false)
     {
         await AcquireAsync(cancellationToken).ConfigureAwait(false);
-        await Finish(WriteOwned(bytes.Span), flush: true, cancellationToken, fanOut).ConfigureAwait(false);
+        await (fanOut ? SendShared(bytes, cancellationToken) : Finish(WriteOwned(bytes.Span), flush: true, cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>A trackable message with stateful reconnect: kept for replay, and waits while the replay buffer is full.</summary>
@@ -167,11 +170,12 @@ internal sealed partial class HubConnectionWriter
     /// The heartbeat pings every idle connection in one tick: like a send to many connections, the socket sends run on
     /// the thread pool rather than one after another on the timer's thread.
     /// </remarks>
-    public void TrySendPing(ReadOnlySpan<byte> ping)
+    public void TrySendPing(byte[] ping)
     {
         if (TryAcquire())
         {
-            Forget(Finish(WriteOwned(ping), flush: true, default, fanOut: true));
+            // The Ping's bytes are cached per protocol and never change: sent without a copy.
+            Forget(SendShared(ping, default));
         }
     }
 
@@ -370,6 +374,46 @@ internal sealed partial class HubConnectionWriter
 
         Volatile.Write(ref _lastSendTimestamp, _time.GetTimestamp());
         return true;
+    }
+
+    /// <summary>
+    /// The owner sends <paramref name="bytes"/>, which stay valid and unchanged (a message serialised once for many
+    /// connections, the cached Ping), from the thread pool: through <see cref="IThreadPoolFlushFeature.SendFromThreadPoolAsync"/>
+    /// without a copy, else written and flushed. Gives up the pipe like <see cref="Finish"/>.
+    /// </summary>
+    private ValueTask SendShared(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        AssertOwned();
+        if (_output is not IThreadPoolFlushFeature pool)
+        {
+            return Finish(WriteOwned(bytes.Span), flush: true, cancellationToken, fanOut: true);
+        }
+
+        if (_outputClosed)
+        {
+            return ReleaseNow();
+        }
+
+        ValueTask<FlushResult> flush;
+        try
+        {
+            // Also commits what deferred writes left unflushed, ahead of these bytes.
+            flush = pool.SendFromThreadPoolAsync(bytes, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            OnWriteFailed(ex);
+            return ReleaseNow();
+        }
+
+        Volatile.Write(ref _lastSendTimestamp, _time.GetTimestamp());
+        if (flush.IsCompletedSuccessfully)
+        {
+            OnFlushed(flush.Result);
+            return ReleaseNow();
+        }
+
+        return AwaitFlushAndReleaseAsync(flush);
     }
 
     /// <summary>Ends an owner's turn: flushes what it wrote (unless it defers the flush) and gives up the pipe.</summary>

@@ -11,15 +11,16 @@ namespace SignalRLite.Internal.Transports;
 internal sealed partial class WebSocketOutput
 {
     /// <summary>The work item queued by a thread-pool flush (or by <see cref="Complete"/>): it is the sender.</summary>
-    void IThreadPoolWorkItem.Execute() => _ = SendBatchesAsync(default, null, 0);
+    void IThreadPoolWorkItem.Execute() => _ = SendBatchesAsync(default, null, -1);
 
-    // The sender's loop. `inFlight` is the send of `array` just started (none when `array` is null). Sends that complete
-    // synchronously (the usual case) never leave this method, so it allocates nothing; it parks only on a slow socket.
+    // The sender's loop. `inFlight` is the send of `count` bytes just started (none when `count` is -1), held in `array`
+    // (given back to the pool when sent; null for shared bytes). Sends that complete synchronously (the usual case)
+    // never leave this method, so it allocates nothing; it parks only on a slow socket.
     private async Task SendBatchesAsync(ValueTask inFlight, byte[]? array, int count)
     {
         while (true)
         {
-            if (array is not null)
+            if (count >= 0)
             {
                 Exception? error = null;
                 try
@@ -34,16 +35,17 @@ internal sealed partial class WebSocketOutput
                 Sent(array, count, error);
             }
 
-            if (!TakeBatch(out array, out count))
+            if (!TakeBatch(out var batch, out array))
             {
                 return;
             }
 
-            inFlight = StartSend(array!, count);
+            count = batch.Length;
+            inFlight = StartSend(batch);
         }
     }
 
-    private ValueTask StartSend(byte[] array, int count)
+    private ValueTask StartSend(ReadOnlyMemory<byte> bytes)
     {
         var connection = _transport.Connection;
         // The handshake fixed the format before the application wrote anything; a WebSocket message carries it.
@@ -52,7 +54,7 @@ internal sealed partial class WebSocketOutput
         connection.SendStarting(_transport.Options.TransportSendTimeout);
         try
         {
-            return _transport.Socket.SendAsync(array.AsMemory(0, count), type, endOfMessage: true, CancellationToken.None);
+            return _transport.Socket.SendAsync(bytes, type, endOfMessage: true, CancellationToken.None);
         }
         catch (Exception ex)
         {
@@ -60,12 +62,16 @@ internal sealed partial class WebSocketOutput
         }
     }
 
-    // A send finished: its bytes are counted and its array goes back; a failure stops the output with status 1011.
-    private void Sent(byte[] array, int count, Exception? error)
+    // A send finished: its bytes are counted and its array (if ours) goes back; a failure stops the output with status 1011.
+    private void Sent(byte[]? array, int count, Exception? error)
     {
         var connection = _transport.Connection;
         connection.SendCompleted();
-        ArrayPool<byte>.Shared.Return(array);
+        if (array is not null)
+        {
+            ArrayPool<byte>.Shared.Return(array);
+        }
+
         if (error is null)
         {
             connection.CountBytes(Http.Connections.HttpTransportType.WebSockets, inbound: false, count);
@@ -94,24 +100,25 @@ internal sealed partial class WebSocketOutput
 
     // The previous send (if any) completed: takes the next batch to send, or lets go of the send side (I1) and, if the
     // end waits for that, starts it (I5). Waiting flushes go on once the committed bytes are down to the threshold.
-    private bool TakeBatch(out byte[]? array, out int count)
+    private bool TakeBatch(out ReadOnlyMemory<byte> batch, out byte[]? owned)
     {
-        array = null;
-        count = 0;
+        batch = default;
+        owned = null;
         byte[]? dropped = null;
+        var taken = false;
         bool start = false;
         TaskCompletionSource? drained;
         lock (_lock)
         {
             _inFlight = 0;
-            if (_batch is not null && (!_stopped || _sendBeforeEnd))
+            if (!_batch.IsEmpty && (!_stopped || _sendBeforeEnd))
             {
-                (array, count) = (_batch, _batchCount);
-                _inFlight = count;
+                (batch, owned, taken) = (_batch, _batchOwned, true);
+                _inFlight = batch.Length;
             }
             else
             {
-                dropped = _batch;
+                dropped = _batchOwned;
                 _sending = false;
                 if (_endRequested && !_endStarted)
                 {
@@ -119,8 +126,8 @@ internal sealed partial class WebSocketOutput
                 }
             }
 
-            _batch = null;
-            _batchCount = 0;
+            _batch = default;
+            _batchOwned = null;
             drained = TakeDrainedLocked(force: false);
             AssertInvariants();
         }
@@ -136,7 +143,7 @@ internal sealed partial class WebSocketOutput
             StartEnd();
         }
 
-        return array is not null;
+        return taken;
     }
 
     // Once (I5). On the thread pool, as the send loop's tail ran: the caller may be the application's writer in the middle

@@ -40,7 +40,8 @@ namespace SignalRLite.Internal.Transports;
 /// <list type="number">
 /// <item>One sender: <see cref="_sending"/> is set by whoever takes the send side (an inline flush, or the flush that
 /// queues the work item) and cleared only by that sender, when it finds no batch left to send.</item>
-/// <item>A committed batch always has a sender coming: <c>_batch != null ⇒ _sending</c>.</item>
+/// <item>A committed batch always has a sender coming: <c>!_batch.IsEmpty ⇒ _sending</c>; <see cref="_batchOwned"/> is
+/// set only with a batch, which it holds (a batch without it is shared bytes, see <see cref="SendFromThreadPoolAsync"/>).</item>
 /// <item>Bytes are in flight only while someone sends: <c>_inFlight &gt; 0 ⇒ _sending</c>.</item>
 /// <item><see cref="_stopped"/> never goes back to false; once set no flush commits or sends, and only a batch the
 /// application committed before completing (<see cref="_sendBeforeEnd"/>) is still sent.</item>
@@ -59,8 +60,8 @@ internal sealed partial class WebSocketOutput : PipeWriter, IThreadPoolFlushFeat
     private int _written;
 
     // Guarded by _lock.
-    private byte[]? _batch;
-    private int _batchCount;
+    private ReadOnlyMemory<byte> _batch; // committed, not yet handed to a send
+    private byte[]? _batchOwned; // the pooled array _batch is in, or null while _batch is someone else's bytes
     private int _inFlight;
     private bool _sending;
     private TaskCompletionSource? _drained; // created only when a flush has to wait (backpressure)
@@ -87,7 +88,7 @@ internal sealed partial class WebSocketOutput : PipeWriter, IThreadPoolFlushFeat
         {
             lock (_lock)
             {
-                return _buffer is not null || _batch is not null;
+                return _buffer is not null || _batchOwned is not null;
             }
         }
     }
@@ -138,6 +139,44 @@ internal sealed partial class WebSocketOutput : PipeWriter, IThreadPoolFlushFeat
     /// <summary>Commits what was written for a thread-pool work item to send (see the remarks).</summary>
     public ValueTask<FlushResult> FlushFromThreadPoolAsync(CancellationToken cancellationToken = default) => Flush(inline: false, cancellationToken);
 
+    /// <summary>
+    /// Commits <paramref name="bytes"/> (after whatever was written and not flushed) for a thread-pool work item to send,
+    /// without copying them when nothing else waits to be sent: they must stay valid and unchanged until sent (a message
+    /// serialised once for many connections, a cached Ping).
+    /// </summary>
+    public ValueTask<FlushResult> SendFromThreadPoolAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default)
+    {
+        bool queue;
+        lock (_lock)
+        {
+            if (_stopped)
+            {
+                ReturnWrittenLocked();
+                return new(new FlushResult(isCanceled: false, isCompleted: true));
+            }
+
+            if (_written > 0)
+            {
+                CommitLocked();
+            }
+
+            if (_batch.IsEmpty)
+            {
+                _batch = bytes; // shared, not copied (I2: _batchOwned stays null)
+            }
+            else
+            {
+                AppendLocked(bytes.Span);
+            }
+
+            queue = !_sending;
+            _sending = true;
+            AssertInvariants();
+        }
+
+        return AfterCommit(queue, cancellationToken);
+    }
+
     private ValueTask<FlushResult> Flush(bool inline, CancellationToken cancellationToken)
     {
         byte[]? send = null;
@@ -180,9 +219,17 @@ internal sealed partial class WebSocketOutput : PipeWriter, IThreadPoolFlushFeat
         if (send is not null)
         {
             // Completes synchronously unless the socket is slow; then its completion goes on sending (SendBatchesAsync).
-            _ = SendBatchesAsync(StartSend(send, count), send, count);
+            _ = SendBatchesAsync(StartSend(send.AsMemory(0, count)), send, count);
         }
-        else if (queue)
+
+        return AfterCommit(queue, cancellationToken, canceled);
+    }
+
+    // After a flush committed or sent: queues the sender if the flush took the send side, then waits only if more than
+    // ApplicationMaxBufferSize is committed and not yet sent.
+    private ValueTask<FlushResult> AfterCommit(bool queue, CancellationToken cancellationToken, bool canceled = false)
+    {
+        if (queue)
         {
             ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }
@@ -192,7 +239,7 @@ internal sealed partial class WebSocketOutput : PipeWriter, IThreadPoolFlushFeat
         lock (_lock)
         {
             stopped = _stopped;
-            if (!stopped && PauseThreshold > 0 && _inFlight + _batchCount > PauseThreshold)
+            if (!stopped && PauseThreshold > 0 && _inFlight + _batch.Length > PauseThreshold)
             {
                 wait = _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
@@ -334,7 +381,7 @@ internal sealed partial class WebSocketOutput : PipeWriter, IThreadPoolFlushFeat
         var start = false;
         if (!_sending)
         {
-            if (_batch is not null && _sendBeforeEnd)
+            if (!_batch.IsEmpty && _sendBeforeEnd)
             {
                 _sending = queue = true;
             }
@@ -370,30 +417,42 @@ internal sealed partial class WebSocketOutput : PipeWriter, IThreadPoolFlushFeat
     // The writer's bytes join the batch: the writer's array becomes the batch when there is none (no copy).
     private void CommitLocked()
     {
-        if (_batch is null)
+        if (_batch.IsEmpty)
         {
-            (_batch, _batchCount) = (_buffer, _written);
+            (_batchOwned, _batch) = (_buffer, _buffer.AsMemory(0, _written));
             _buffer = null;
         }
         else
         {
-            var needed = _batchCount + _written;
-            if (needed > _batch.Length)
-            {
-                var larger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, _batch.Length * 2));
-                _batch.AsSpan(0, _batchCount).CopyTo(larger);
-                ArrayPool<byte>.Shared.Return(_batch);
-                _batch = larger;
-            }
-
-            _buffer.AsSpan(0, _written).CopyTo(_batch.AsSpan(_batchCount));
-            _batchCount = needed;
+            AppendLocked(_buffer.AsSpan(0, _written));
             // Given back at once: a connection that goes idle now keeps no buffer.
             ArrayPool<byte>.Shared.Return(_buffer!);
             _buffer = null;
         }
 
         _written = 0;
+    }
+
+    // Copies `bytes` behind the batch, into an array of our own (the batch may have been someone else's bytes).
+    private void AppendLocked(ReadOnlySpan<byte> bytes)
+    {
+        var count = _batch.Length;
+        var needed = count + bytes.Length;
+        var owned = _batchOwned;
+        if (owned is null || needed > owned.Length)
+        {
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(Math.Max(needed, MinimumBufferSize), (owned?.Length ?? 0) * 2));
+            _batch.Span.CopyTo(larger);
+            if (owned is not null)
+            {
+                ArrayPool<byte>.Shared.Return(owned);
+            }
+
+            _batchOwned = owned = larger;
+        }
+
+        bytes.CopyTo(owned.AsSpan(count));
+        _batch = owned.AsMemory(0, needed);
     }
 
     private void ReturnWrittenLocked()
@@ -412,7 +471,7 @@ internal sealed partial class WebSocketOutput : PipeWriter, IThreadPoolFlushFeat
     private TaskCompletionSource? TakeDrainedLocked(bool force)
     {
         var drained = _drained;
-        if (drained is not null && (force || _stopped || _inFlight + _batchCount <= ResumeThreshold))
+        if (drained is not null && (force || _stopped || _inFlight + _batch.Length <= ResumeThreshold))
         {
             _drained = null;
             return drained;
@@ -425,7 +484,8 @@ internal sealed partial class WebSocketOutput : PipeWriter, IThreadPoolFlushFeat
     private void AssertInvariants()
     {
         Debug.Assert(_lock.IsHeldByCurrentThread, "The invariants hold under the lock.");
-        Debug.Assert(_batch is null || _sending, "2: a committed batch has a sender coming.");
+        Debug.Assert(_batch.IsEmpty || _sending, "2: a committed batch has a sender coming.");
+        Debug.Assert(_batchOwned is null || !_batch.IsEmpty, "2: an owned array holds a batch.");
         Debug.Assert(_inFlight == 0 || _sending, "3: bytes in flight have a sender.");
         Debug.Assert(!_endRequested || _stopped, "4: an end request stops the output.");
         Debug.Assert(!_endStarted || (_endRequested && !_sending), "5: the end starts after its request, with nobody sending.");
