@@ -164,48 +164,42 @@ internal sealed partial class HttpConnectionContext : ConnectionContext,
     /// <summary>The first request's remote address, as an <see cref="IPEndPoint"/> created on first read.</summary>
     public override EndPoint? RemoteEndPoint
     {
-        get
-        {
-            lock (_lock)
-            {
-                if (_remoteAddress is not null)
-                {
-                    base.RemoteEndPoint = new IPEndPoint(_remoteAddress, _remotePort);
-                    _remoteAddress = null;
-                }
-
-                return base.RemoteEndPoint;
-            }
-        }
-        set
-        {
-            lock (_lock)
-            {
-                _remoteAddress = null;
-                base.RemoteEndPoint = value;
-            }
-        }
+        get => ReadEndPoint(remote: true);
+        set => WriteEndPoint(remote: true, value);
     }
 
     /// <summary>The first request's local address, as an <see cref="IPEndPoint"/> created on first read.</summary>
     public override EndPoint? LocalEndPoint
     {
-        get
-        {
-            lock (_lock)
-            {
-                if (_localAddress is not null)
-                {
-                    base.LocalEndPoint = new IPEndPoint(_localAddress, _localPort);
-                    _localAddress = null;
-                }
+        get => ReadEndPoint(remote: false);
+        set => WriteEndPoint(remote: false, value);
+    }
 
-                return base.LocalEndPoint;
-            }
-        }
-        set
+    private EndPoint? ReadEndPoint(bool remote)
+    {
+        lock (_lock)
         {
-            lock (_lock)
+            ref var address = ref remote ? ref _remoteAddress : ref _localAddress;
+            if (address is not null)
+            {
+                WriteEndPoint(remote, new IPEndPoint(address, remote ? _remotePort : _localPort));
+            }
+
+            return remote ? base.RemoteEndPoint : base.LocalEndPoint;
+        }
+    }
+
+    // Under the lock (re-entered from ReadEndPoint): the end point replaces the address it would have been made from.
+    private void WriteEndPoint(bool remote, EndPoint? value)
+    {
+        lock (_lock)
+        {
+            if (remote)
+            {
+                _remoteAddress = null;
+                base.RemoteEndPoint = value;
+            }
+            else
             {
                 _localAddress = null;
                 base.LocalEndPoint = value;
