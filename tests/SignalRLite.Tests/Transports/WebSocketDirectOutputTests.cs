@@ -34,14 +34,19 @@ public sealed class WebSocketDirectOutputTests
             await flush;
             output.Write("three"u8);
             await output.FlushAsync();
-            flushedSynchronously.TrySetResult(synchronous && !((WebSocketOutput)output).HoldsBuffer);
+            // Also: the end points are made on first read from the request's addresses, and kept.
+            var endPoints = connection.RemoteEndPoint is System.Net.IPEndPoint remote
+                && connection.LocalEndPoint is System.Net.IPEndPoint local
+                && remote.Address.ToString() == "127.0.0.1" && remote.Port != local.Port
+                && ReferenceEquals(remote, connection.RemoteEndPoint);
+            flushedSynchronously.TrySetResult(synchronous && !((WebSocketOutput)output).HoldsBuffer && endPoints);
             await connection.Transport.Input.CopyToAsync(Stream.Null);
         });
 
         using var socket = await server.ConnectWebSocketAsync();
         Assert.Equal((WebSocketMessageType.Text, "one,two"), await socket.ReceiveMessageAsync(Timeout));
         Assert.Equal((WebSocketMessageType.Text, "three"), await socket.ReceiveMessageAsync(Timeout));
-        Assert.True(await flushedSynchronously.Task.WaitAsync(Timeout), "a small flush completes synchronously and gives its buffer back");
+        Assert.True(await flushedSynchronously.Task.WaitAsync(Timeout), "a small flush completes synchronously and gives its buffer back; the end points are the request's");
     }
 
     [Fact]
