@@ -69,7 +69,7 @@ internal sealed partial class WebSocketOutput
         connection.SendCompleted();
         if (array is not null)
         {
-            ArrayPool<byte>.Shared.Return(array);
+            s_pool.Return(array);
         }
 
         if (error is null)
@@ -134,7 +134,7 @@ internal sealed partial class WebSocketOutput
 
         if (dropped is not null)
         {
-            ArrayPool<byte>.Shared.Return(dropped);
+            s_pool.Return(dropped);
         }
 
         drained?.TrySetResult();

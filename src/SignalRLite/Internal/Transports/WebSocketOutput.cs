@@ -52,6 +52,13 @@ internal sealed partial class WebSocketOutput : PipeWriter, IThreadPoolFlushFeat
 {
     private const int MinimumBufferSize = 4096;
 
+    // Every array of every WebSocket output comes from here, not from ArrayPool<byte>.Shared: a broadcast to thousands
+    // of connections leaves one batch array per connection out until its work item ran, which drains the shared
+    // pool's per-core stacks (a 4 KB array allocated and dropped per delivery, measured). This pool keeps up to 1,024
+    // arrays per size; arrays over 64 KB (rare: one message that large) are allocated and dropped. It keeps only what
+    // was out at once at some point, at most 1,024 x (64 KB + 32 KB + ...) in the worst case.
+    private static readonly ArrayPool<byte> s_pool = ArrayPool<byte>.Create(maxArrayLength: 64 * 1024, maxArraysPerBucket: 1024);
+
     private readonly Lock _lock = new();
     private readonly WebSocketsTransport _transport; // its socket, connection and options: not copied here (idle memory)
 
@@ -118,15 +125,15 @@ internal sealed partial class WebSocketOutput : PipeWriter, IThreadPoolFlushFeat
         var buffer = _buffer;
         if (buffer is null)
         {
-            return _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(needed, MinimumBufferSize));
+            return _buffer = s_pool.Rent(Math.Max(needed, MinimumBufferSize));
         }
 
         if (needed > buffer.Length)
         {
             // One flush is one WebSocket message, so it grows in one array.
-            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, buffer.Length * 2));
+            var larger = s_pool.Rent(Math.Max(needed, buffer.Length * 2));
             buffer.AsSpan(0, _written).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(buffer);
+            s_pool.Return(buffer);
             _buffer = buffer = larger;
         }
 
@@ -426,7 +433,7 @@ internal sealed partial class WebSocketOutput : PipeWriter, IThreadPoolFlushFeat
         {
             AppendLocked(_buffer.AsSpan(0, _written));
             // Given back at once: a connection that goes idle now keeps no buffer.
-            ArrayPool<byte>.Shared.Return(_buffer!);
+            s_pool.Return(_buffer!);
             _buffer = null;
         }
 
@@ -441,11 +448,12 @@ internal sealed partial class WebSocketOutput : PipeWriter, IThreadPoolFlushFeat
         var owned = _batchOwned;
         if (owned is null || needed > owned.Length)
         {
-            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(Math.Max(needed, MinimumBufferSize), (owned?.Length ?? 0) * 2));
+            // Sized to what is needed (a few small messages behind a shared one), not to a 4 KB block.
+            var larger = s_pool.Rent(Math.Max(needed, (owned?.Length ?? 0) * 2));
             _batch.Span.CopyTo(larger);
             if (owned is not null)
             {
-                ArrayPool<byte>.Shared.Return(owned);
+                s_pool.Return(owned);
             }
 
             _batchOwned = owned = larger;
@@ -460,7 +468,7 @@ internal sealed partial class WebSocketOutput : PipeWriter, IThreadPoolFlushFeat
         if (_buffer is { } buffer)
         {
             _buffer = null;
-            ArrayPool<byte>.Shared.Return(buffer);
+            s_pool.Return(buffer);
         }
 
         _written = 0;
