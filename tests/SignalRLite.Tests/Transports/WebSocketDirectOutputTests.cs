@@ -66,19 +66,15 @@ public sealed class WebSocketDirectOutputTests
             for (var i = 0; i < Count; i++)
             {
                 var bytes = Encoding.UTF8.GetBytes(i + ",");
-                // In turn: a thread-pool flush leaves a work item sending, and the next flush of any kind must go after
+                // In turn: a thread-pool send leaves a work item sending, and the next flush of any kind must go after
                 // it; shared bytes (sent without a copy) may join a batch, or start one that later bytes are copied behind.
-                switch (i % 4)
+                switch (i % 3)
                 {
                     case 0:
                         output.Write(bytes);
-                        await output.FlushFromThreadPoolAsync();
-                        break;
-                    case 1:
-                        output.Write(bytes);
                         await output.FlushAsync();
                         break;
-                    case 2:
+                    case 1:
                         await output.SendFromThreadPoolAsync(bytes);
                         break;
                     default:
@@ -135,52 +131,25 @@ public sealed class WebSocketDirectOutputTests
     [Fact]
     public async Task AFlushWaitsForASlowClient_ACancelledWaitLeavesItsBytesCommitted_AndTheNextFlushSendsAfterThem()
     {
-        var chunk = new byte[256 * 1024];
-        var result = new TaskCompletionSource<(int Chunks, bool Canceled, FlushResult Last)>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var server = await TransportTestServer.StartAsync(HostKind.Kestrel, application: async connection =>
+        // The client does not read yet. Each flush is given an already cancelled token: one that can complete at once
+        // does, and the first that would have to wait (backpressure) throws at once instead.
+        var (started, result) = await StartStalledWriterAsync(async output =>
         {
-            connection.Features.Get<ITransferFormatFeature>()!.ActiveFormat = TransferFormat.Binary;
-            var output = connection.Transport.Output;
-            var chunks = 0;
             try
             {
-                // The client does not read yet. Each flush is given an already cancelled token: one that can complete
-                // at once does, and the first that would have to wait (backpressure) throws at once instead.
-                var canceled = false;
-                while (!canceled)
-                {
-                    chunk.AsSpan().Fill((byte)(chunks % 200));
-                    output.Write(chunk);
-                    chunks++;
-                    try
-                    {
-                        await output.FlushAsync(new CancellationToken(canceled: true));
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        canceled = true;
-                    }
-
-                    Assert.True(chunks < 1000, "256 MB went out without backpressure");
-                }
-
-                // Written after the cancelled wait: its bytes go after the committed ones, and this flush waits for them.
-                chunk.AsSpan().Fill(0xEE);
-                output.Write(chunk);
-                var last = await output.FlushAsync();
-                result.TrySetResult((chunks + 1, canceled, last));
+                await output.FlushAsync(new CancellationToken(canceled: true));
+                return false;
             }
-            catch (Exception ex)
+            catch (OperationCanceledException)
             {
-                result.TrySetException(ex);
+                return true;
             }
-
-            await connection.Transport.Input.CopyToAsync(Stream.Null);
         });
+        await using var server = started;
 
         using var socket = await server.ConnectWebSocketAsync();
         // Every chunk arrives whole and in order, the cancelled one included, the last one after it.
-        var (chunks, canceled, last) = await ReadChunksAsync(socket, result.Task, chunk.Length);
+        var (chunks, canceled, last) = await ReadChunksAsync(socket, result, ChunkSize);
         Assert.True(canceled);
         Assert.False(last.IsCompleted);
         Assert.False(last.IsCanceled);
@@ -190,39 +159,22 @@ public sealed class WebSocketDirectOutputTests
     [Fact]
     public async Task CancelPendingFlushEndsAWaitingFlushAsCanceled_AndItsBytesStillArrive()
     {
-        var chunk = new byte[256 * 1024];
-        var result = new TaskCompletionSource<(int Chunks, bool Canceled, FlushResult Last)>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var server = await TransportTestServer.StartAsync(HostKind.Kestrel, application: async connection =>
+        var (started, result) = await StartStalledWriterAsync(async output =>
         {
-            connection.Features.Get<ITransferFormatFeature>()!.ActiveFormat = TransferFormat.Binary;
-            var output = connection.Transport.Output;
-            var chunks = 0;
-            var canceled = false;
-            while (!canceled)
+            var flush = output.FlushAsync();
+            if (flush.IsCompleted)
             {
-                chunk.AsSpan().Fill((byte)(chunks % 200));
-                output.Write(chunk);
-                chunks++;
-                var flush = output.FlushAsync();
-                if (!flush.IsCompleted)
-                {
-                    // Waiting: woken as canceled, unless the socket drained in between (then it completed: try again).
-                    output.CancelPendingFlush();
-                    canceled = (await flush).IsCanceled;
-                }
-
-                Assert.True(chunks < 1000, "no flush was woken by CancelPendingFlush");
+                return false;
             }
 
-            chunk.AsSpan().Fill(0xEE);
-            output.Write(chunk);
-            var last = await output.FlushAsync();
-            result.TrySetResult((chunks + 1, canceled, last));
-            await connection.Transport.Input.CopyToAsync(Stream.Null);
+            // Waiting: woken as canceled, unless the socket drained in between (then it completed: try again).
+            output.CancelPendingFlush();
+            return (await flush).IsCanceled;
         });
+        await using var server = started;
 
         using var socket = await server.ConnectWebSocketAsync();
-        var (chunks, canceled, _) = await ReadChunksAsync(socket, result.Task, chunk.Length);
+        var (chunks, canceled, _) = await ReadChunksAsync(socket, result, ChunkSize);
         Assert.True(canceled);
         Assert.True(chunks > 1);
     }
@@ -291,6 +243,49 @@ public sealed class WebSocketDirectOutputTests
         Assert.True((await closedFlush.Task.WaitAsync(Timeout)).IsCompleted);
         await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
         await server.WaitForConnectionCountAsync(0, Timeout);
+    }
+
+    private const int ChunkSize = 256 * 1024;
+
+    // A server whose application, on a binary connection, writes numbered chunks of ChunkSize bytes, each followed by
+    // `flush` (true: the flush it was after happened, stop), then one last chunk of 0xEE with a plain flush, and reports
+    // (chunks written, whether `flush` said so, that last flush's result).
+    private static async Task<(TransportTestServer Server, Task<(int Chunks, bool Canceled, FlushResult Last)> Result)> StartStalledWriterAsync(
+        Func<PipeWriter, Task<bool>> flush)
+    {
+        var chunk = new byte[ChunkSize];
+        var result = new TaskCompletionSource<(int Chunks, bool Canceled, FlushResult Last)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var server = await TransportTestServer.StartAsync(HostKind.Kestrel, application: async connection =>
+        {
+            connection.Features.Get<ITransferFormatFeature>()!.ActiveFormat = TransferFormat.Binary;
+            var output = connection.Transport.Output;
+            var chunks = 0;
+            try
+            {
+                var done = false;
+                while (!done)
+                {
+                    chunk.AsSpan().Fill((byte)(chunks % 200));
+                    output.Write(chunk);
+                    chunks++;
+                    done = await flush(output);
+                    Assert.True(chunks < 1000, "256 MB went out without the flush it waits for");
+                }
+
+                // Written after it: its bytes go after the committed ones, and this flush waits for them.
+                chunk.AsSpan().Fill(0xEE);
+                output.Write(chunk);
+                var last = await output.FlushAsync();
+                result.TrySetResult((chunks + 1, done, last));
+            }
+            catch (Exception ex)
+            {
+                result.TrySetException(ex);
+            }
+
+            await connection.Transport.Input.CopyToAsync(Stream.Null);
+        });
+        return (server, result.Task);
     }
 
     // Reads whole binary messages of `size` bytes until the application reported, checking that each is uniform

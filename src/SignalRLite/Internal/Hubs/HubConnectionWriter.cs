@@ -111,19 +111,18 @@ internal sealed partial class HubConnectionWriter
         }
 
         // The cached serialisation outlives the write: a waiting writer needs no copy, and a fan-out write none at all.
-        if (!TryAcquire())
-        {
-            return WriteQueuedAsync(bytes, cancellationToken, fanOut);
-        }
-
-        return fanOut ? SendShared(bytes, cancellationToken) : Finish(WriteOwned(bytes.Span), flush: true, cancellationToken);
+        return TryAcquire() ? WriteSerializedOwned(bytes, fanOut, cancellationToken) : WriteQueuedAsync(bytes, cancellationToken, fanOut);
     }
 
     private async ValueTask WriteQueuedAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken, bool fanOut = false)
     {
         await AcquireAsync(cancellationToken).ConfigureAwait(false);
-        await (fanOut ? SendShared(bytes, cancellationToken) : Finish(WriteOwned(bytes.Span), flush: true, cancellationToken)).ConfigureAwait(false);
+        await WriteSerializedOwned(bytes, fanOut, cancellationToken).ConfigureAwait(false);
     }
+
+    // The owner's turn for bytes that outlive the write: shared with the thread pool's send (fan-out), else copied in.
+    private ValueTask WriteSerializedOwned(ReadOnlyMemory<byte> bytes, bool fanOut, CancellationToken cancellationToken) =>
+        fanOut ? SendShared(bytes, cancellationToken) : Finish(WriteOwned(bytes.Span), flush: true, cancellationToken);
 
     /// <summary>A trackable message with stateful reconnect: kept for replay, and waits while the replay buffer is full.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
@@ -379,14 +378,15 @@ internal sealed partial class HubConnectionWriter
     /// <summary>
     /// The owner sends <paramref name="bytes"/>, which stay valid and unchanged (a message serialised once for many
     /// connections, the cached Ping), from the thread pool: through <see cref="IThreadPoolFlushFeature.SendFromThreadPoolAsync"/>
-    /// without a copy, else written and flushed. Gives up the pipe like <see cref="Finish"/>.
+    /// without a copy, else written and flushed (a pipe's send loop already runs on the thread pool). Gives up the pipe
+    /// like <see cref="Finish"/>.
     /// </summary>
     private ValueTask SendShared(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
         AssertOwned();
         if (_output is not IThreadPoolFlushFeature pool)
         {
-            return Finish(WriteOwned(bytes.Span), flush: true, cancellationToken, fanOut: true);
+            return Finish(WriteOwned(bytes.Span), flush: true, cancellationToken);
         }
 
         if (_outputClosed)
@@ -417,7 +417,7 @@ internal sealed partial class HubConnectionWriter
     }
 
     /// <summary>Ends an owner's turn: flushes what it wrote (unless it defers the flush) and gives up the pipe.</summary>
-    private ValueTask Finish(bool wrote, bool flush, CancellationToken cancellationToken, bool fanOut = false)
+    private ValueTask Finish(bool wrote, bool flush, CancellationToken cancellationToken)
     {
         if (!wrote)
         {
@@ -431,18 +431,16 @@ internal sealed partial class HubConnectionWriter
             return ReleaseNow();
         }
 
-        return FlushAndRelease(cancellationToken, fanOut);
+        return FlushAndRelease(cancellationToken);
     }
 
     /// <summary>Flushes and gives up the pipe, now when the flush completes synchronously, else when it completes.</summary>
-    private ValueTask FlushAndRelease(CancellationToken cancellationToken, bool fanOut = false)
+    private ValueTask FlushAndRelease(CancellationToken cancellationToken)
     {
         ValueTask<FlushResult> flush;
         try
         {
-            flush = fanOut && _output is IThreadPoolFlushFeature pool
-                ? pool.FlushFromThreadPoolAsync(cancellationToken)
-                : _output.FlushAsync(cancellationToken);
+            flush = _output.FlushAsync(cancellationToken);
         }
         catch (Exception ex)
         {

@@ -35,18 +35,7 @@ internal sealed partial class HttpConnectionContext
         {
             lock (_lock)
             {
-                if (_transportCts is null)
-                {
-                    if (_closingSignalled)
-                    {
-                        return new CancellationToken(canceled: true);
-                    }
-
-                    // Invariant 9: never a source after the signal (it would not be cancelled).
-                    _transportCts = new CancellationTokenSource();
-                }
-
-                return _transportCts.Token;
+                return TokenCreatedOnFirstRead(ref _transportCts, _closingSignalled);
             }
         }
     }

@@ -259,20 +259,27 @@ internal sealed partial class HttpConnectionContext : ConnectionContext,
         {
             lock (_lock)
             {
-                if (_closedCts is null)
-                {
-                    if (_inputCompleted)
-                    {
-                        return new CancellationToken(canceled: true);
-                    }
-
-                    _closedCts = new CancellationTokenSource();
-                }
-
-                return _closedCts.Token;
+                return TokenCreatedOnFirstRead(ref _closedCts, _inputCompleted);
             }
         }
         set => throw new NotSupportedException("The connection layer owns ConnectionClosed.");
+    }
+
+    // Under the lock: the token of a source created on first read, or, once its event happened (`happened`) without a
+    // source, an already cancelled token (invariant 9: no source is made after its event, nobody would cancel it).
+    private static CancellationToken TokenCreatedOnFirstRead(ref CancellationTokenSource? source, bool happened)
+    {
+        if (source is null)
+        {
+            if (happened)
+            {
+                return new CancellationToken(canceled: true);
+            }
+
+            source = new CancellationTokenSource();
+        }
+
+        return source.Token;
     }
 
     /// <summary>The request's user; an empty principal (created on first read) for anonymous connections.</summary>

@@ -18,7 +18,7 @@ namespace SignalRLite.Internal.Transports;
 /// <item><see cref="FlushAsync"/> sends on the flushing thread when nothing else is being sent: a hub method's
 /// Completion reaches the socket without a hand-off to the thread pool (the hub's read loop flushes once per batch of
 /// received messages, so a pipelining client still gets its Completions batched).</item>
-/// <item><see cref="FlushFromThreadPoolAsync"/> commits the bytes to a batch that a thread-pool work item sends
+/// <item><see cref="SendFromThreadPoolAsync"/> commits shared bytes (without a copy) to a batch that a thread-pool work item sends
 /// (<see cref="IThreadPoolFlushFeature"/>): a send to 1,000 connections runs their socket sends in parallel, and what is
 /// written to a connection while its work item waits goes out in the same message.</item>
 /// </list>
@@ -140,12 +140,6 @@ internal sealed partial class WebSocketOutput : PipeWriter, IThreadPoolFlushFeat
         return buffer;
     }
 
-    /// <summary>Sends what was written as one message, on this thread when nothing else is being sent (see the remarks).</summary>
-    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) => Flush(inline: true, cancellationToken);
-
-    /// <summary>Commits what was written for a thread-pool work item to send (see the remarks).</summary>
-    public ValueTask<FlushResult> FlushFromThreadPoolAsync(CancellationToken cancellationToken = default) => Flush(inline: false, cancellationToken);
-
     /// <summary>
     /// Commits <paramref name="bytes"/> (after whatever was written and not flushed) for a thread-pool work item to send,
     /// without copying them when nothing else waits to be sent: they must stay valid and unchanged until sent (a message
@@ -184,11 +178,14 @@ internal sealed partial class WebSocketOutput : PipeWriter, IThreadPoolFlushFeat
         return AfterCommit(queue, cancellationToken);
     }
 
-    private ValueTask<FlushResult> Flush(bool inline, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends what was written as one message, on this thread when nothing else is being sent; else commits it behind
+    /// what is being sent (see the remarks).
+    /// </summary>
+    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
     {
         byte[]? send = null;
         var count = 0;
-        var queue = false;
         bool canceled;
         lock (_lock)
         {
@@ -203,7 +200,7 @@ internal sealed partial class WebSocketOutput : PipeWriter, IThreadPoolFlushFeat
             _cancelNextFlush = false;
             if (_written > 0)
             {
-                if (inline && !_sending)
+                if (!_sending)
                 {
                     // I2: nothing is committed without a sender, so these bytes are next in order.
                     _sending = true;
@@ -214,22 +211,23 @@ internal sealed partial class WebSocketOutput : PipeWriter, IThreadPoolFlushFeat
                 }
                 else
                 {
+                    // Behind what is being sent: the current sender takes it along (I2).
                     CommitLocked();
-                    queue = !_sending;
-                    _sending = true;
                 }
             }
 
             AssertInvariants();
         }
 
-        if (send is not null)
+        // Completes synchronously unless the socket is slow; then its completion goes on sending (SendBatchesAsync).
+        if (send is not null && SendBatchesAsync(StartSend(send.AsMemory(0, count)), send, count).IsCompleted)
         {
-            // Completes synchronously unless the socket is slow; then its completion goes on sending (SendBatchesAsync).
-            _ = SendBatchesAsync(StartSend(send.AsMemory(0, count)), send, count);
+            // Sent, and the send side given back: nothing is in flight or committed (only this writer commits), so no
+            // backpressure to check. _stopped only goes from false to true; a stale false reports the end one flush later.
+            return new(new FlushResult(canceled, Volatile.Read(ref _stopped)));
         }
 
-        return AfterCommit(queue, cancellationToken, canceled);
+        return AfterCommit(queue: false, cancellationToken, canceled);
     }
 
     // After a flush committed or sent: queues the sender if the flush took the send side, then waits only if more than
@@ -318,6 +316,7 @@ internal sealed partial class WebSocketOutput : PipeWriter, IThreadPoolFlushFeat
         }
 
         bool queue, start;
+        TaskCompletionSource? drained;
         lock (_lock)
         {
             if (exception is null && !_stopped && _written > 0)
@@ -337,10 +336,10 @@ internal sealed partial class WebSocketOutput : PipeWriter, IThreadPoolFlushFeat
             }
 
             _stopped = true;
-            (queue, start) = AfterStopLocked();
+            (queue, start, drained) = AfterStopLocked();
         }
 
-        Continue(queue, start);
+        Continue(queue, start, drained);
     }
 
     /// <summary>
@@ -350,6 +349,7 @@ internal sealed partial class WebSocketOutput : PipeWriter, IThreadPoolFlushFeat
     public void RequestEnd(WebSocketCloseStatus status)
     {
         bool queue, start;
+        TaskCompletionSource? drained;
         lock (_lock)
         {
             if (!_endRequested)
@@ -360,10 +360,10 @@ internal sealed partial class WebSocketOutput : PipeWriter, IThreadPoolFlushFeat
 
             _sendBeforeEnd = false;
             _stopped = true;
-            (queue, start) = AfterStopLocked();
+            (queue, start, drained) = AfterStopLocked();
         }
 
-        Continue(queue, start);
+        Continue(queue, start, drained);
     }
 
     /// <summary>The connection's close sequence stopped the output: later flushes report it completed.</summary>
@@ -382,7 +382,7 @@ internal sealed partial class WebSocketOutput : PipeWriter, IThreadPoolFlushFeat
 
     // After _stopped was set: with nobody sending, either a work item sends what the application committed before it
     // completed, or the end starts now (I5); waiting flushes are let go.
-    private (bool Queue, bool Start) AfterStopLocked()
+    private (bool Queue, bool Start, TaskCompletionSource? Drained) AfterStopLocked()
     {
         var queue = false;
         var start = false;
@@ -399,17 +399,12 @@ internal sealed partial class WebSocketOutput : PipeWriter, IThreadPoolFlushFeat
         }
 
         AssertInvariants();
-        return (queue, start);
+        return (queue, start, TakeDrainedLocked(force: true));
     }
 
-    private void Continue(bool queue, bool start)
+    // Outside the lock: letting waiting flushes go and starting the sender or the end run continuations.
+    private void Continue(bool queue, bool start, TaskCompletionSource? drained)
     {
-        TaskCompletionSource? drained;
-        lock (_lock)
-        {
-            drained = TakeDrainedLocked(force: true);
-        }
-
         drained?.TrySetResult();
         if (queue)
         {
