@@ -157,6 +157,9 @@ public sealed class ServerStats
 
     /// <summary>ThreadPool.ThreadCount now.</summary>
     public int ThreadPoolThreads { get; set; }
+
+    /// <summary>System.Runtime.JitInfo.GetCompiledMethodCount(): methods the JIT has compiled so far (every tier).</summary>
+    public long JitMethods { get; set; }
 }
 
 [JsonSerializable(typeof(ScenarioSpec))]

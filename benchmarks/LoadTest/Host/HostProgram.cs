@@ -101,6 +101,7 @@ internal static class HostProgram
             Gen2 = GC.CollectionCount(2),
             PendingWorkItems = ThreadPool.PendingWorkItemCount,
             ThreadPoolThreads = ThreadPool.ThreadCount,
+            JitMethods = System.Runtime.JitInfo.GetCompiledMethodCount(currentThread: false),
         };
     }
 

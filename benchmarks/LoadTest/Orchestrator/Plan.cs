@@ -151,6 +151,27 @@ internal static class Plan
         yield return new ScenarioSpec { Name = "warm-up broadcast", Kind = "broadcast", Protocol = "json", Connections = 20, InFlight = 4, WarmupSeconds = seconds, MeasureSeconds = seconds };
     }
 
+    /// <summary>
+    /// A steady-state pass compiling at most this many methods ends the warm-up. Not zero: long after start the JIT
+    /// still compiles a few dozen methods now and then (a pass of 200 every fourth pass or so, for all three kinds,
+    /// measured here with 10 passes); the first two passes compile thousands, the third tens.
+    /// </summary>
+    public const int SteadyJitMethods = 100;
+
+    /// <summary>The warm-up gives up after this many passes (about 4 s each) and says so.</summary>
+    public const int SteadyMaxPasses = 6;
+
+    /// <summary>One steady-state pass: the measured paths at load, 1 s each (results discarded).</summary>
+    public static IEnumerable<ScenarioSpec> SteadyState()
+    {
+        foreach (var protocol in new[] { "json", "messagepack" })
+        {
+            yield return new ScenarioSpec { Name = "steady echo " + protocol, Kind = "echo", Protocol = protocol, Connections = 100, PayloadBytes = 32, WarmupSeconds = 0.2, MeasureSeconds = 0.8 };
+        }
+
+        yield return new ScenarioSpec { Name = "steady broadcast", Kind = "broadcast", Protocol = "json", Connections = 100, PayloadBytes = 32, InFlight = 4, WarmupSeconds = 0.2, MeasureSeconds = 0.8 };
+    }
+
     /// <summary>Raw host paths: echo on /raw, fan-out on /raw-all.</summary>
     public static ScenarioSpec ForKind(ScenarioSpec spec, string kind, int port)
     {

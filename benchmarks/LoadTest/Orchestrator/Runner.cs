@@ -57,6 +57,9 @@ internal static class Runner
                         await client.RunScenarioAsync(Plan.ForKind(warm, kind, port), TimeSpan.FromSeconds(60));
                     }
 
+                    var steady = await WarmToSteadyStateAsync(client, kind, port, quick);
+                    Console.WriteLine($"  r{round + 1} {kind,-8} steady state: {steady}");
+
                     foreach (var scenario in plan)
                     {
                         var spec = Plan.ForKind(scenario, kind, port);
@@ -95,6 +98,41 @@ internal static class Runner
         await File.WriteAllTextAsync(Path.Combine(outDir, "performance-ratios.svg"), Report.Svg(plan, results, run));
         Console.WriteLine($"wrote {Path.Combine(outDir, "performance.md")} and performance-ratios.svg");
         return 0;
+    }
+
+    /// <summary>
+    /// Runs the steady-state passes (echo and broadcast under load), at least two, until one whole pass compiles at
+    /// most <see cref="Plan.SteadyJitMethods"/> methods, or <see cref="Plan.SteadyMaxPasses"/> passes ran. Tiered
+    /// compilation promotes hot methods in the background for seconds after start; a server is measured once that
+    /// has settled, whatever its code (the official server starts from precompiled ReadyToRun code, SignalRLite and
+    /// the raw host from the JIT's first tier). The same rule for every kind.
+    /// </summary>
+    private static async Task<string> WarmToSteadyStateAsync(ChildProcess client, string kind, int port, bool quick)
+    {
+        var watch = Stopwatch.StartNew();
+        var before = (await LoadTest.Client.ClientAgent.GetStatsAsync(port)).JitMethods;
+        var first = before;
+        var maxPasses = quick ? 2 : Plan.SteadyMaxPasses;
+        var passes = 0;
+        var perPass = new List<long>();
+        long last;
+        do
+        {
+            foreach (var warm in Plan.SteadyState())
+            {
+                await client.RunScenarioAsync(Plan.ForKind(warm, kind, port), TimeSpan.FromSeconds(60));
+            }
+
+            passes++;
+            var now = (await LoadTest.Client.ClientAgent.GetStatsAsync(port)).JitMethods;
+            last = now - before;
+            perPass.Add(last);
+            before = now;
+        }
+        while ((passes < 2 || last > Plan.SteadyJitMethods) && passes < maxPasses);
+
+        var settled = last <= Plan.SteadyJitMethods ? "settled" : "not settled";
+        return string.Create(CultureInfo.InvariantCulture, $"{passes} passes, {watch.Elapsed.TotalSeconds:F1} s, {before - first} methods compiled ({string.Join(' ', perPass)} per pass; {settled})");
     }
 
     private static int FreePort()
