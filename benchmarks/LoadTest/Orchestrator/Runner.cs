@@ -5,7 +5,7 @@ namespace LoadTest.Orchestrator;
 
 /// <summary>
 /// Starts one host process per (round, server kind) and one long-lived client process, runs every scenario
-/// against each host, interleaving the kinds round after round, and writes the report.
+/// against each host, interleaving the kinds scenario after scenario within each round, and writes the report.
 /// </summary>
 internal static class Runner
 {
@@ -41,16 +41,24 @@ internal static class Runner
         Console.WriteLine($"{plan.Count} scenarios x {kinds.Length} servers x {rounds} rounds; load average {MachineInfo.LoadAverage()}");
 
         await using var client = await ChildProcess.StartAsync(["client"], "client ready", "client");
-        int port;
         for (var round = 0; round < rounds; round++)
         {
-            foreach (var kind in kinds)
+            // One fresh host per kind for the round, all started and brought to a steady state first; then each
+            // scenario runs on the kinds back to back, so the ratios of a round compare figures taken seconds apart,
+            // not minutes (this machine's speed drifts on that scale). The order alternates (A B C, then C B A) so that
+            // a drift within a scenario's turn favours no kind. A host not being measured is idle.
+            var roundWatch = Stopwatch.StartNew();
+            var hosts = new List<(string Kind, int Port, ChildProcess Process)>();
+            var ended = new HashSet<ChildProcess>();
+            try
             {
-                // A free port per host (not a fixed range): two load tests on one machine must not collide.
-                port = FreePort();
-                var hostWatch = Stopwatch.StartNew();
-                await using (var host = await ChildProcess.StartAsync(["host", kind, port.ToString(CultureInfo.InvariantCulture)], "READY", kind))
+                foreach (var kind in kinds)
                 {
+                    // A free port per host (not a fixed range): two load tests on one machine must not collide.
+                    var port = FreePort();
+                    var host = await ChildProcess.StartAsync(["host", kind, port.ToString(CultureInfo.InvariantCulture)], "READY", kind);
+                    hosts.Add((kind, port, host));
+
                     // Unreported warm-up: JIT both protocols' paths on this fresh host.
                     foreach (var warm in Plan.Warmup(quick))
                     {
@@ -59,9 +67,19 @@ internal static class Runner
 
                     var steady = await WarmToSteadyStateAsync(client, kind, port, quick);
                     Console.WriteLine($"  r{round + 1} {kind,-8} steady state: {steady}");
+                }
 
-                    foreach (var scenario in plan)
+                for (var s = 0; s < plan.Count; s++)
+                {
+                    var scenario = plan[s];
+                    var order = (s + round) % 2 == 0 ? hosts : Enumerable.Reverse(hosts).ToList();
+                    foreach (var (kind, port, host) in order)
                     {
+                        if (ended.Contains(host) || host.HasExited)
+                        {
+                            continue;
+                        }
+
                         var spec = Plan.ForKind(scenario, kind, port);
                         var result = await client.RunScenarioAsync(spec, TimeSpan.FromSeconds(120));
                         results.Add(scenario.Name, kind, round, result);
@@ -69,13 +87,29 @@ internal static class Runner
                         if (host.HasExited)
                         {
                             Console.WriteLine($"  host {kind} exited: {host.Tail()}");
-                            break;
+                        }
+                        else if (s == plan.Count - 1)
+                        {
+                            // The last scenario (the stalled receiver, in a full run) can leave a host busy until the
+                            // client drops it: ended at once, so that it never runs beside the next kind's turn.
+                            ended.Add(host);
+                            await host.DisposeAsync();
                         }
                     }
                 }
-
-                Console.WriteLine($"round {round + 1} {kind}: {hostWatch.Elapsed.TotalSeconds:F0} s (elapsed {(DateTime.UtcNow - started).TotalMinutes:F1} min, load {MachineInfo.LoadAverage()})");
             }
+            finally
+            {
+                foreach (var (_, _, host) in hosts)
+                {
+                    if (ended.Add(host))
+                    {
+                        await host.DisposeAsync();
+                    }
+                }
+            }
+
+            Console.WriteLine($"round {round + 1}: {roundWatch.Elapsed.TotalSeconds:F0} s (elapsed {(DateTime.UtcNow - started).TotalMinutes:F1} min, load {MachineInfo.LoadAverage()})");
         }
 
         var busy1 = MachineInfo.ReadBusy();
