@@ -89,6 +89,9 @@ public sealed class ScenarioResult
     /// <summary>Client: process CPU time over the window.</summary>
     public double ClientCpuSeconds { get; set; }
 
+    /// <summary>Server: ThreadPool.ThreadCount at the window's end (console log only).</summary>
+    public int ServerThreads { get; set; }
+
     /// <summary>Connection setup (WebSocket + handshake) time, seconds.</summary>
     public double SetupSeconds { get; set; }
 

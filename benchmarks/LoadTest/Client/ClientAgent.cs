@@ -150,6 +150,7 @@ internal static partial class ClientAgent
             ServerWorkItems = s1.WorkItems - s0.WorkItems,
             ServerContextSwitches = s1.ContextSwitches - s0.ContextSwitches,
             ClientCpuSeconds = (cpu1 - cpu0).TotalSeconds,
+            ServerThreads = s1.ThreadPoolThreads,
         };
     }
 

@@ -132,7 +132,7 @@ internal sealed class Results(List<string> scenarios, string[] kinds)
             "idle" => F($"heap {r.HeapBytesPerConnection:F0} B/conn, ws {r.WorkingSetBytesPerConnection:F0} B/conn; {r.Note}; setup {r.SetupSeconds:F1} s"),
             "broadcast-rate" => F($"max {r.MaxRateUnderSlo:F0}/s under SLO; {r.Note}"),
             "broadcast-stall" => F($"p99 {r.BaselineP99Us / 1000:F2} -> {r.P99Us / 1000:F2} ms (x{r.P99Us / r.BaselineP99Us:F2}), deliveries {r.BaselineRate:F0} -> {r.Rate:F0}/s, sender {r.BaselineSenderRate:F0} -> {r.SenderRate:F0}/s, fill pause {r.BaselineFillPauseMs:F0} -> {r.FillPauseMs:F0} ms; {r.Note}"),
-            _ => F($"{r.Rate,10:F0}/s p99 {r.P99Us / 1000:F2} ms alloc {(r.Count > 0 ? r.ServerAllocatedBytes / (double)r.Count : 0):F0} B/msg srvcpu {r.ServerCpuSeconds / r.Seconds:P0} clicpu {r.ClientCpuSeconds / r.Seconds:P0} setup {r.SetupSeconds:F1} s {r.Note}"),
+            _ => F($"{r.Rate,10:F0}/s p99 {r.P99Us / 1000:F2} ms alloc {(r.Count > 0 ? r.ServerAllocatedBytes / (double)r.Count : 0):F0} B/msg srvcpu {r.ServerCpuSeconds / r.Seconds:P0} clicpu {r.ClientCpuSeconds / r.Seconds:P0} threads {r.ServerThreads} setup {r.SetupSeconds:F1} s {r.Note}"),
         };
     }
 
