@@ -8,24 +8,31 @@ public class JavaScriptClientTransportTests
 {
     private static string ProbePath() => RepositoryPaths.Combine("tests", "SignalRLite.Tests", "Transports", "js", "probe.js");
 
-    // The client comes from tests/js (installed by `npm ci` in ./test.sh), or from SIGNALR_JS_DIR when set.
-    private static string NodeModules()
+    // The client comes from tests/js (installed by ./test.sh, or on first use by JsPackages), or from SIGNALR_JS_DIR
+    // when set.
+    private static async Task<string> NodeModulesAsync()
     {
         var custom = Environment.GetEnvironmentVariable("SIGNALR_JS_DIR");
-        var root = string.IsNullOrEmpty(custom) ? RepositoryPaths.Combine("tests", "js") : custom;
+        if (string.IsNullOrEmpty(custom))
+        {
+            await JsPackages.EnsureInstalledAsync();
+        }
+
+        var root = string.IsNullOrEmpty(custom) ? JsPackages.JsDirectory : custom;
         var modules = Path.GetFullPath(Path.Combine(root, "node_modules"));
-        Assert.True(Directory.Exists(Path.Combine(modules, "@microsoft", "signalr")), $"Run `npm ci` in tests/js first: {modules} has no @microsoft/signalr.");
+        Assert.True(Directory.Exists(Path.Combine(modules, "@microsoft", "signalr")), $"{modules} has no @microsoft/signalr (run `npm ci` there).");
         return modules;
     }
 
     /// <summary>Runs <paramref name="script"/> with the official client on NODE_PATH; asserts exit code 0 and returns its standard output.</summary>
     internal static async Task<string> RunNodeAsync(string script, params string[] args)
     {
+        var nodeModules = await NodeModulesAsync();
         var start = new ProcessStartInfo("node", [script, .. args])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            Environment = { ["NODE_PATH"] = NodeModules() },
+            Environment = { ["NODE_PATH"] = nodeModules },
         };
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
