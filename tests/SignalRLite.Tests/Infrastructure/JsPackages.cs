@@ -51,32 +51,9 @@ internal static class JsPackages
             info.ArgumentList.Add(arg);
         }
 
-        using var process = new Process { StartInfo = info };
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (stdout) { stdout.AppendLine(e.Data); } } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (stderr) { stderr.AppendLine(e.Data); } } };
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{command} {string.Join(' ', args)} did not finish in {timeout}:\n{stdout}\n{stderr}");
-        }
-
-        process.WaitForExit();
-        lock (stdout)
-        {
-            lock (stderr)
-            {
-                return (process.ExitCode, stdout.ToString(), stderr.ToString());
-            }
-        }
+        var exitCode = await ChildProcessRun.RunAsync(info, timeout, stdout, stderr);
+        return (exitCode, ChildProcessRun.Read(stdout), ChildProcessRun.Read(stderr));
     }
 }

@@ -9,30 +9,12 @@ internal static class DotnetCli
     public static async Task<string> RunAsync(string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var info = Create(workingDirectory, environment, args);
-        using var process = new Process { StartInfo = info };
         var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var cts = new CancellationTokenSource(timeout);
-        try
+        var exitCode = await ChildProcessRun.RunAsync(info, timeout, output, output);
+        var text = ChildProcessRun.Read(output);
+        if (exitCode != 0)
         {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', args)} did not finish in {timeout}:\n{output}");
-        }
-
-        process.WaitForExit();
-        string text;
-        lock (output) { text = output.ToString(); }
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"dotnet {string.Join(' ', args)} exited with {process.ExitCode}:\n{text}");
+            throw new InvalidOperationException($"dotnet {string.Join(' ', args)} exited with {exitCode}:\n{text}");
         }
 
         return text;
