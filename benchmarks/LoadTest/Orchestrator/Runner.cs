@@ -144,12 +144,9 @@ internal static class Runner
     private static async Task<string> WarmToSteadyStateAsync(ChildProcess client, string kind, int port, bool quick)
     {
         var watch = Stopwatch.StartNew();
-        var before = (await LoadTest.Client.ClientAgent.GetStatsAsync(port)).JitMethods;
-        var first = before;
         var maxPasses = quick ? 2 : Plan.SteadyMaxPasses;
-        var passes = 0;
-        var perPass = new List<long>();
-        long last;
+        var perPass = new List<long>(); // methods compiled in each pass
+        var before = (await LoadTest.Client.ClientAgent.GetStatsAsync(port)).JitMethods;
         do
         {
             foreach (var warm in Plan.SteadyState())
@@ -157,16 +154,14 @@ internal static class Runner
                 await client.RunScenarioAsync(Plan.ForKind(warm, kind, port), TimeSpan.FromSeconds(60));
             }
 
-            passes++;
             var now = (await LoadTest.Client.ClientAgent.GetStatsAsync(port)).JitMethods;
-            last = now - before;
-            perPass.Add(last);
+            perPass.Add(now - before);
             before = now;
         }
-        while ((passes < 2 || last > Plan.SteadyJitMethods) && passes < maxPasses);
+        while ((perPass.Count < 2 || perPass[^1] > Plan.SteadyJitMethods) && perPass.Count < maxPasses);
 
-        var settled = last <= Plan.SteadyJitMethods ? "settled" : "not settled";
-        return string.Create(CultureInfo.InvariantCulture, $"{passes} passes, {watch.Elapsed.TotalSeconds:F1} s, {before - first} methods compiled ({string.Join(' ', perPass)} per pass; {settled})");
+        var settled = perPass[^1] <= Plan.SteadyJitMethods ? "settled" : "not settled";
+        return string.Create(CultureInfo.InvariantCulture, $"{perPass.Count} passes, {watch.Elapsed.TotalSeconds:F1} s, {perPass.Sum()} methods compiled ({string.Join(' ', perPass)} per pass; {settled})");
     }
 
     private static int FreePort()
