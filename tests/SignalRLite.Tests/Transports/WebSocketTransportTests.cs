@@ -191,7 +191,11 @@ public class WebSocketTransportTests
         await using var server = await TransportTestServer.StartAsync(HostKind.Kestrel, o => o.WebSockets.CloseTimeout = closeTimeout, app.RunAsync, timeProvider: time);
         using var socket = await server.ConnectWebSocketAsync();
         await socket.SendTextAsync("!close");
-        // The client reads nothing more and never answers the close frame; the server must give up on its own.
+        // The client reads nothing more and never answers the close frame; the server must give up on its own. The
+        // close timeout is armed twice: first to bound the close frame's send, then to wait for the client's close.
+        // The clock moves once the second is armed; moved after the first only, it would leave the wait due 30 s
+        // after the move, never to fire.
+        await time.WhenArmedAsync(closeTimeout).WaitAsync(TimeSpan.FromSeconds(10));
         await time.WhenArmedAsync(closeTimeout).WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(1, server.Manager.Count);
         time.Advance(closeTimeout);
