@@ -170,6 +170,25 @@ trx_count() {
   echo "${v:-0}"
 }
 
+# trx_failures FILE -> for each failed test in FILE: "    failed: NAME", then up to 20 lines of its message, so that
+# the reason is in the summary at the end of the log (CI keeps only the log's tail).
+trx_failures() {
+  awk '
+    function unescape(s) { gsub(/&quot;/, "\"", s); gsub(/&apos;/, "\047", s); gsub(/&lt;/, "<", s); gsub(/&gt;/, ">", s); gsub(/&#xD;/, "", s); gsub(/&amp;/, "\\&", s); return s }
+    /<UnitTestResult / {
+      failed = match($0, /outcome="(Failed|Error|Timeout|Aborted)"/)
+      if (failed && match($0, /testName="[^"]*"/)) { print "    failed: " unescape(substr($0, RSTART + 10, RLENGTH - 11)); lines = 0 }
+    }
+    failed && /<Message>/ { inmsg = 1; sub(/.*<Message>/, "") }
+    failed && inmsg {
+      done = sub(/<\/Message>.*/, "")
+      if (lines < 20) { print "      | " unescape($0) } else if (lines == 20) { print "      | ..." }
+      lines++
+      if (done) { inmsg = 0; failed = 0 }
+    }
+  ' "$1" || true
+}
+
 run_dotnet_tests() {
   local proj name trx rc passed failed
   while read -r proj; do
@@ -195,9 +214,9 @@ run_dotnet_tests() {
     record_suite "dotnet: $name" "$passed" "$failed"
     if [ -f "$trx" ]; then
       local t
-      while read -r t; do
-        [ -n "$t" ] && SUMMARY+=("    failed: $t")
-      done < <(grep -oE '<UnitTestResult [^>]*outcome="(Failed|Error|Timeout|Aborted)"' "$trx" | grep -oE 'testName="[^"]*"' | sed -E 's/^testName="(.*)"$/\1/; s/&quot;/"/g' || true)
+      while IFS= read -r t; do
+        [ -n "$t" ] && SUMMARY+=("$t")
+      done < <(trx_failures "$trx")
     fi
   done < <(dotnet_test_projects)
 }
