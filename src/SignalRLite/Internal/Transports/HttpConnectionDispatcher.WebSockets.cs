@@ -115,11 +115,22 @@ internal sealed partial class HttpConnectionDispatcher
             }
 
             connection.SetActiveWebSocket(transport);
-            var processing = transport.ProcessAsync();
+            // A reattached socket receives once the application writes to its pipe (WebSocketsTransport.ProcessAsync).
+            var reattached = reattachedOutput is null ? null : new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var processing = transport.ProcessAsync(reattached?.Task);
             if (reattachedOutput is not null)
             {
                 // The application writes Sequence and its replay while the new socket already sends.
-                await connection.CompleteReattachAsync(reattachedOutput).ConfigureAwait(false);
+                try
+                {
+                    await connection.CompleteReattachAsync(reattachedOutput).ConfigureAwait(false);
+                    reattached!.TrySetResult();
+                }
+                catch
+                {
+                    reattached!.TrySetCanceled();
+                    throw;
+                }
             }
 
             clientError = await processing.ConfigureAwait(false);

@@ -85,11 +85,17 @@ internal sealed class WebSocketsTransport : IDuplexPipe
     PipeWriter IDuplexPipe.Output => Output;
 
     /// <summary>Runs until the socket is closed or aborted; returns the error that ended the client's side, if any.</summary>
-    /// <remarks>With the pipes (stateful reconnect); the direct pipes run with <see cref="RunDirectAsync"/>.</remarks>
-    public async Task<Exception?> ProcessAsync()
+    /// <remarks>
+    /// With the pipes (stateful reconnect); the direct pipes run with <see cref="RunDirectAsync"/>. A reattached socket
+    /// passes <paramref name="receiveAfter"/>, done once the application writes to the new output pipe: the socket sends
+    /// at once (the replay may need it), but its messages reach the application only then. A message handled earlier
+    /// would be answered into the old pipe, which is dropped: a refused Sequence lost its Close so, and the client saw
+    /// the socket close without a reason (cancelled: the reattach failed, nothing is received).
+    /// </remarks>
+    public async Task<Exception?> ProcessAsync(Task? receiveAfter = null)
     {
         Debug.Assert(_input is null, "The direct pipes run with RunDirectAsync.");
-        var receiving = ReceiveAsync();
+        var receiving = receiveAfter is null ? ReceiveAsync() : ReceiveAfterAsync(receiveAfter);
         var sending = SendAsync();
 
         // The send loop ends last in every graceful case: when the client closes, the application sees its input end and
@@ -225,6 +231,20 @@ internal sealed class WebSocketsTransport : IDuplexPipe
     {
         _outputReader?.CancelPendingRead();
         _output?.RequestEnd(WebSocketCloseStatus.NormalClosure);
+    }
+
+    private async Task<Exception?> ReceiveAfterAsync(Task receiveAfter)
+    {
+        try
+        {
+            await receiveAfter.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return null; // the reattach failed: the request completes the connection's pipes, which ends the send loop
+        }
+
+        return await ReceiveAsync().ConfigureAwait(false);
     }
 
     private async Task<Exception?> ReceiveAsync()
