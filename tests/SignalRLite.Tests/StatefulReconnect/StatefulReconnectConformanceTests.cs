@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using SignalRLite.Internal.Transports;
+using SignalRLite.Tests.Transports;
 
 namespace SignalRLite.Tests.StatefulReconnect;
 
@@ -46,6 +49,9 @@ public class StatefulReconnectConformanceTests
 
         client.Abort();
         await server.State.DisconnectedSignal.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        // The hub's OnDisconnectedAsync runs before the WebSocket request lets go of the connection; a socket that came in
+        // between would get 409 (a socket is still attached). Once the connection is gone: 404.
+        await TransportTestServer.WaitForConnectionCountAsync(server.Host.Services.GetRequiredService<HttpConnectionManager>(), 0);
         Assert.Equal(HttpStatusCode.NotFound, await client.ReconnectAsync());
     }
 
