@@ -16,7 +16,8 @@ internal interface IStatefulReconnectFeature
     /// Registers the application's reattach callback, which also turns reattaching on. On each reattach the connection
     /// layer gives it the writer of a fresh output pipe (bytes left in the old one are dropped) while the new socket is
     /// already sending; the application must move its writes to that writer, so that nothing written to the old pipe
-    /// after the callback started is lost without the application's knowledge.
+    /// after the callback started is lost without the application's knowledge. The new socket's messages reach the
+    /// input only once the callback returned: whatever the application answers them goes to the new pipe.
     /// </summary>
     void OnReconnected(Func<PipeWriter, Task> notifyOnReconnect);
 
