@@ -52,6 +52,8 @@ public class SlowClientTests
             }
         });
         await healthy.StartAsync().WaitAsync(TestConnection.DefaultTimeout);
+        // The handshake is answered before the connection is registered for sends to all; an invocation is handled after.
+        Assert.Equal("pong", await healthy.InvokeAsync<string>("Ping").WaitAsync(TestConnection.DefaultTimeout));
 
         using var stalled = await ConnectStalledAsync(host.BaseAddress);
 
@@ -119,7 +121,10 @@ public class SlowClientTests
         await Task.WhenAll(sends).WaitAsync(TimeSpan.FromSeconds(30));
     }
 
-    /// <summary>A raw WebSocket hub client with a 4 KB socket receive buffer that completes the handshake and then never reads.</summary>
+    /// <summary>
+    /// A raw WebSocket hub client with a 4 KB socket receive buffer that completes the handshake and one invocation (so
+    /// that it is registered for sends), then never reads.
+    /// </summary>
     internal static async Task<ClientWebSocket> ConnectStalledAsync(Uri baseAddress, string path = "/slow")
     {
         var handler = new SocketsHttpHandler
@@ -135,9 +140,21 @@ public class SlowClientTests
         var uri = new UriBuilder(new Uri(baseAddress, path)) { Scheme = "ws" }.Uri;
         await socket.ConnectAsync(uri, new HttpMessageInvoker(handler), CancellationToken.None);
         await socket.SendAsync("{\"protocol\":\"json\",\"version\":1}\u001e"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
-        var buffer = new byte[64];
+        var buffer = new byte[256];
         var result = await socket.ReceiveAsync(buffer, CancellationToken.None).WaitAsync(TestConnection.DefaultTimeout);
         Assert.Equal("{}\u001e", Encoding.UTF8.GetString(buffer, 0, result.Count));
+
+        // The handshake is answered before the connection is registered for sends to all; an invocation is handled after.
+        await socket.SendAsync("{\"type\":1,\"invocationId\":\"0\",\"target\":\"Ping\",\"arguments\":[]}\u001e"u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+        string received;
+        do
+        {
+            result = await socket.ReceiveAsync(buffer, CancellationToken.None).WaitAsync(TestConnection.DefaultTimeout);
+            received = Encoding.UTF8.GetString(buffer, 0, result.Count);
+        }
+        while (!received.Contains("\"type\":3", StringComparison.Ordinal));
+
+        Assert.Contains("\"result\":\"pong\"", received, StringComparison.Ordinal);
         return socket;
     }
 

@@ -45,6 +45,16 @@ internal sealed class InMemoryHubServer<THub> : IAsyncDisposable where THub : Hu
             await connection.SendAsync(JsonHandshake);
             var response = await connection.ReadMessageAsync();
             Assert.Equal("{}", response);
+
+            // The handler registers the connection with the lifetime manager after it answered the handshake (as the
+            // official server does): a send to all right after the answer may not reach it yet. The registry raises no
+            // event: polled, until the connection is registered or its handler ended (refused after the handshake).
+            if (Services.GetRequiredService<HubLifetimeManager<THub>>() is DefaultHubLifetimeManager<THub> manager)
+            {
+                await TestWaits.UntilAsync(
+                    () => manager.Registry.TryGetConnection(connection.ConnectionId, out _) || connection.HandlerTask.IsCompleted,
+                    "the connection was never registered with the lifetime manager");
+            }
         }
 
         return connection;
