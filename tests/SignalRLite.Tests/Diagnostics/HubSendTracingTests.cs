@@ -38,6 +38,7 @@ public sealed class HubSendTracingTests
         var connection = server.CreateClient("/hub");
         var inbox = new Inbox(connection);
         await connection.StartAsync().WaitAsync(TestConnection.DefaultTimeout);
+        await server.WaitUntilRegisteredAsync("/hub", connection);
         var hubContext = server.Services.GetRequiredService<IHubContext<RedisTestHub>>();
 
         Activity? root;
@@ -77,6 +78,7 @@ public sealed class HubSendTracingTests
         var inbox = new Inbox(connection);
         connection.On<int, int>("Compute", x => x * 2);
         await connection.StartAsync().WaitAsync(TestConnection.DefaultTimeout);
+        await server.WaitUntilRegisteredAsync("/hub", connection);
         var id = connection.ConnectionId!;
         var hubContext = server.Services.GetRequiredService<IHubContext<SingleTargetHub>>();
 

@@ -217,6 +217,8 @@ public sealed class SignalRLiteMeterTests
             }
         });
         await client.StartAsync().WaitAsync(Timeout);
+        // The handshake is answered before the connection is registered for sends; an invocation is handled after.
+        Assert.Equal("ready", await client.InvokeAsync<string>("Echo", "ready").WaitAsync(Timeout));
 
         var context = server.Services.GetRequiredService<IHubContext<Lite.DiagHub>>();
         await context.Clients.All.SendAsync("note", "a");

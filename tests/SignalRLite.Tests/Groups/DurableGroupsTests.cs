@@ -61,6 +61,7 @@ public class DurableGroupsTests
         _ = tab1.InvokeAsync("Drop");
         var after = await reconnected.Task.WaitAsync(TestConnection.DefaultTimeout);
         Assert.NotEqual(before, after);
+        await host.WaitUntilRegisteredAsync("/durable", tab1);
 
         await hub.Clients.Group("vip").SendAsync("News", "2");
         Assert.Equal(["tab1:2", "tab2:2", "tab3:2"], await ReadAsync(received.Reader, 3));

@@ -126,7 +126,44 @@ internal sealed class HubAppHost : IAsyncDisposable
     {
         var connection = CreateClient(path, transport, user, configure);
         await connection.StartAsync().WaitAsync(TestConnection.DefaultTimeout);
+        await WaitUntilRegisteredAsync(path, connection);
         return connection;
+    }
+
+    /// <summary>
+    /// Both servers answer the handshake before they register the connection for sends (to all, a user, by id):
+    /// OfficialRegistrationOrderComparisonTests. A test that sends right after start waits here until the hub's
+    /// default lifetime manager knows the connection, or the connection ended. The registry raises no event: polled.
+    /// </summary>
+    public async Task WaitUntilRegisteredAsync(string path, HubConnection connection)
+    {
+        if (connection.ConnectionId is not { } id || FindRegistry(path) is not { } registry)
+        {
+            return; // skip-negotiation (no id), or a lifetime manager of its own (the Redis one, a test's)
+        }
+
+        await TestWaits.UntilAsync(
+            () => registry.TryGetConnection(id, out _) || connection.State != HubConnectionState.Connected,
+            $"connection {id} was never registered with the lifetime manager of {path}");
+    }
+
+    /// <summary>The connection registry of the default lifetime manager of the hub mapped at <paramref name="path"/>, if any.</summary>
+    private SignalRLite.Internal.Hubs.HubConnectionRegistry? FindRegistry(string path)
+    {
+        var hubType = ((Microsoft.AspNetCore.Routing.IEndpointRouteBuilder)_app).DataSources
+            .SelectMany(d => d.Endpoints)
+            .OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>()
+            .Where(e => string.Equals("/" + e.RoutePattern.RawText?.TrimStart('/'), "/" + path.Split('?')[0].TrimStart('/'), StringComparison.OrdinalIgnoreCase))
+            .Select(e => e.Metadata.GetMetadata<HubMetadata>()?.HubType)
+            .FirstOrDefault(t => t is not null);
+        if (hubType is null)
+        {
+            return null;
+        }
+
+        var manager = _app.Services.GetService(typeof(HubLifetimeManager<>).MakeGenericType(hubType));
+        return manager?.GetType().GetProperty("Registry", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)?.GetValue(manager)
+            as SignalRLite.Internal.Hubs.HubConnectionRegistry;
     }
 
     /// <summary>A raw WebSocket to <paramref name="path"/> (skip-negotiation style), for sending bytes no official client would send.</summary>

@@ -248,6 +248,17 @@ internal sealed class DotNetCorpusClient(Uri server, ClientTransport transport, 
         ("AddToGroup", ["C", "g2"]), ("Group", ["g2"]), ("RemoveFromGroup", ["C", "g2"]), ("Group", ["g2"]),
     ];
 
+    /// <summary>
+    /// Starts the connections, then makes one round trip on each: both servers answer the handshake before they register
+    /// the connection for sends to all (OfficialRegistrationOrderComparisonTests), so a send to all right after start
+    /// could miss one of them, on either server.
+    /// </summary>
+    private static async Task StartReadyAsync(params HubConnection[] connections)
+    {
+        await Task.WhenAll(connections.Select(c => c.StartAsync()));
+        await Task.WhenAll(connections.Select(c => c.InvokeAsync<string>("Ready")));
+    }
+
     private async Task TypedAndDynamicAsync()
     {
         await using var ann = Connect("typed", "ann");
@@ -256,7 +267,7 @@ internal sealed class DotNetCorpusClient(Uri server, ClientTransport transport, 
         var bobInbox = new Messages(bob, "Receive");
         ann.On("GetName", () => "Ann");
         bob.On("GetName", () => "Bob");
-        await _t.StepAsync("typed.start", () => Task.WhenAll(ann.StartAsync(), bob.StartAsync()));
+        await _t.StepAsync("typed.start", () => StartReadyAsync(ann, bob));
         await _t.StepAsync("typed.WhoAmI (client result through Hub<T>)", async () =>
             $"{Transcript.Show(await ann.InvokeAsync<object?>("WhoAmI"))} ann got {await annInbox.NextAsync()}, bob got {await bobInbox.NextAsync()}");
         await _t.StepAsync("typed.typed-send", async () =>
@@ -282,7 +293,7 @@ internal sealed class DotNetCorpusClient(Uri server, ClientTransport transport, 
         await using var d2 = Connect("dynamic");
         var d1Inbox = new Messages(d1, "Receive");
         var d2Inbox = new Messages(d2, "Receive");
-        await _t.StepAsync("dynamic.start", () => Task.WhenAll(d1.StartAsync(), d2.StartAsync()));
+        await _t.StepAsync("dynamic.start", () => StartReadyAsync(d1, d2));
         await _t.StepAsync("dynamic.Send (Clients.All.Receive)", async () =>
         {
             await d1.InvokeAsync("Send", "d");

@@ -226,6 +226,13 @@ async function clients() {
   await Promise.all(connections.map((c) => c.stop()));
 }
 
+// Starts the connections, then makes one round trip on each: both servers answer the handshake before they register
+// the connection for sends to all, so a send to all right after start could miss one of them, on either server.
+async function startReady(connections) {
+  await Promise.all(connections.map((c) => c.start()));
+  await Promise.all(connections.map((c) => c.invoke('Ready')));
+}
+
 async function typedAndDynamic() {
   const ann = connect('typed', 'ann');
   const bob = connect('typed', 'bob');
@@ -233,7 +240,7 @@ async function typedAndDynamic() {
   const bobInbox = inbox(bob, 'Receive');
   ann.on('GetName', () => 'Ann');
   bob.on('GetName', () => Promise.resolve('Bob'));
-  await step('typed.start', () => Promise.all([ann.start(), bob.start()]).then(() => undefined));
+  await step('typed.start', () => startReady([ann, bob]));
   await step('typed.WhoAmI (client result through Hub<T>)', async () =>
     `${show(await ann.invoke('WhoAmI'))} ann got ${await annInbox.next()}, bob got ${await bobInbox.next()}`);
   await step('typed.typed-send', async () => {
@@ -259,7 +266,7 @@ async function typedAndDynamic() {
   const d2 = connect('dynamic');
   const d1Inbox = inbox(d1, 'Receive');
   const d2Inbox = inbox(d2, 'Receive');
-  await step('dynamic.start', () => Promise.all([d1.start(), d2.start()]).then(() => undefined));
+  await step('dynamic.start', () => startReady([d1, d2]));
   await step('dynamic.Send (Clients.All.Receive)', async () => {
     await d1.invoke('Send', 'd');
     return `d1 got ${await d1Inbox.next()}, d2 got ${await d2Inbox.next()}`;

@@ -232,6 +232,9 @@ public interface IChatClient
 
 public class TypedHub : Hub<IChatClient>
 {
+    /// <summary>A first round trip: the connection is registered for sends to all once it returns.</summary>
+    public string Ready() => "ready";
+
     public async Task<string> WhoAmI()
     {
         var name = await Clients.Caller.GetName();
@@ -255,6 +258,9 @@ public class TypedHub : Hub<IChatClient>
 
 public class DynamicChatHub : DynamicHub
 {
+    /// <summary>A first round trip: the connection is registered for sends to all once it returns.</summary>
+    public string Ready() => "ready";
+
     public Task Send(string message) => Clients.All.Receive("dynamic", message);
 
     public Task ToCaller(string message) => Clients.Caller.Receive("caller", message);
