@@ -115,22 +115,13 @@ internal sealed partial class HttpConnectionDispatcher
             }
 
             connection.SetActiveWebSocket(transport);
-            // A reattached socket receives once the application writes to its pipe (WebSocketsTransport.ProcessAsync).
-            var reattached = reattachedOutput is null ? null : new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var processing = transport.ProcessAsync(reattached?.Task);
-            if (reattachedOutput is not null)
+            // The application writes Sequence and its replay while the new socket already sends (a flush that waits for
+            // the send loop resumes once it runs); the socket receives only after the reattach (WebSocketsTransport.ProcessAsync).
+            var reattach = reattachedOutput is null ? null : connection.CompleteReattachAsync(reattachedOutput);
+            var processing = transport.ProcessAsync(reattach);
+            if (reattach is not null)
             {
-                // The application writes Sequence and its replay while the new socket already sends.
-                try
-                {
-                    await connection.CompleteReattachAsync(reattachedOutput).ConfigureAwait(false);
-                    reattached!.TrySetResult();
-                }
-                catch
-                {
-                    reattached!.TrySetCanceled();
-                    throw;
-                }
+                await reattach.ConfigureAwait(false);
             }
 
             clientError = await processing.ConfigureAwait(false);

@@ -87,10 +87,10 @@ internal sealed class WebSocketsTransport : IDuplexPipe
     /// <summary>Runs until the socket is closed or aborted; returns the error that ended the client's side, if any.</summary>
     /// <remarks>
     /// With the pipes (stateful reconnect); the direct pipes run with <see cref="RunDirectAsync"/>. A reattached socket
-    /// passes <paramref name="receiveAfter"/>, done once the application writes to the new output pipe: the socket sends
-    /// at once (the replay may need it), but its messages reach the application only then. A message handled earlier
-    /// would be answered into the old pipe, which is dropped: a refused Sequence lost its Close so, and the client saw
-    /// the socket close without a reason (cancelled: the reattach failed, nothing is received).
+    /// passes <paramref name="receiveAfter"/>, the reattach, done once the application writes to the new output pipe:
+    /// the socket sends at once (the replay may need it), but its messages reach the application only then. A message
+    /// handled earlier would be answered into the old pipe, which is dropped: a refused Sequence lost its Close so, and
+    /// the client saw the socket close without a reason. A failed reattach receives nothing (the request handles it).
     /// </remarks>
     public async Task<Exception?> ProcessAsync(Task? receiveAfter = null)
     {
@@ -239,9 +239,9 @@ internal sealed class WebSocketsTransport : IDuplexPipe
         {
             await receiveAfter.ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception)
         {
-            return null; // the reattach failed: the request completes the connection's pipes, which ends the send loop
+            return null; // the reattach failed: the request observes it and completes the pipes, which ends the send loop
         }
 
         return await ReceiveAsync().ConfigureAwait(false);
